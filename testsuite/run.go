@@ -1,0 +1,191 @@
+// Package testsuite runs the official WebAssembly spec suite (wast2json form) through wasiaot's
+// public API, exactly as an embedder would, and reports per file and in total.
+package testsuite
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/wasiaot/wasiaot/compiler/validate"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
+)
+
+// Suite is one directory of the corpus and the feature set its modules are written for.
+type Suite struct {
+	Name     string
+	Features wasm.Features
+}
+
+// Suites are the spec suites wasiaot is held to.
+var Suites = []Suite{
+	{"v1", wasm.FeaturesV1},
+	{"v2", wasm.FeaturesV2},
+	{"tail-call", wasm.FeaturesV2 | wasm.FeatureTailCall},
+	{"extended-const", wasm.FeaturesV2 | wasm.FeatureExtendedConst},
+}
+
+// Result counts the outcomes of commands. NotRun counts commands that need execution, which
+// the harness cannot do yet; they are reported, never counted as passed.
+type Result struct {
+	Passed, Failed, Skipped, NotRun int
+	Failures                        []string // "file:line: what went wrong"
+	SkippedNames                    []string // "file:line: why"
+}
+
+func (r *Result) add(o *Result) {
+	r.Passed += o.Passed
+	r.Failed += o.Failed
+	r.Skipped += o.Skipped
+	r.NotRun += o.NotRun
+	r.Failures = append(r.Failures, o.Failures...)
+	r.SkippedNames = append(r.SkippedNames, o.SkippedNames...)
+}
+
+// Summary is the closing line format: "N passed, N failed, N skipped".
+func (r *Result) Summary() string {
+	return fmt.Sprintf("%d passed, %d failed, %d skipped", r.Passed, r.Failed, r.Skipped)
+}
+
+// Check decodes and validates one module; it is the front half of the pipeline every command
+// goes through.
+func Check(bin []byte, f wasm.Features) error {
+	m, err := wasm.Decode(bin, f)
+	if err != nil {
+		return err
+	}
+	return validate.Validate(m, f)
+}
+
+// RunScript runs every command of one script.
+func RunScript(s *Script, f wasm.Features) *Result {
+	r := &Result{}
+	loc := func(c *Command) string { return fmt.Sprintf("%s:%d", filepath.Base(s.Path), c.Line) }
+	fail := func(c *Command, format string, args ...any) {
+		r.Failed++
+		r.Failures = append(r.Failures, loc(c)+": "+c.Type+": "+fmt.Sprintf(format, args...))
+	}
+	for i := range s.Commands {
+		c := &s.Commands[i]
+		switch c.Type {
+		case "module":
+			bin, err := s.ModuleBytes(c)
+			if err != nil {
+				fail(c, "%v", err)
+				continue
+			}
+			if err := Check(bin, f); err != nil {
+				fail(c, "%s rejected: %v", c.Filename, err)
+				continue
+			}
+			r.Passed++
+		case "assert_invalid", "assert_malformed":
+			if c.ModuleType == "text" {
+				r.Skipped++
+				r.SkippedNames = append(r.SkippedNames, loc(c)+": "+c.Type+" in text format needs a wat parser")
+				continue
+			}
+			bin, err := s.ModuleBytes(c)
+			if err != nil {
+				fail(c, "%v", err)
+				continue
+			}
+			if err := Check(bin, f); err == nil {
+				fail(c, "%s accepted, want rejection with %q", c.Filename, c.Text)
+				continue
+			}
+			r.Passed++
+		default:
+			// assert_return, assert_trap, assert_exhaustion, assert_unlinkable,
+			// assert_uninstantiable, register, action: they need execution.
+			r.NotRun++
+		}
+	}
+	return r
+}
+
+// FileResult is the result of one script.
+type FileResult struct {
+	File string
+	*Result
+}
+
+// RunSuite runs every script of a suite, in file name order, and returns per-file results and
+// the total.
+func RunSuite(s Suite) ([]FileResult, *Result, error) {
+	dir, err := SuiteDir(s.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("spec suite %q: no .json files in %s", s.Name, dir)
+	}
+	sort.Strings(files)
+	total := &Result{}
+	var per []FileResult
+	for _, path := range files {
+		sc, err := LoadScript(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		r := RunScript(sc, s.Features)
+		per = append(per, FileResult{File: s.Name + "/" + filepath.Base(path), Result: r})
+		total.add(r)
+	}
+	return per, total, nil
+}
+
+// Report writes the per-file lines, the failures, and the total line for several suites.
+// It returns the grand total.
+func Report(w io.Writer, suites []Suite, verbose bool) (*Result, error) {
+	grand := &Result{}
+	for _, s := range suites {
+		per, total, err := RunSuite(s)
+		if err != nil {
+			return nil, err
+		}
+		for _, fr := range per {
+			fmt.Fprintf(w, "%-45s %s (%d not run)\n", fr.File+":", fr.Summary(), fr.NotRun)
+		}
+		fmt.Fprintf(w, "%-45s %s (%d not run)\n", s.Name+" total:", total.Summary(), total.NotRun)
+		grand.add(total)
+	}
+	for _, f := range grand.Failures {
+		fmt.Fprintln(w, "FAIL", f)
+	}
+	if verbose {
+		for _, f := range grand.SkippedNames {
+			fmt.Fprintln(w, "skip", f)
+		}
+	}
+	fmt.Fprintf(w, "not run (need execution): %d\n", grand.NotRun)
+	fmt.Fprintf(w, "spectest: %s\n", grand.Summary())
+	return grand, nil
+}
+
+// SuitesNamed picks suites by comma-separated name ("" means all).
+func SuitesNamed(names string) ([]Suite, error) {
+	if names == "" {
+		return Suites, nil
+	}
+	var out []Suite
+	for _, n := range strings.Split(names, ",") {
+		found := false
+		for _, s := range Suites {
+			if s.Name == n {
+				out = append(out, s)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown spec suite %q", n)
+		}
+	}
+	return out, nil
+}
