@@ -1,0 +1,232 @@
+package ssa
+
+// ID names a value within its Func. IDs are small and dense so that passes
+// can keep side tables in slices indexed by ID instead of maps.
+type ID int32
+
+// BlockID names a block within its Func.
+type BlockID int32
+
+// NoBlock is the BlockID of no block.
+const NoBlock BlockID = -1
+
+// Value is one SSA value: the single definition of ID.
+//
+// Value storage never moves, so a *Value stays valid while the Func lives.
+type Value struct {
+	ID    ID
+	Op    Op
+	Type  Type
+	Block BlockID // block holding the value, NoBlock once removed
+	Args  []ID
+	Aux   int64 // meaning depends on Op.Info().Aux
+	Aux2  int64
+}
+
+// Edge is a control-flow edge with the arguments passed to the target's
+// block parameters.
+type Edge struct {
+	Block BlockID
+	Args  []ID
+}
+
+// Block is a basic block: parameters, a straight-line sequence of
+// instructions, and a terminator.
+//
+// The terminator is stored in the block itself rather than as a value: Term
+// is its op, Controls its operands (the brif condition, the br_table index,
+// the returned values) and Succs its outgoing edges (brif: then, else;
+// br_table: targets then default). A trap terminator keeps its kind in Aux.
+type Block struct {
+	ID       BlockID
+	Params   []ID
+	Instrs   []ID
+	Term     Op
+	Controls []ID
+	Succs    []Edge
+	Aux      int64
+	// Preds has one entry per incoming edge (a block branching here twice
+	// appears twice). It is kept current by the Builder and by
+	// Func.ComputePreds.
+	Preds []BlockID
+}
+
+const chunkBits = 8
+const chunkSize = 1 << chunkBits
+
+// Func is a function in SSA form.
+type Func struct {
+	Name string
+	Sig  Signature
+	// Sigs are the signatures referenced by call ops (Value.Aux2).
+	Sigs []Signature
+	// Blocks are in layout order; Blocks[0] is the entry block, whose
+	// parameters are the function's parameters.
+	Blocks []*Block
+
+	blocks  []*Block // by ID; nil once removed
+	chunks  []*[chunkSize]Value
+	nvalues int
+	slab    []ID // argument storage shared by values and edges
+}
+
+// NewFunc returns an empty function.
+func NewFunc(name string, sig Signature) *Func {
+	return &Func{Name: name, Sig: sig}
+}
+
+// NumValues is one more than the largest value ID in use, for side tables.
+func (f *Func) NumValues() int { return f.nvalues }
+
+// NumBlocks is one more than the largest block ID in use, for side tables.
+func (f *Func) NumBlocks() int { return len(f.blocks) }
+
+// Value returns the value with the given ID.
+func (f *Func) Value(id ID) *Value {
+	return &f.chunks[id>>chunkBits][id&(chunkSize-1)]
+}
+
+// Block returns the block with the given ID, or nil if it was removed.
+func (f *Func) Block(id BlockID) *Block { return f.blocks[id] }
+
+// Entry returns the entry block.
+func (f *Func) Entry() *Block { return f.Blocks[0] }
+
+// NewValue allocates a value that belongs to no block yet.
+func (f *Func) NewValue(op Op, t Type, args ...ID) *Value {
+	v := f.allocValue()
+	v.Op, v.Type = op, t
+	v.Args = f.CopyIDs(args)
+	return v
+}
+
+func (f *Func) allocValue() *Value {
+	id := f.nvalues
+	if id>>chunkBits >= len(f.chunks) {
+		f.chunks = append(f.chunks, new([chunkSize]Value))
+	}
+	f.nvalues++
+	v := f.Value(ID(id))
+	*v = Value{ID: ID(id), Block: NoBlock}
+	return v
+}
+
+// CopyIDs copies ids into the function's argument storage. The result has
+// no spare capacity, so appending to it never overwrites a neighbour.
+func (f *Func) CopyIDs(ids []ID) []ID {
+	n := len(ids)
+	if n == 0 {
+		return nil
+	}
+	if cap(f.slab)-len(f.slab) < n {
+		f.slab = make([]ID, 0, max(1024, n))
+	}
+	s := f.slab[len(f.slab) : len(f.slab)+n : len(f.slab)+n]
+	f.slab = f.slab[:len(f.slab)+n]
+	copy(s, ids)
+	return s
+}
+
+// NewBlock appends a new empty block to the layout.
+func (f *Func) NewBlock() *Block {
+	b := &Block{ID: BlockID(len(f.blocks))}
+	f.blocks = append(f.blocks, b)
+	f.Blocks = append(f.Blocks, b)
+	return b
+}
+
+// AddParam appends a parameter of type t to b and returns it.
+func (f *Func) AddParam(b *Block, t Type) ID {
+	v := f.allocValue()
+	v.Op, v.Type, v.Block = OpParam, t, b.ID
+	b.Params = append(b.Params, v.ID)
+	return v.ID
+}
+
+// RemoveBlocks drops every block for which dead returns true, in one pass
+// over the layout, and marks their values removed. Edges into them must
+// already be gone, or be in blocks removed too; predecessor lists are
+// recomputed.
+func (f *Func) RemoveBlocks(dead func(*Block) bool) {
+	kept := f.Blocks[:0]
+	for _, b := range f.Blocks {
+		if !dead(b) {
+			kept = append(kept, b)
+			continue
+		}
+		for _, id := range b.Params {
+			f.Value(id).Block = NoBlock
+		}
+		for _, id := range b.Instrs {
+			f.Value(id).Block = NoBlock
+		}
+		f.blocks[b.ID] = nil
+	}
+	clear(f.Blocks[len(kept):])
+	f.Blocks = kept
+	f.ComputePreds()
+}
+
+// RemoveUnreachable drops the blocks that cannot be reached from the entry
+// and reports whether there were any.
+func (f *Func) RemoveUnreachable() bool {
+	rpo := f.ReversePostorder()
+	if len(rpo) == len(f.Blocks) {
+		return false
+	}
+	reach := make([]bool, len(f.blocks))
+	for _, b := range rpo {
+		reach[b.ID] = true
+	}
+	f.RemoveBlocks(func(b *Block) bool { return !reach[b.ID] })
+	return true
+}
+
+// SetTerm sets b's terminator. It does not update predecessor lists; the
+// Builder and ComputePreds do.
+func (f *Func) SetTerm(b *Block, op Op, controls []ID, succs []Edge) {
+	b.Term = op
+	b.Controls = f.CopyIDs(controls)
+	b.Succs = succs
+	for i := range b.Succs {
+		b.Succs[i].Args = f.CopyIDs(b.Succs[i].Args)
+	}
+}
+
+// ComputePreds rebuilds every block's predecessor list from the terminators.
+func (f *Func) ComputePreds() {
+	for _, b := range f.Blocks {
+		b.Preds = b.Preds[:0]
+	}
+	for _, b := range f.Blocks {
+		for _, e := range b.Succs {
+			if t := f.blocks[e.Block]; t != nil {
+				t.Preds = append(t.Preds, b.ID)
+			}
+		}
+	}
+}
+
+// Offset is the static offset of a memory access.
+func (v *Value) Offset() uint64 { return uint64(v.Aux) }
+
+// AlignLog2 is log2 of the alignment hint of a memory access.
+func (v *Value) AlignLog2() uint8 { return uint8(v.Aux2) }
+
+// MemIndex is the memory a load or store accesses.
+func (v *Value) MemIndex() uint32 { return uint32(v.Aux2 >> 8) }
+
+// SetMem sets the immediates of a load or store.
+func (v *Value) SetMem(offset uint64, alignLog2 uint8, mem uint32) {
+	v.Aux = int64(offset)
+	v.Aux2 = int64(mem)<<8 | int64(alignLog2)
+}
+
+// TypeIndex is the wasm type index checked by call_indirect.
+func (v *Value) TypeIndex() uint32 { return uint32(v.Aux) }
+
+// TableIndex is the table call_indirect calls through.
+func (v *Value) TableIndex() uint32 { return uint32(uint64(v.Aux) >> 32) }
+
+// Trap returns the trap kind of trapz and trapnz.
+func (v *Value) Trap() TrapKind { return TrapKind(v.Aux) }
