@@ -1,0 +1,55 @@
+// Package wasi implements the WASI preview1 host (wasi_snapshot_preview1)
+// over a capability fd table, for Linux.
+//
+// A runtime binds the functions from Host.Functions as the imports of the
+// module named ModuleName and calls them with the guest's memory and value
+// stack; proc_exit surfaces as *ExitError.
+//
+// # Capabilities
+//
+// The guest sees stdio, the preopened directories (fds 3..) and the
+// preopened listeners (after the directories), nothing else. Every path is
+// resolved by the kernel beneath the directory fd it is relative to
+// (openat2 with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS), never by joining
+// strings, so "..", absolute paths and symlinks that point outside fail
+// atomically even if the tree changes concurrently. Calls that act on a
+// final component without following it (unlink, rmdir, rename, mkdir,
+// symlink, readlink, link) resolve the parent directory that way and pass
+// the last component to the *at system call; calls that follow a final
+// symlink (stat, set times, link with SYMLINK_FOLLOW) open the object with
+// O_PATH beneath the directory first. A directory fd is a capability for
+// what lies beneath it only: "../x" relative to a subdirectory fd fails
+// even when it would still be inside the preopen, as in Wasmtime.
+//
+// Errno choices where the spec leaves room:
+//   - a path that leaves its directory: ENOTCAPABLE;
+//   - a write below a read-only preopen (open for FD_WRITE, O_CREAT,
+//     O_TRUNC, and every modifying path_* or fd_filestat_set_*/fd_allocate
+//     call): EROFS. Read-only preopens keep full inheriting rights because
+//     wasi-libc masks the rights it requests with them: stripping write
+//     rights would turn open(O_WRONLY) into a read-only fd instead of an
+//     error;
+//   - an fd whose base rights lack what a call needs: ENOTCAPABLE, except
+//     fd_read on a directory, which is EISDIR as read(2) says;
+//   - proc_raise: ENOSYS.
+//
+// path_open grants the intersection of the requested rights, the
+// directory's inheriting rights and the rights that make sense for the
+// opened file type, rather than failing when more is requested: wasi-libc
+// and Go ask for broad rights on every open. fd_fdstat_set_rights can only
+// remove rights.
+//
+// # Other behaviour
+//
+// fd_readdir lists "." and ".." too and uses the entry index as cookie: a
+// cookie of 0 rereads the directory, others page through the listing taken
+// then. A buffer that ends mid-entry is filled to the last byte, which is
+// how wasi-libc knows to ask again.
+//
+// poll_oneoff waits with ppoll on fds backed by host descriptors (sockets,
+// pipes, terminals); regular files, directories and stdio that is not an
+// *os.File are always ready. A cancelled context ends a wait with EINTR.
+//
+// The process and thread CPU-time clocks both report the process's CPU
+// time: the guest's goroutine may move between OS threads.
+package wasi
