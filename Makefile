@@ -41,8 +41,10 @@ fuzz:
 		$(GO) test $$pkg -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) -parallel=1; \
 	done
 
+# Checked-in test programs, rebuilt from their sources. Needs clang-16, lld-16, wasi-libc,
+# libclang-rt-16-dev-wasm32 (C to wasm32-wasi) and Go.
 testdata:
-	@echo "nothing to rebuild yet"
+	sh wasi/testdata/build.sh
 
 bench:
 	$(GO) test ./... -run='^$$' -bench=. -benchtime=$(BENCHTIME)

@@ -10,6 +10,7 @@ import "fmt"
 type Builder struct {
 	f   *Func
 	cur *Block
+	pos int32
 }
 
 // NewBuilder returns a builder for f.
@@ -53,9 +54,17 @@ func (b *Builder) emit(op Op, t Type, aux, aux2 int64, args []ID) *Value {
 	v := b.f.NewValue(op, t, args...)
 	v.Aux, v.Aux2 = aux, aux2
 	v.Block = b.cur.ID
+	v.Pos = b.pos
 	b.cur.Instrs = append(b.cur.Instrs, v.ID)
 	return v
 }
+
+// SetPos sets the source position (a wasm byte offset) recorded in the
+// values and terminators emitted from now on.
+func (b *Builder) SetPos(pos int32) { b.pos = pos }
+
+// Pos returns the current source position.
+func (b *Builder) Pos() int32 { return b.pos }
 
 // Emit appends a value of type t with no immediates.
 func (b *Builder) Emit(op Op, t Type, args ...ID) ID {
@@ -181,6 +190,7 @@ func (b *Builder) terminate(op Op, controls []ID, succs []Edge) {
 		panic(fmt.Sprintf("ssa: block b%d terminated twice", b.cur.ID))
 	}
 	b.f.SetTerm(b.cur, op, controls, succs)
+	b.cur.Pos = b.pos
 	for _, e := range b.cur.Succs {
 		t := b.f.blocks[e.Block]
 		t.Preds = append(t.Preds, b.cur.ID)

@@ -18,9 +18,12 @@ type Value struct {
 	Op    Op
 	Type  Type
 	Block BlockID // block holding the value, NoBlock once removed
-	Args  []ID
-	Aux   int64 // meaning depends on Op.Info().Aux
-	Aux2  int64
+	// Pos is the wasm byte offset of the instruction the value comes from
+	// (0: none), so that trap sites can name their source.
+	Pos  int32
+	Args []ID
+	Aux  int64 // meaning depends on Op.Info().Aux
+	Aux2 int64
 }
 
 // Edge is a control-flow edge with the arguments passed to the target's
@@ -45,6 +48,9 @@ type Block struct {
 	Controls []ID
 	Succs    []Edge
 	Aux      int64
+	// Pos is the wasm byte offset of the instruction that produced the
+	// terminator (0: none); a trap terminator reports it.
+	Pos int32
 	// Preds has one entry per incoming edge (a block branching here twice
 	// appears twice). It is kept current by the Builder and by
 	// Func.ComputePreds.

@@ -25,18 +25,48 @@ func init() {
 	}
 }
 
+// funcFrame marks the outermost frame, whose results are the function's.
+const funcFrame wasm.BlockType = -1 << 40
+
+// ctrlFrame is a control stack entry. It holds no pointers, so pushing and
+// popping frames needs no write barriers.
 type ctrlFrame struct {
 	op          wasm.Opcode
-	start, end  []wasm.ValType
+	bt          wasm.BlockType // funcFrame for the function body
 	height      int
 	unreachable bool
 }
 
-func (c *ctrlFrame) labelTypes() []wasm.ValType {
-	if c.op == wasm.OpLoop {
-		return c.start
+// types returns the parameter and result types of a validated block type.
+func (v *funcValidator) types(bt wasm.BlockType) (start, end []wasm.ValType) {
+	switch {
+	case bt == funcFrame:
+		return nil, v.ft.Results
+	case bt.IsEmpty():
+		return nil, nil
+	case bt.IsIndex():
+		t := &v.m.Types[bt]
+		return t.Params, t.Results
 	}
-	return c.end
+	return nil, single[bt.ValType()]
+}
+
+func (v *funcValidator) startTypes(c *ctrlFrame) []wasm.ValType {
+	s, _ := v.types(c.bt)
+	return s
+}
+
+func (v *funcValidator) endTypes(c *ctrlFrame) []wasm.ValType {
+	_, e := v.types(c.bt)
+	return e
+}
+
+func (v *funcValidator) labelTypes(c *ctrlFrame) []wasm.ValType {
+	s, e := v.types(c.bt)
+	if c.op == wasm.OpLoop {
+		return s
+	}
+	return e
 }
 
 // funcValidator checks function bodies one after another, reusing its stacks.
@@ -173,17 +203,17 @@ func (v *funcValidator) popAll(ts []wasm.ValType) error {
 	return nil
 }
 
-func (v *funcValidator) pushCtrl(op wasm.Opcode, start, end []wasm.ValType) {
-	v.ctrls = append(v.ctrls, ctrlFrame{op: op, start: start, end: end, height: len(v.vals)})
+func (v *funcValidator) pushCtrl(op wasm.Opcode, bt wasm.BlockType) {
+	v.ctrls = append(v.ctrls, ctrlFrame{op: op, bt: bt, height: len(v.vals)})
 	if len(v.ctrls) > v.info.MaxControl {
 		v.info.MaxControl = len(v.ctrls)
 	}
-	v.pushAll(start)
+	v.pushAll(v.startTypes(&v.ctrls[len(v.ctrls)-1]))
 }
 
 func (v *funcValidator) popCtrl() (ctrlFrame, error) {
 	c := v.ctrls[len(v.ctrls)-1]
-	if err := v.popAll(c.end); err != nil {
+	if err := v.popAll(v.endTypes(&c)); err != nil {
 		return c, err
 	}
 	if len(v.vals) != c.height {
@@ -199,18 +229,11 @@ func (v *funcValidator) setUnreachable() {
 	c.unreachable = true
 }
 
-func (v *funcValidator) blockType(bt wasm.BlockType) (start, end []wasm.ValType, err error) {
-	switch {
-	case bt.IsEmpty():
-		return nil, nil, nil
-	case bt.IsIndex():
-		if int64(bt) >= int64(len(v.m.Types)) {
-			return nil, nil, v.errf(v.ins.Offset, "unknown type %d", int64(bt))
-		}
-		t := &v.m.Types[bt]
-		return t.Params, t.Results, nil
+func (v *funcValidator) blockType(bt wasm.BlockType) error {
+	if bt.IsIndex() && int64(bt) >= int64(len(v.m.Types)) {
+		return v.errf(v.ins.Offset, "unknown type %d", int64(bt))
 	}
-	return nil, single[bt.ValType()], nil
+	return nil
 }
 
 func (v *funcValidator) label(l uint32) (*ctrlFrame, error) {
@@ -228,7 +251,7 @@ func (v *funcValidator) validate(funcIndex uint32, code *wasm.Code) (FuncInfo, e
 	v.vals = v.vals[:0]
 	v.ctrls = v.ctrls[:0]
 	v.r.Reset(code.Body, code.Start, v.f)
-	v.pushCtrl(wasm.OpBlock, nil, v.ft.Results)
+	v.pushCtrl(wasm.OpBlock, funcFrame)
 	for len(v.ctrls) > 0 {
 		err := v.r.Next(&v.ins)
 		if err == io.EOF {

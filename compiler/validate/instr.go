@@ -138,8 +138,7 @@ func (v *funcValidator) special(ins *wasm.Instr) error {
 		v.setUnreachable()
 	case wasm.OpNop:
 	case wasm.OpBlock, wasm.OpLoop, wasm.OpIf:
-		start, end, err := v.blockType(ins.BlockType)
-		if err != nil {
+		if err := v.blockType(ins.BlockType); err != nil {
 			return err
 		}
 		if ins.Op == wasm.OpIf {
@@ -147,10 +146,11 @@ func (v *funcValidator) special(ins *wasm.Instr) error {
 				return err
 			}
 		}
+		start, _ := v.types(ins.BlockType)
 		if err := v.popAll(start); err != nil {
 			return err
 		}
-		v.pushCtrl(ins.Op, start, end)
+		v.pushCtrl(ins.Op, ins.BlockType)
 	case wasm.OpElse:
 		if v.ctrls[len(v.ctrls)-1].op != wasm.OpIf {
 			return v.errf(ins.Offset, "else without matching if")
@@ -159,22 +159,23 @@ func (v *funcValidator) special(ins *wasm.Instr) error {
 		if err != nil {
 			return err
 		}
-		v.pushCtrl(wasm.OpElse, c.start, c.end)
+		v.pushCtrl(wasm.OpElse, c.bt)
 	case wasm.OpEnd:
 		c, err := v.popCtrl()
 		if err != nil {
 			return err
 		}
-		if c.op == wasm.OpIf && !sameTypes(c.start, c.end) {
+		start, end := v.types(c.bt)
+		if c.op == wasm.OpIf && !sameTypes(start, end) {
 			return v.errf(ins.Offset, "type mismatch: if without else must leave its parameters unchanged")
 		}
-		v.pushAll(c.end)
+		v.pushAll(end)
 	case wasm.OpBr:
 		c, err := v.label(ins.Index)
 		if err != nil {
 			return err
 		}
-		if err := v.popAll(c.labelTypes()); err != nil {
+		if err := v.popAll(v.labelTypes(c)); err != nil {
 			return err
 		}
 		v.setUnreachable()
@@ -186,7 +187,7 @@ func (v *funcValidator) special(ins *wasm.Instr) error {
 		if _, err := v.pop(wasm.I32); err != nil {
 			return err
 		}
-		lt := c.labelTypes()
+		lt := v.labelTypes(c)
 		if err := v.popAll(lt); err != nil {
 			return err
 		}
@@ -363,18 +364,18 @@ func (v *funcValidator) brTable(ins *wasm.Instr) error {
 	if err != nil {
 		return err
 	}
-	arity := len(def.labelTypes())
+	arity := len(v.labelTypes(def))
 	for _, l := range ins.Labels[:n] {
 		c, err := v.label(l)
 		if err != nil {
 			return err
 		}
-		lt := c.labelTypes()
+		lt := v.labelTypes(c)
 		if len(lt) != arity {
 			return v.errf(ins.Offset, "type mismatch: br_table targets have different arities")
 		}
 		// WebAssembly 1.0 requires identical label types, even when unreachable.
-		if v.f&wasm.FeatureReferenceTypes == 0 && !sameTypes(lt, def.labelTypes()) {
+		if v.f&wasm.FeatureReferenceTypes == 0 && !sameTypes(lt, v.labelTypes(def)) {
 			return v.errf(ins.Offset, "type mismatch: br_table targets have different types")
 		}
 		// Pop against this label's types, then restore what was popped.
@@ -391,7 +392,7 @@ func (v *funcValidator) brTable(ins *wasm.Instr) error {
 		}
 		v.scratch = popped
 	}
-	if err := v.popAll(def.labelTypes()); err != nil {
+	if err := v.popAll(v.labelTypes(def)); err != nil {
 		return err
 	}
 	v.setUnreachable()

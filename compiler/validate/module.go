@@ -71,7 +71,7 @@ func (v *moduleValidator) module() error {
 	v.section = "type"
 	for i := range m.Types {
 		if len(m.Types[i].Results) > 1 && v.f&wasm.FeatureMultiValue == 0 {
-			return v.errf(0, "invalid result arity")
+			return v.errf(m.SectionOffsets[1], "invalid result arity")
 		}
 	}
 	v.section = "import"
@@ -99,26 +99,26 @@ func (v *moduleValidator) module() error {
 	v.section = "function"
 	for _, ti := range m.Functions {
 		if int64(ti) >= int64(len(m.Types)) {
-			return v.errf(0, "unknown type %d", ti)
+			return v.errf(m.SectionOffsets[3], "unknown type %d", ti)
 		}
 	}
 	v.section = "table"
 	for i := range m.Tables {
-		if err := v.tableLimits(m.Tables[i].Limits, 0); err != nil {
+		if err := v.tableLimits(m.Tables[i].Limits, m.SectionOffsets[4]); err != nil {
 			return err
 		}
 	}
 	if m.NumTables() > 1 && v.f&wasm.FeatureReferenceTypes == 0 {
-		return v.errf(0, "multiple tables")
+		return v.errf(m.SectionOffsets[4], "multiple tables")
 	}
 	v.section = "memory"
 	for i := range m.Memories {
-		if err := v.memLimits(m.Memories[i].Limits, 0); err != nil {
+		if err := v.memLimits(m.Memories[i].Limits, m.SectionOffsets[5]); err != nil {
 			return err
 		}
 	}
 	if m.NumMemories() > 1 {
-		return v.errf(0, "multiple memories")
+		return v.errf(m.SectionOffsets[5], "multiple memories")
 	}
 
 	v.declared = make([]bool, m.NumFuncs())
@@ -139,10 +139,10 @@ func (v *moduleValidator) module() error {
 	if m.HasStart {
 		ft, ok := m.FuncType(m.Start)
 		if !ok {
-			return v.errf(0, "unknown function %d", m.Start)
+			return v.errf(m.SectionOffsets[8], "unknown function %d", m.Start)
 		}
 		if len(ft.Params) != 0 || len(ft.Results) != 0 {
-			return v.errf(0, "start function must have type [] -> [], has %s", ft)
+			return v.errf(m.SectionOffsets[8], "start function must have type [] -> [], has %s", ft)
 		}
 	}
 	v.section = "element"

@@ -33,10 +33,10 @@ func (m *Module) parseNames(b []byte, base int) error {
 		if err != nil {
 			return err
 		}
-		sub, err := c.bytes(int(min(uint64(size), uint64(len(b)+1))))
-		if err != nil {
-			return err
+		if uint64(size) > uint64(len(c.buf)-c.pos) {
+			return c.errEnd(c.offset())
 		}
+		sub, _ := c.bytes(int(size))
 		if int(id) <= last {
 			return c.errAt(off, fmt.Sprintf("subsection %d out of order", id))
 		}

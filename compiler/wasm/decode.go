@@ -85,6 +85,7 @@ func (d *decoder) module(b []byte) error {
 				return &Error{Section: name, FuncIndex: -1, Offset: secOff, Msg: "unexpected content after last section"}
 			}
 			lastRank = sectionRank[id]
+			d.m.SectionOffsets[id] = secOff
 		}
 		d.c = cursor{buf: b[c.pos : c.pos+int(size)], base: c.pos, endMsg: msgSectionEnd}
 		c.pos += int(size)
@@ -127,7 +128,11 @@ func (d *decoder) module(b []byte) error {
 		}
 	}
 	if len(d.m.Functions) != len(d.m.Code) {
-		return &Error{Section: "code", FuncIndex: -1, Offset: len(b), Msg: "function and code section have inconsistent lengths"}
+		off := d.m.SectionOffsets[secCode]
+		if off == 0 {
+			off = d.m.SectionOffsets[secFunction]
+		}
+		return &Error{Section: "code", FuncIndex: -1, Offset: off, Msg: "function and code section have inconsistent lengths"}
 	}
 	if !seenData && d.m.HasDataCount && d.m.DataCount != 0 {
 		return &Error{Section: "data", FuncIndex: -1, Offset: len(b), Msg: "data count and data section have inconsistent lengths"}
@@ -368,7 +373,7 @@ func (d *decoder) constExpr() (ConstExpr, error) {
 	for {
 		err := d.r.Next(&d.ins)
 		if err == io.EOF {
-			return ConstExpr{}, d.c.errEnd(d.c.base+len(d.c.buf))
+			return ConstExpr{}, d.c.errEnd(d.c.base + len(d.c.buf))
 		}
 		if err != nil {
 			return ConstExpr{}, err
@@ -445,10 +450,10 @@ func (d *decoder) codeSection() error {
 			return err
 		}
 		bodyOff := d.c.pos
-		body, err := d.c.bytes(int(min(size, uint32(len(d.c.buf)+1))))
-		if err != nil {
-			return err
+		if uint64(size) > uint64(len(d.c.buf)-d.c.pos) {
+			return d.c.errEnd(d.c.offset())
 		}
+		body, _ := d.c.bytes(int(size))
 		if err := d.locals(code, body, d.c.base+bodyOff); err != nil {
 			e := err.(*Error)
 			e.FuncIndex = d.m.numImportedFuncsDuringDecode() + i

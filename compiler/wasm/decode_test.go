@@ -177,3 +177,32 @@ func TestErrorString(t *testing.T) {
 	e = &Error{FuncIndex: -1, Offset: 0, Msg: "magic header not detected"}
 	require.Equal(t, "offset 0x0: magic header not detected", e.Error())
 }
+
+func TestTruncatedModulesFailCleanly(t *testing.T) {
+	sections := [][]byte{
+		section(1, []byte{1, 0x60, 1, 0x7f, 1, 0x7f}),
+		section(6, []byte{1, 0x7f, 1, 0x41, 0x2a, 0x0b}),
+		section(0, str("name"), section(1, []byte{1}, leb(0), str("f"))),
+	}
+	bin := module(sections...)
+	_, err := Decode(bin, FeaturesV2)
+	require.NoError(t, err)
+	// Cutting between sections leaves a valid module; anywhere else must fail.
+	boundary := map[int]bool{8: true}
+	n := 8
+	for _, s := range sections {
+		n += len(s)
+		boundary[n] = true
+	}
+	for n := 0; n < len(bin); n++ {
+		_, err := Decode(bin[:n], FeaturesV2)
+		if boundary[n] {
+			require.NoError(t, err)
+			continue
+		}
+		require.Error(t, err, "prefix of %d bytes", n)
+		var e *Error
+		require.ErrorAs(t, err, &e)
+		require.LessOrEqual(t, e.Offset, n)
+	}
+}

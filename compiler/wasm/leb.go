@@ -129,15 +129,16 @@ func (c *cursor) varS(bits uint) (int64, error) {
 
 func (c *cursor) u32() (uint32, error) {
 	// Fast path, small enough to inline: one byte.
-	if c.pos < len(c.buf) {
-		if v := c.buf[c.pos]; v < 0x80 {
-			c.pos++
-			return uint32(v), nil
-		}
+	if p := c.pos; p < len(c.buf) && c.buf[p] < 0x80 {
+		c.pos = p + 1
+		return uint32(c.buf[p]), nil
 	}
 	return c.u32Slow()
 }
 
+// u32Slow stays out of line so that u32 inlines.
+//
+//go:noinline
 func (c *cursor) u32Slow() (uint32, error) {
 	v, err := c.varU(32)
 	return uint32(v), err

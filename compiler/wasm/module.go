@@ -23,6 +23,9 @@ type Module struct {
 	Names        Names
 	// Warnings records problems in custom sections, which do not make a module invalid.
 	Warnings []string
+	// SectionOffsets holds the offset of each non-custom section's id byte,
+	// indexed by section id (1 type ... 12 data count); 0 when absent.
+	SectionOffsets [13]int
 
 	numImports [4]int
 	importsBy  [4][]uint32 // positions in Imports, per kind

@@ -142,3 +142,9 @@ func (o Opcode) String() string {
 
 // Opcodes returns the descriptions of all operators, in table order.
 func Opcodes() []OpInfo { return opcodeTable[:] }
+
+// Prefix returns the prefix byte of o (0xFC, 0xFD) or 0 for single-byte operators.
+func (o Opcode) Prefix() byte { return byte(o >> 16) }
+
+// Sub returns the subopcode of a prefixed operator, or the byte of a single-byte one.
+func (o Opcode) Sub() uint32 { return uint32(o & 0xFFFF) }

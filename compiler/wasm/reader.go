@@ -88,7 +88,7 @@ func validValType(b byte, f Features) bool {
 	return false
 }
 
-func (r *Reader) zeroByte(ins *Instr) error {
+func (r *Reader) zeroByte() error {
 	off := r.c.offset()
 	b, err := r.c.byte()
 	if err != nil {
@@ -180,7 +180,7 @@ func (r *Reader) Next(ins *Instr) error {
 			ins.Index2, err = c.u32()
 		} else {
 			ins.Index2 = 0
-			err = r.zeroByte(ins)
+			err = r.zeroByte()
 		}
 	case ImmMemArg, ImmMemArgLane:
 		var a, o uint32
@@ -199,17 +199,17 @@ func (r *Reader) Next(ins *Instr) error {
 		}
 	case ImmMemory, ImmMemFill:
 		ins.Index = 0
-		err = r.zeroByte(ins)
+		err = r.zeroByte()
 	case ImmMemInit:
 		if ins.Index, err = c.u32(); err != nil {
 			return err
 		}
 		ins.Index2 = 0
-		err = r.zeroByte(ins)
+		err = r.zeroByte()
 	case ImmMemCopy:
 		ins.Index, ins.Index2 = 0, 0
-		if err = r.zeroByte(ins); err == nil {
-			err = r.zeroByte(ins)
+		if err = r.zeroByte(); err == nil {
+			err = r.zeroByte()
 		}
 	case ImmTableInit, ImmTableCopy:
 		if ins.Index, err = c.u32(); err != nil {
