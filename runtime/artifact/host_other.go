@@ -1,0 +1,10 @@
+//go:build !amd64 && !arm64
+
+package artifact
+
+import "os"
+
+// DetectHost reports this machine's page size; it runs no artifacts.
+func DetectHost() Host {
+	return Host{Arch: ArchUnknown, PageSize: uint64(os.Getpagesize())}
+}

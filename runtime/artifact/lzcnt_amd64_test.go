@@ -1,0 +1,3 @@
+package artifact
+
+func lzcntWorks() bool { return lzcnt32(1) == 31 }

@@ -1,0 +1,217 @@
+package artifact
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"strings"
+)
+
+// sigContext separates artifact signatures from other uses of the same key.
+const sigContext = "wasiaot artifact signature v1\x00"
+
+// sigFieldOffset is where the 64 signature bytes sit in .wasiaot.sig, after
+// the algorithm and the public key.
+const sigFieldOffset = 4 + 32
+
+// Sign sets a.Signature to an ed25519 signature by key over the artifact's
+// bytes as Marshal writes them, with the 64 signature bytes taken as zero.
+// Everything else, the public key and the section headers included, is
+// covered.
+func Sign(a *Artifact, key ed25519.PrivateKey) error {
+	if len(key) != ed25519.PrivateKeySize {
+		return fmt.Errorf("artifact: signing key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
+	}
+	a.Signature = &Signature{}
+	copy(a.Signature.PublicKey[:], key.Public().(ed25519.PublicKey))
+	b, err := Marshal(a)
+	if err != nil {
+		a.Signature = nil
+		return err
+	}
+	d := sha256.Sum256(b)
+	copy(a.Signature.Sig[:], ed25519.Sign(key, signedMessage(d[:])))
+	return nil
+}
+
+func signedMessage(digest []byte) []byte { return append([]byte(sigContext), digest...) }
+
+// VerifySignature parses b and checks that it carries a valid signature by
+// pub.
+func VerifySignature(b []byte, pub ed25519.PublicKey) error {
+	a, err := Parse(b)
+	if err != nil {
+		return err
+	}
+	return verifySig(a, pub, bytes.NewReader(b), int64(len(b)))
+}
+
+// VerifySignatureReaderAt is VerifySignature for a file of the given size,
+// read in pieces rather than held in memory.
+func VerifySignatureReaderAt(r io.ReaderAt, size int64, pub ed25519.PublicKey) error {
+	a, err := ParseReaderAt(r, size)
+	if err != nil {
+		return err
+	}
+	return verifySig(a, pub, r, size)
+}
+
+func verifySig(a *Artifact, pub ed25519.PublicKey, r io.ReaderAt, size int64) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("artifact: public key has %d bytes, want %d", len(pub), ed25519.PublicKeySize)
+	}
+	s := a.Signature
+	if s == nil {
+		return errf(ErrSignature, "not signed")
+	}
+	if !bytes.Equal(s.PublicKey[:], pub) {
+		return errf(ErrSignature, "signed by key %x…, not by the trusted key %x…", s.PublicKey[:8], pub[:8])
+	}
+	h := sha256.New()
+	field := int64(a.Layout.SignatureOffset) + sigFieldOffset
+	if err := hashRange(h, r, 0, field); err != nil {
+		return err
+	}
+	h.Write(make([]byte, 64))
+	if err := hashRange(h, r, field+64, size-field-64); err != nil {
+		return err
+	}
+	if !ed25519.Verify(pub, signedMessage(h.Sum(nil)), s.Sig[:]) {
+		return errf(ErrSignature, "signature does not match the contents")
+	}
+	return nil
+}
+
+func hashRange(h hash.Hash, r io.ReaderAt, off, n int64) error {
+	if _, err := io.Copy(h, io.NewSectionReader(r, off, n)); err != nil {
+		return fmt.Errorf("artifact: reading for signature check: %w", err)
+	}
+	return nil
+}
+
+// Keys are stored as PEM (PKCS #8 "PRIVATE KEY", PKIX "PUBLIC KEY", as
+// written by `openssl genpkey -algorithm ed25519`) or as hex: a public key is
+// 64 hex digits, a private key 64 (the seed) or 128 (seed and public key).
+
+// MarshalPrivateKey encodes key as PKCS #8 PEM.
+func MarshalPrivateKey(key ed25519.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("artifact: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// MarshalPublicKey encodes key as PKIX PEM.
+func MarshalPublicKey(key ed25519.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("artifact: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+var errKeyFormat = errors.New("artifact: key is neither PEM nor hex")
+
+// ParsePrivateKey decodes a private key in PEM or hex.
+func ParsePrivateKey(b []byte) (ed25519.PrivateKey, error) {
+	if blk, _ := pem.Decode(b); blk != nil {
+		if blk.Type != "PRIVATE KEY" {
+			return nil, fmt.Errorf("artifact: PEM block %q, want PRIVATE KEY", blk.Type)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("artifact: %w", err)
+		}
+		ek, ok := k.(ed25519.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("artifact: private key is %T, not ed25519", k)
+		}
+		return ek, nil
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, errKeyFormat
+	}
+	switch len(raw) {
+	case ed25519.SeedSize:
+		return ed25519.NewKeyFromSeed(raw), nil
+	case ed25519.PrivateKeySize:
+		k := ed25519.NewKeyFromSeed(raw[:ed25519.SeedSize])
+		if !bytes.Equal(k, raw) {
+			return nil, errors.New("artifact: hex private key: public half does not match the seed")
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("artifact: hex private key has %d bytes, want %d or %d", len(raw), ed25519.SeedSize, ed25519.PrivateKeySize)
+}
+
+// ParsePublicKey decodes a public key in PEM or hex.
+func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
+	if blk, _ := pem.Decode(b); blk != nil {
+		if blk.Type != "PUBLIC KEY" {
+			return nil, fmt.Errorf("artifact: PEM block %q, want PUBLIC KEY", blk.Type)
+		}
+		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("artifact: %w", err)
+		}
+		ek, ok := k.(ed25519.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("artifact: public key is %T, not ed25519", k)
+		}
+		return ek, nil
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, errKeyFormat
+	}
+	if len(raw) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("artifact: hex public key has %d bytes, want %d", len(raw), ed25519.PublicKeySize)
+	}
+	return ed25519.PublicKey(raw), nil
+}
+
+// ReadPrivateKeyFile reads a private key file (PEM or hex).
+func ReadPrivateKeyFile(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePrivateKey(b)
+}
+
+// ReadPublicKeyFile reads a public key file (PEM or hex).
+func ReadPublicKeyFile(path string) (ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublicKey(b)
+}
+
+// WritePrivateKeyFile writes key as PEM, readable by the owner only.
+func WritePrivateKeyFile(path string, key ed25519.PrivateKey) error {
+	b, err := MarshalPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// WritePublicKeyFile writes key as PEM.
+func WritePublicKeyFile(path string, key ed25519.PublicKey) error {
+	b, err := MarshalPublicKey(key)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

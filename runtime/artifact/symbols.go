@@ -1,0 +1,57 @@
+package artifact
+
+import "strconv"
+
+// maxSymbolLen bounds symbol names; C++ and Rust names can be very long.
+const maxSymbolLen = 256
+
+// sanitizeSymbol keeps printable ASCII except space and replaces every other
+// byte with '_', so tools print the name on one line as it is.
+func sanitizeSymbol(name string) string {
+	if len(name) > maxSymbolLen {
+		name = name[:maxSymbolLen]
+	}
+	b := []byte(name)
+	for i, c := range b {
+		if c <= ' ' || c >= 0x7f {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// funcSymbols returns one unique symbol name per defined function: its name
+// from the name section, or wasm_func_<index>. A clash gets ".<index>"
+// appended, then "~<n>" until unique; the result depends only on the input.
+func funcSymbols(m *Module) []string {
+	nimp := m.NumImportedFuncs()
+	out := make([]string, len(m.Funcs))
+	used := make(map[string]struct{}, len(m.Funcs))
+	names := m.FuncNames
+	for i := range m.Funcs {
+		idx := nimp + uint32(i)
+		for len(names) > 0 && names[0].Index < idx {
+			names = names[1:]
+		}
+		s := ""
+		if len(names) > 0 && names[0].Index == idx {
+			s = sanitizeSymbol(names[0].Name)
+		}
+		if s == "" {
+			s = "wasm_func_" + strconv.FormatUint(uint64(idx), 10)
+		}
+		if _, dup := used[s]; dup {
+			s += "." + strconv.FormatUint(uint64(idx), 10)
+			base := s
+			for n := 2; ; n++ {
+				if _, dup := used[s]; !dup {
+					break
+				}
+				s = base + "~" + strconv.Itoa(n)
+			}
+		}
+		used[s] = struct{}{}
+		out[i] = s
+	}
+	return out
+}
