@@ -7,6 +7,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/tetratelabs/wazero v1.12.0
 	github.com/twitchyliquid64/golang-asm v0.15.1
+	golang.org/x/arch v0.32.0
 )
 
 require (

@@ -1,0 +1,58 @@
+package native
+
+import "github.com/wasiaot/wasiaot/runtime/abi"
+
+const archSupported = true
+
+// vmctx offsets for the assembly files (go_asm.h exports them as const_*).
+const (
+	vmG         = abi.VMCtxG
+	vmExitCode  = abi.VMCtxExitCode
+	vmMagic     = abi.VMCtxMagic
+	vmGoSP      = abi.VMCtxGoSP
+	vmGoBP      = abi.VMCtxGoBP
+	vmEntrySP   = abi.VMCtxEntrySP
+	vmExitSP    = abi.VMCtxExitSP
+	vmResumePC  = abi.VMCtxResumePC
+	vmSavedRBX  = abi.VMCtxSavedRBX
+	vmSavedRBP  = abi.VMCtxSavedRBP
+	vmSavedR12  = abi.VMCtxSavedR12
+	vmSavedR13  = abi.VMCtxSavedR13
+	vmSavedR14  = abi.VMCtxSavedR14
+	vmTrapPC    = abi.VMCtxTrapPC
+	vmFaultAddr = abi.VMCtxFaultAddr
+	vmTrapKind  = abi.VMCtxTrapKind
+	vmStackTop  = abi.VMCtxStackTop
+	vmStackLim  = abi.VMCtxStackLimit
+	vmGuardLo   = abi.VMCtxStackGuardLo
+
+	magic = abi.VMCtxMagicValue
+
+	trapMemoryFault    = abi.TrapMemoryFault
+	trapStackExhausted = abi.TrapStackExhausted
+)
+
+// enter runs native code at pc on the vmctx's native stack (see
+// enter_amd64.s). It returns when the code returns, traps or exits; the
+// reason is in the vmctx's ExitCode.
+func enter(vmctx, pc uintptr)
+
+// resume continues the activation parked by the last exit.
+func resume(vmctx uintptr)
+
+// getg returns the running goroutine's g (for tests of the poll contract).
+func getg() uintptr
+
+func flushICache([]byte) {} // amd64 keeps instruction fetch coherent
+
+// More offsets, used by the tests' machine code.
+const (
+	vmMemoryBase   = abi.VMCtxMemoryBase
+	vmInterrupt    = abi.VMCtxInterrupt
+	vmHostCallStub = abi.VMCtxHostCallStub
+	vmTrapStub     = abi.VMCtxTrapStub
+	vmPreemptStub  = abi.VMCtxPreemptStub
+	vmArgs         = abi.VMCtxArgs
+	vmExitArg      = abi.VMCtxExitArg
+	gStackGuard0   = abi.GStackGuard0Offset
+)

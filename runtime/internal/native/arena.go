@@ -1,0 +1,188 @@
+package native
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// ArenaSize is the address space reserved, once per process, for all code.
+// One contiguous arena keeps "is this PC in wasm code?" a single range
+// compare, which the signal handler does without locks.
+const ArenaSize = 64 << 30
+
+// codeLo and codeHi bound the arena. They are written once, before the fault
+// handler is installed, and read by it (signal_amd64.s).
+var codeLo, codeHi uintptr
+
+// faultStubPC is where the fault handler sends a faulting thread.
+var faultStubPC uintptr
+
+// Code is one executable region of the arena.
+type Code struct {
+	mem      []byte
+	released atomic.Bool
+}
+
+// Addr is the address of the first byte of the code.
+func (c *Code) Addr() uintptr { return addrOf(c.mem) }
+
+// Len is the mapped length in bytes (a whole number of pages).
+func (c *Code) Len() int { return len(c.mem) }
+
+// Release unmaps the code and returns its slot to the arena. Nothing may be
+// running in it.
+func (c *Code) Release() error {
+	if !c.released.CompareAndSwap(false, true) {
+		return errors.New("code released twice")
+	}
+	return theArena.free(c.mem)
+}
+
+type span struct{ off, size uintptr }
+
+type arena struct {
+	once  sync.Once
+	err   error
+	mu    sync.Mutex
+	mem   []byte
+	spans []span // free spans, sorted by offset, coalesced
+	stubs *Code
+}
+
+var theArena arena
+
+// initArena reserves the arena, maps the runtime stubs into it and
+// installs the fault handler; all once per process.
+func initArena() error {
+	theArena.once.Do(func() {
+		mem, err := reserve(ArenaSize)
+		if err != nil {
+			theArena.err = err
+			return
+		}
+		theArena.mem = mem
+		theArena.spans = []span{{0, ArenaSize}}
+		codeLo, codeHi = addrOf(mem), addrOf(mem)+ArenaSize
+		if len(stubCode) == 0 {
+			return
+		}
+		if theArena.stubs, err = copyCode(stubCode); err != nil {
+			theArena.err = fmt.Errorf("map runtime stubs: %w", err)
+			return
+		}
+		faultStubPC = stubAddr(stubFault)
+		if err := installFaultHandler(); err != nil {
+			theArena.err = err
+		}
+	})
+	return theArena.err
+}
+
+// LoadCode copies text into fresh pages of the arena and makes them
+// read+execute.
+func LoadCode(text []byte) (*Code, error) {
+	if err := initArena(); err != nil {
+		return nil, err
+	}
+	return copyCode(text)
+}
+
+func copyCode(text []byte) (*Code, error) {
+	if len(text) == 0 {
+		return nil, errors.New("load code: empty text")
+	}
+	mem, err := theArena.alloc(uintptr(len(text)))
+	if err != nil {
+		return nil, err
+	}
+	if err := mapAnonFixed(mem, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+		theArena.free(mem)
+		return nil, fmt.Errorf("load code: %w", err)
+	}
+	copy(mem, text)
+	if err := protect(mem, syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
+		theArena.free(mem)
+		return nil, fmt.Errorf("load code: %w", err)
+	}
+	flushICache(mem)
+	return &Code{mem: mem}, nil
+}
+
+// MapCode maps size bytes of the file fd, starting at the page-aligned
+// offset, read+execute into the arena. File-backed text lets perf and gdb
+// symbolise it.
+func MapCode(fd uintptr, offset int64, size int) (*Code, error) {
+	if offset < 0 || offset%pageSize != 0 {
+		return nil, fmt.Errorf("map code: file offset %#x is not page aligned", offset)
+	}
+	if size <= 0 {
+		return nil, fmt.Errorf("map code: size %d", size)
+	}
+	if err := initArena(); err != nil {
+		return nil, err
+	}
+	mem, err := theArena.alloc(uintptr(size))
+	if err != nil {
+		return nil, err
+	}
+	if err := mapFileFixed(mem, syscall.PROT_READ|syscall.PROT_EXEC, int(fd), offset); err != nil {
+		theArena.free(mem)
+		return nil, fmt.Errorf("map code: %w", err)
+	}
+	return &Code{mem: mem}, nil
+}
+
+// InCode reports whether pc lies in the code arena.
+func InCode(pc uintptr) bool {
+	return pc >= codeLo && pc < codeHi
+}
+
+func (a *arena) alloc(n uintptr) ([]byte, error) {
+	n = roundUp(n, pageSize)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, s := range a.spans {
+		if s.size < n {
+			continue
+		}
+		if s.size == n {
+			a.spans = append(a.spans[:i], a.spans[i+1:]...)
+		} else {
+			a.spans[i] = span{s.off + n, s.size - n}
+		}
+		return a.mem[s.off : s.off+n : s.off+n], nil
+	}
+	return nil, fmt.Errorf("code arena full: no room for %d bytes", n)
+}
+
+// free drops the pages of mem (mapping inaccessible, unreserved memory over
+// them) and puts the span back.
+func (a *arena) free(mem []byte) error {
+	err := mapAnonFixed(mem, syscall.PROT_NONE)
+	off := addrOf(mem) - addrOf(a.mem)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i := sort.Search(len(a.spans), func(i int) bool { return a.spans[i].off > off })
+	a.spans = append(a.spans, span{})
+	copy(a.spans[i+1:], a.spans[i:])
+	a.spans[i] = span{off, uintptr(len(mem))}
+	// Coalesce with the neighbours.
+	if i+1 < len(a.spans) && a.spans[i].off+a.spans[i].size == a.spans[i+1].off {
+		a.spans[i].size += a.spans[i+1].size
+		a.spans = append(a.spans[:i+1], a.spans[i+2:]...)
+	}
+	if i > 0 && a.spans[i-1].off+a.spans[i-1].size == a.spans[i].off {
+		a.spans[i-1].size += a.spans[i].size
+		a.spans = append(a.spans[:i], a.spans[i+1:]...)
+	}
+	return err
+}
+
+// stubAddr is the address of a runtime stub entry.
+func stubAddr(off uintptr) uintptr {
+	return theArena.stubs.Addr() + off
+}

@@ -1,0 +1,231 @@
+package native
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"github.com/wasiaot/wasiaot/runtime/abi"
+)
+
+// ErrUnsupportedArch is returned by everything that would run native code on
+// an architecture without an implementation yet.
+var ErrUnsupportedArch = errors.New("not supported: " + runtime.GOARCH + " native execution")
+
+// minStackRoom is the native stack a nested activation needs to start.
+const minStackRoom = 4096
+
+// Config sizes a Context.
+type Config struct {
+	// ModuleSize is the number of bytes after the fixed header that the
+	// backend lays out (globals, tables, ...). They start zeroed.
+	ModuleSize int
+	// ArgSlots is the number of abi.ArgSlotSize slots in the args/results
+	// buffer: at least the largest param or result count of any entry or
+	// import signature.
+	ArgSlots int
+	// Stack is the native stack to run on; if nil one of StackSize usable
+	// bytes (abi.DefaultStackSize if 0) is made and freed with the Context.
+	Stack     *Stack
+	StackSize int
+}
+
+// Context is one vmctx plus the native stack its activations run on. A
+// Context runs one activation chain at a time: Call must not be used from two
+// goroutines at once, but may be re-entered from a HostFunc.
+type Context struct {
+	mem      []byte // header | module area | args buffer, off the Go heap
+	hdr      *abi.VMContext
+	module   []byte
+	args     []byte
+	stack    *Stack
+	ownStack bool
+	memory   *Memory
+}
+
+// HostFunc runs import index with its arguments and results in c.Args().
+// It may call c.Call again (re-entrancy). A non-nil error unwinds the
+// calling activation and is returned from Call inside a *Trap.
+type HostFunc func(c *Context, index uint32) error
+
+// Trap is the error a Call returns when native code trapped.
+type Trap struct {
+	Kind abi.TrapKind
+	PC   uintptr // see abi.TrapKind for what PC identifies
+	Addr uintptr // faulting data address for memory faults and stack exhaustion
+	Err  error   // the host function's error for abi.TrapHostError
+}
+
+func (t *Trap) Error() string {
+	switch t.Kind {
+	case abi.TrapMemoryFault, abi.TrapStackExhausted:
+		return fmt.Sprintf("%v (pc %#x, address %#x)", t.Kind, t.PC, t.Addr)
+	case abi.TrapHostError:
+		return fmt.Sprintf("%v: %v", t.Kind, t.Err)
+	}
+	return fmt.Sprintf("%v (pc %#x)", t.Kind, t.PC)
+}
+
+func (t *Trap) Unwrap() error { return t.Err }
+
+// NewContext maps a vmctx and prepares it for Call.
+func NewContext(cfg Config) (*Context, error) {
+	if !archSupported {
+		return nil, ErrUnsupportedArch
+	}
+	if cfg.ModuleSize < 0 || cfg.ArgSlots < 0 || cfg.ModuleSize > 1<<30 || cfg.ArgSlots > 1<<20 {
+		return nil, fmt.Errorf("vmctx config: module size %d, %d arg slots", cfg.ModuleSize, cfg.ArgSlots)
+	}
+	if err := initArena(); err != nil {
+		return nil, err
+	}
+	argsOff := roundUp(abi.VMCtxHeaderSize+uintptr(cfg.ModuleSize), abi.ArgSlotSize)
+	size := roundUp(argsOff+uintptr(cfg.ArgSlots)*abi.ArgSlotSize, pageSize)
+	mem, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return nil, fmt.Errorf("map vmctx: %w", err)
+	}
+	c := &Context{
+		mem:    mem,
+		hdr:    (*abi.VMContext)(unsafe.Pointer(&mem[0])),
+		module: mem[abi.VMCtxHeaderSize : abi.VMCtxHeaderSize+cfg.ModuleSize],
+		args:   mem[argsOff : argsOff+uintptr(cfg.ArgSlots)*abi.ArgSlotSize],
+		stack:  cfg.Stack,
+	}
+	if c.stack == nil {
+		if c.stack, err = NewStack(cfg.StackSize); err != nil {
+			syscall.Munmap(mem)
+			return nil, err
+		}
+		c.ownStack = true
+	}
+	h := c.hdr
+	h.Magic = abi.VMCtxMagicValue
+	h.HostCallStub = stubAddr(stubHostCall)
+	h.TrapStub = stubAddr(stubTrap)
+	h.PreemptStub = stubAddr(stubPreempt)
+	h.Args = addrOf(c.args)
+	h.StackTop = c.stack.Top()
+	h.StackLimit = c.stack.Limit()
+	h.StackGuardLo = c.stack.GuardLo()
+	return c, nil
+}
+
+// Addr is the vmctx address generated code receives in R15.
+func (c *Context) Addr() uintptr { return addrOf(c.mem) }
+
+// Header is the fixed part of the vmctx.
+func (c *Context) Header() *abi.VMContext { return c.hdr }
+
+// Module is the backend-defined part of the vmctx.
+func (c *Context) Module() []byte { return c.module }
+
+// Args is the args/results buffer, abi.ArgSlotSize bytes per value.
+func (c *Context) Args() []byte { return c.args }
+
+// Stack is the native stack the Context runs on.
+func (c *Context) Stack() *Stack { return c.stack }
+
+// Interrupt asks running (and future) native code to stop at its next poll;
+// Call then returns a Trap of kind abi.TrapInterrupted. It is safe to call
+// from any goroutine. The request stays until ClearInterrupt.
+func (c *Context) Interrupt() { atomic.StoreUint32(&c.hdr.Interrupt, 1) }
+
+// ClearInterrupt withdraws an Interrupt.
+func (c *Context) ClearInterrupt() { atomic.StoreUint32(&c.hdr.Interrupt, 0) }
+
+// Close unmaps the vmctx and, if the Context made it, the stack.
+func (c *Context) Close() error {
+	if c.mem == nil {
+		return errors.New("vmctx closed twice")
+	}
+	if c.hdr.ExitSP != 0 {
+		return errors.New("vmctx close: an activation is still parked")
+	}
+	c.hdr.Magic = 0
+	err := syscall.Munmap(c.mem)
+	c.mem, c.hdr = nil, nil
+	if c.ownStack {
+		err = errors.Join(err, c.stack.Free())
+	}
+	return err
+}
+
+// Call runs native code at entry (an entry stub in the code arena) until it
+// returns or traps, serving host calls and preemption requests on the way.
+func (c *Context) Call(entry uintptr, host HostFunc) error {
+	if c.mem == nil {
+		return errors.New("call: vmctx is closed")
+	}
+	if !InCode(entry) {
+		return fmt.Errorf("call: entry %#x is not in the code arena", entry)
+	}
+	// A nested activation starts below the parked frames; the trampoline
+	// writes there before any generated code runs, so check the room here.
+	if sp := c.hdr.ExitSP; sp != 0 && sp < c.hdr.StackLimit+minStackRoom {
+		return &Trap{Kind: abi.TrapStackExhausted, PC: c.hdr.ResumePC, Addr: sp}
+	}
+	code := run(c, entry)
+	if code == abi.ExitReturn {
+		return nil
+	}
+	return c.serve(code, host)
+}
+
+// serve handles exits until the activation returns or traps.
+func (c *Context) serve(code abi.ExitCode, host HostFunc) error {
+	// A panicking host function must not leave its caller parked.
+	inHost := false
+	defer func() {
+		if inHost {
+			c.unwind(abi.TrapHostError, c.hdr.ResumePC)
+		}
+	}()
+	for {
+		switch code {
+		case abi.ExitReturn:
+			return nil
+		case abi.ExitTrap:
+			h := c.hdr
+			return &Trap{Kind: h.TrapKind, PC: h.TrapPC, Addr: h.FaultAddr}
+		case abi.ExitHostCall:
+			index := c.hdr.ExitArg
+			if host == nil {
+				c.unwind(abi.TrapHostError, c.hdr.ResumePC)
+				return fmt.Errorf("host call %d with no host functions", index)
+			}
+			inHost = true
+			err := host(c, index)
+			inHost = false
+			if err != nil {
+				c.unwind(abi.TrapHostError, c.hdr.ResumePC)
+				return &Trap{Kind: abi.TrapHostError, PC: c.hdr.TrapPC, Err: err}
+			}
+		case abi.ExitPreempt:
+			if atomic.LoadUint32(&c.hdr.Interrupt) != 0 {
+				pc, _ := c.stack.word(c.hdr.ExitSP + preemptSavedPC)
+				c.unwind(abi.TrapInterrupted, uintptr(pc))
+				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc)}
+			}
+			yield()
+		default:
+			// Only a broken stub or corrupted vmctx gets here; the
+			// activation's state cannot be trusted, so do not resume it.
+			return fmt.Errorf("call: unknown exit code %d", code)
+		}
+		code = resumeRun(c)
+	}
+}
+
+// unwind abandons the parked activation: it resumes it at the fault stub,
+// which returns straight to the trampoline with an ExitTrap.
+func (c *Context) unwind(kind abi.TrapKind, pc uintptr) {
+	h := c.hdr
+	h.TrapKind, h.TrapPC, h.FaultAddr = kind, pc, 0
+	h.ResumePC = stubAddr(stubFault)
+	resumeRun(c)
+}

@@ -1,0 +1,108 @@
+package native
+
+import (
+	"runtime/debug"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasiaot/wasiaot/runtime/abi"
+)
+
+func TestMemoryGrow(t *testing.T) {
+	m, err := NewMemory(1, 3)
+	require.NoError(t, err)
+	defer m.Release()
+	require.Len(t, m.Bytes(), abi.WasmPageSize)
+	m.Bytes()[abi.WasmPageSize-1] = 7
+	for _, tc := range []struct {
+		delta, old uint32
+		ok         bool
+	}{{0, 1, true}, {1, 1, true}, {2, 2, false}, {1, 2, true}, {1, 3, false}, {0, 3, true}} {
+		old, ok := m.Grow(tc.delta)
+		require.Equal(t, tc.old, old)
+		require.Equal(t, tc.ok, ok)
+	}
+	require.Equal(t, uint32(3), m.Pages())
+	b := m.Bytes()
+	require.Equal(t, byte(7), b[abi.WasmPageSize-1])
+	b[len(b)-1] = 1 // the grown pages are writable
+}
+
+func TestMemoryLimits(t *testing.T) {
+	_, err := NewMemory(2, 1)
+	require.ErrorContains(t, err, "2 initial pages, 1 maximum")
+	_, err = NewMemory(0, MaxPages+1)
+	require.ErrorContains(t, err, "at most 65536")
+	m, err := NewMemory(0, MaxPages)
+	require.NoError(t, err)
+	defer m.Release()
+	old, ok := m.Grow(MaxPages)
+	require.True(t, ok)
+	require.Zero(t, old)
+	require.Len(t, m.Bytes(), 4<<30)
+}
+
+func TestMemoryPoolReuseZeroes(t *testing.T) {
+	for _, keepResident := range []int{0, 1 << 20} {
+		testMemoryPoolReuseZeroes(t, NewMemoryPool(2, keepResident))
+	}
+}
+
+func testMemoryPoolReuseZeroes(t *testing.T, p *MemoryPool) {
+	defer p.Close()
+	m, err := p.Acquire(2, 4)
+	require.NoError(t, err)
+	base := m.Base()
+	m.Grow(1)
+	for i := range m.Bytes() {
+		m.Bytes()[i] = 0xab
+	}
+	require.NoError(t, m.Release())
+	require.Error(t, m.Release())
+
+	m2, err := p.Acquire(1, 4)
+	require.NoError(t, err)
+	require.Equal(t, base, m2.Base(), "reservation reused")
+	require.Equal(t, uint32(1), m2.Pages())
+	require.Equal(t, make([]byte, abi.WasmPageSize), m2.Bytes())
+	// Pages beyond the new size are inaccessible again until grown.
+	require.True(t, faults(m2.mem, abi.WasmPageSize))
+	require.False(t, faults(m2.mem, abi.WasmPageSize-1))
+	old, ok := m2.Grow(2)
+	require.True(t, ok)
+	require.Equal(t, uint32(1), old)
+	require.Equal(t, make([]byte, 3*abi.WasmPageSize), m2.Bytes())
+
+	m3, err := p.Acquire(0, 0)
+	require.NoError(t, err)
+	require.NotEqual(t, base, m3.Base())
+	require.NoError(t, m2.Release())
+	require.NoError(t, m3.Release())
+	_, err = p.Acquire(3, 2)
+	require.Error(t, err)
+}
+
+var sink byte
+
+// faults reports whether reading b[i] faults.
+func faults(b []byte, i int) (faulted bool) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() { faulted = recover() != nil }()
+	sink = b[i]
+	return false
+}
+
+func BenchmarkMemoryPool(b *testing.B) {
+	p := NewMemoryPool(4, 1<<20)
+	defer p.Close()
+	for b.Loop() {
+		m, err := p.Acquire(1, 16)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Bytes()[0] = 1 // one touched page, as a typical instance would
+		m.Release()
+	}
+}

@@ -1,0 +1,67 @@
+package native
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/wasiaot/wasiaot/runtime/abi"
+)
+
+// Stack is a native stack: abi.StackGuardSize inaccessible bytes at the low
+// end, then the usable part. Generated code never runs on a goroutine stack
+// because goroutine stacks move.
+type Stack struct {
+	mem []byte // guard + usable
+}
+
+// NewStack maps a native stack with size usable bytes (rounded up to pages;
+// abi.DefaultStackSize if size is 0). Pages are committed only when touched.
+func NewStack(size int) (*Stack, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("native stack size %d", size)
+	}
+	if size == 0 {
+		size = abi.DefaultStackSize
+	}
+	usable := roundUp(uintptr(size), pageSize)
+	mem, err := reserve(abi.StackGuardSize + usable)
+	if err != nil {
+		return nil, err
+	}
+	if err := protect(mem[abi.StackGuardSize:], syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+		release(mem)
+		return nil, fmt.Errorf("native stack: %w", err)
+	}
+	return &Stack{mem: mem}, nil
+}
+
+// Top is the initial stack pointer (16-byte aligned, exclusive end).
+func (s *Stack) Top() uintptr { return addrOf(s.mem) + uintptr(len(s.mem)) }
+
+// Limit is the lowest usable address; below it is the guard region.
+func (s *Stack) Limit() uintptr { return addrOf(s.mem) + abi.StackGuardSize }
+
+// GuardLo is the lowest address of the guard region.
+func (s *Stack) GuardLo() uintptr { return addrOf(s.mem) }
+
+// word reads the 8 bytes at address addr inside the stack.
+func (s *Stack) word(addr uintptr) (uint64, bool) {
+	if addr < s.Limit() || addr+8 > s.Top() {
+		return 0, false
+	}
+	i := addr - addrOf(s.mem)
+	b := s.mem[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56, true
+}
+
+// Free unmaps the stack.
+func (s *Stack) Free() error {
+	if s.mem == nil {
+		return errors.New("native stack freed twice")
+	}
+	err := release(s.mem)
+	s.mem = nil
+	return err
+}
