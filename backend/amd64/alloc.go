@@ -1,0 +1,370 @@
+package amd64
+
+import (
+	"fmt"
+
+	"github.com/wasiaot/wasiaot/backend/regalloc"
+)
+
+// Allocator assigns physical registers to a Func's virtual registers. It
+// keeps its buffers between functions; use one per goroutine.
+type Allocator struct {
+	ra    *regalloc.Allocator
+	rf    regalloc.Func
+	ptrs  []*Reg     // per allocator operand: the register field to rewrite
+	mops  []*Operand // per allocator operand: the operand a stack slot may replace
+	Check bool       // run the independent checker on every allocation
+	// Last holds the result of the last allocation (for tests and stats).
+	Last *regalloc.Result
+}
+
+// NewAllocator returns an allocator for amd64.
+func NewAllocator() *Allocator {
+	return &Allocator{ra: regalloc.New(RegInfo)}
+}
+
+// Allocate rewrites f to use physical registers only, inserting moves,
+// spills and reloads, and records the frame layout used by Emit.
+func (a *Allocator) Allocate(f *Func) error {
+	if f.allocated {
+		return fmt.Errorf("amd64: %s already allocated", f.Name)
+	}
+	rf := &a.rf
+	rf.Reset()
+	for _, fl := range f.VRegFloat {
+		c := regalloc.ClassInt
+		if fl {
+			c = regalloc.ClassFloat
+		}
+		rf.VRegClass = append(rf.VRegClass, c)
+	}
+	a.ptrs = a.ptrs[:0]
+	a.mops = a.mops[:0]
+	for b, blk := range f.Blocks {
+		if len(blk.Instrs) == 0 {
+			return fmt.Errorf("amd64: b%d is empty", b)
+		}
+		rf.StartBlock(blk.LoopDepth)
+		for i := range blk.Instrs {
+			in := &blk.Instrs[i]
+			if err := a.collect(f, in); err != nil {
+				return fmt.Errorf("amd64: b%d: %s: %v", b, f.InstrString(in), err)
+			}
+		}
+		for _, s := range f.Succs(b) {
+			if s < 0 || int(s) >= len(f.Blocks) {
+				return fmt.Errorf("amd64: b%d: jump to unknown block b%d", b, s)
+			}
+		}
+		rf.Blocks[b].Succs = append(rf.Blocks[b].Succs[:0], f.Succs(b)...)
+	}
+	res, err := a.ra.Allocate(rf)
+	if err != nil {
+		return fmt.Errorf("amd64: %s: %v", f.Name, err)
+	}
+	if a.Check {
+		if err := regalloc.Check(rf, RegInfo, res); err != nil {
+			return fmt.Errorf("amd64: %s: %v", f.Name, err)
+		}
+	}
+	a.Last = res
+	f.spillBase = (f.OutArgs + 15) &^ 15
+	for k, p := range a.ptrs {
+		switch l := res.Locs[k]; {
+		case l.IsReg():
+			*p = fromPReg(l.Reg())
+		case l.IsSlot() && a.mops[k] != nil:
+			*a.mops[k] = M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
+		default:
+			return fmt.Errorf("amd64: internal error: operand %d in %v", k, l)
+		}
+	}
+	a.rewrite(f, res)
+	return nil
+}
+
+// collect describes one instruction's virtual register operands to the
+// allocator.
+func (a *Allocator) collect(f *Func, in *Instr) error {
+	rf := &a.rf
+	first := len(rf.Operands)
+	var clobbers regalloc.RegSet
+	add := func(r *Reg, op regalloc.Operand) (int, error) {
+		if !r.IsVirtual() {
+			if *r == NoReg || *r == RSP || *r == VMCtx || *r == Scratch {
+				return -1, nil
+			}
+			return -1, fmt.Errorf("physical register %s before allocation", *r)
+		}
+		if int(r.VReg()) >= len(f.VRegFloat) {
+			return -1, fmt.Errorf("unknown %s", *r)
+		}
+		op.V = r.VReg()
+		rf.Operands = append(rf.Operands, op)
+		a.ptrs = append(a.ptrs, r)
+		a.mops = append(a.mops, nil)
+		return len(rf.Operands) - 1 - first, nil
+	}
+	use := func(o *Operand) error {
+		switch o.Kind {
+		case KReg:
+			_, err := add(&o.Reg, regalloc.U(0))
+			return err
+		case KMem:
+			if _, err := add(&o.Mem.Base, regalloc.U(0)); err != nil {
+				return err
+			}
+			_, err := add(&o.Mem.Index, regalloc.U(0))
+			return err
+		}
+		return nil
+	}
+	// useMem is use for an operand the instruction may also take from
+	// memory: a spilled value is then read from its slot directly.
+	useMem := func(o *Operand) error {
+		if o.Kind != KReg || !o.Reg.IsVirtual() || !memSource[in.Op] {
+			return use(o)
+		}
+		op := regalloc.U(0)
+		op.MayStack = true
+		k, err := add(&o.Reg, op)
+		if k >= 0 {
+			a.mops[first+k] = o
+		}
+		return err
+	}
+	fixed := func(r *Reg, kind regalloc.OperandKind, p Reg) error {
+		_, err := add(r, regalloc.Operand{Kind: kind, Fixed: p.PReg(), Reuse: -1})
+		return err
+	}
+	needReg := func(o *Operand, what string) error {
+		if o.Kind != KReg {
+			return fmt.Errorf("%s must be a register", what)
+		}
+		return nil
+	}
+	// twoAddr handles Dst = Src0 op ...: the result reuses Src0's register.
+	twoAddr := func() error {
+		if err := needReg(&in.Src[0], "first source"); err != nil {
+			return err
+		}
+		if err := needReg(&in.Dst, "destination"); err != nil {
+			return err
+		}
+		src, err := add(&in.Src[0].Reg, regalloc.U(0))
+		if err != nil {
+			return err
+		}
+		d := regalloc.D(0)
+		if src >= 0 {
+			d.Reuse = int8(src)
+		}
+		_, err = add(&in.Dst.Reg, d)
+		return err
+	}
+	var err error
+	switch ops[in.Op].form {
+	case fBin, fUn, fCmov:
+		if err = useMem(&in.Src[1]); err == nil {
+			err = twoAddr()
+		}
+	case fShift:
+		if in.Src[1].Kind == KReg {
+			err = fixed(&in.Src[1].Reg, regalloc.Use, RCX)
+		}
+		if err == nil {
+			err = twoAddr()
+		}
+	case fMov:
+		if err = useMem(&in.Src[0]); err == nil {
+			if err = needReg(&in.Dst, "destination"); err == nil {
+				_, err = add(&in.Dst.Reg, regalloc.D(0))
+			}
+		}
+	case fStore:
+		if in.Dst.Kind != KMem {
+			return fmt.Errorf("store needs a memory destination")
+		}
+		if err = use(&in.Src[0]); err == nil {
+			err = use(&in.Dst)
+		}
+	case fCmp:
+		if err = use(&in.Src[0]); err == nil {
+			err = useMem(&in.Src[1])
+		}
+	case fSet:
+		if err = needReg(&in.Dst, "destination"); err == nil {
+			_, err = add(&in.Dst.Reg, regalloc.D(0))
+		}
+	case fDiv:
+		if in.Src[0].Kind != KReg || in.Src[1].Kind != KReg || in.Dst.Kind != KReg {
+			return fmt.Errorf("div operands must be registers")
+		}
+		for _, e := range []error{
+			fixed(&in.Src[0].Reg, regalloc.Use, RAX),
+			fixed(&in.Src[1].Reg, regalloc.Use, RDX),
+			use(&in.Src[2]),
+			fixed(&in.Dst.Reg, regalloc.Def, RAX),
+			fixed(&in.Dst2, regalloc.Def, RDX),
+		} {
+			if e != nil {
+				return e
+			}
+		}
+	case fExt:
+		if in.Src[0].Kind != KReg || in.Dst.Kind != KReg {
+			return fmt.Errorf("sext operands must be registers")
+		}
+		if err = fixed(&in.Src[0].Reg, regalloc.Use, RAX); err == nil {
+			err = fixed(&in.Dst.Reg, regalloc.Def, RDX)
+		}
+	case fParams:
+		err = a.convention(f, in.Args, regalloc.Def, IntArgRegs, FloatArgRegs, "parameters")
+	case fRet:
+		err = a.convention(f, in.Args, regalloc.Use, IntResultRegs, FloatResultReg, "results")
+	case fCall:
+		if in.Func < 0 {
+			err = use(&in.Src[0])
+		}
+		if err == nil {
+			err = a.convention(f, in.Args, regalloc.Use, IntArgRegs, FloatArgRegs, "arguments")
+		}
+		if err == nil {
+			err = a.convention(f, in.Rets, regalloc.Def, IntResultRegs, FloatResultReg, "results")
+		}
+		clobbers = CallClobbers
+	}
+	if err != nil {
+		return err
+	}
+	rf.CloseInstr(first, clobbers, isCopy(in))
+	return nil
+}
+
+// convention pins call arguments or results to the registers of the
+// wasm-to-wasm calling convention.
+func (a *Allocator) convention(f *Func, rs []Reg, kind regalloc.OperandKind, ints, floats []Reg, what string) error {
+	ni, nf := 0, 0
+	for k := range rs {
+		r := &rs[k]
+		var p Reg
+		if r.IsVirtual() && int(r.VReg()) < len(f.VRegFloat) && f.VRegFloat[r.VReg()] {
+			if nf == len(floats) {
+				return fmt.Errorf("not supported: more than %d float %s in registers", len(floats), what)
+			}
+			p, nf = floats[nf], nf+1
+		} else {
+			if ni == len(ints) {
+				return fmt.Errorf("not supported: more than %d integer %s in registers", len(ints), what)
+			}
+			p, ni = ints[ni], ni+1
+		}
+		if !r.IsVirtual() {
+			return fmt.Errorf("%s must be virtual registers", what)
+		}
+		if _, err := a.addFixed(f, r, kind, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Allocator) addFixed(f *Func, r *Reg, kind regalloc.OperandKind, p Reg) (int, error) {
+	if int(r.VReg()) >= len(f.VRegFloat) {
+		return -1, fmt.Errorf("unknown %s", *r)
+	}
+	a.rf.Operands = append(a.rf.Operands, regalloc.Operand{V: r.VReg(), Kind: kind, Fixed: p.PReg(), Reuse: -1})
+	a.ptrs = append(a.ptrs, r)
+	a.mops = append(a.mops, nil)
+	return 0, nil
+}
+
+// isCopy reports whether in is a plain full-width register copy.
+func isCopy(in *Instr) bool {
+	return (in.Op == OpMov && in.Size == 8 || in.Op == OpMovaps) &&
+		in.Dst.Kind == KReg && in.Src[0].Kind == KReg
+}
+
+// rewrite inserts the allocator's copies and drops copies made redundant,
+// and lays out the frame.
+func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
+	slot := func(l regalloc.Loc) Operand {
+		return M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
+	}
+	e := 0
+	idx := int32(0)
+	for _, blk := range f.Blocks {
+		out := make([]Instr, 0, len(blk.Instrs)+4)
+		for i := range blk.Instrs {
+			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
+				ed := res.Edits[e]
+				float := ed.Class == regalloc.ClassFloat
+				var mv Instr
+				switch {
+				case ed.From.IsReg() && ed.To.IsReg() && float:
+					mv = Instr{Op: OpMovaps, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+				case ed.From.IsReg() && ed.To.IsReg():
+					mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+				case ed.From.IsReg() && float:
+					mv = Instr{Op: OpStoreups, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+				case ed.From.IsReg():
+					mv = Instr{Op: OpStore, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+				case float:
+					mv = Instr{Op: OpMovups, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+				default:
+					mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+				}
+				mv.Func, mv.Dst2 = -1, NoReg
+				out = append(out, mv)
+			}
+			in := blk.Instrs[i]
+			idx++
+			if isCopy(&in) && in.Dst.Reg == in.Src[0].Reg {
+				continue
+			}
+			out = append(out, in)
+		}
+		blk.Instrs = out
+	}
+	f.calleeSaved = f.calleeSaved[:0]
+	for _, r := range CalleeSaved {
+		if res.UsedCalleeSaved.Has(r.PReg()) {
+			f.calleeSaved = append(f.calleeSaved, r)
+		}
+	}
+	// At entry RSP+8 is 16-aligned; a function that calls keeps RSP
+	// 16-aligned after the pushes and the frame.
+	size := f.spillBase + res.FrameSize
+	if hasCall(f) {
+		pushed := int32(8 + 8*len(f.calleeSaved))
+		f.frameSize = (size+pushed+15)&^15 - pushed
+	} else {
+		f.frameSize = size
+	}
+	f.allocated = true
+}
+
+func hasCall(f *Func) bool {
+	for _, blk := range f.Blocks {
+		for i := range blk.Instrs {
+			if blk.Instrs[i].Op == OpCall {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// memSource lists the ops whose register source (Src1 of two-address and
+// compare forms, Src0 of moves) may be a memory operand read at its own
+// width. Packed SSE ops are missing: their memory operands must be
+// 16-byte aligned.
+var memSource = [numOps]bool{
+	OpAdd: true, OpSub: true, OpAnd: true, OpOr: true, OpXor: true, OpImul: true, OpCmov: true,
+	OpCmp: true, OpMov: true, OpMovzx8: true, OpMovzx16: true, OpMovsx8: true, OpMovsx16: true,
+	OpMovsx32: true, OpLzcnt: true, OpTzcnt: true, OpPopcnt: true, OpImul3: true,
+	OpAddss: true, OpAddsd: true, OpSubss: true, OpSubsd: true, OpMulss: true, OpMulsd: true,
+	OpDivss: true, OpDivsd: true, OpMinss: true, OpMinsd: true, OpMaxss: true, OpMaxsd: true,
+	OpMovss: true, OpMovsd: true, OpSqrtss: true, OpSqrtsd: true, OpCvtss2sd: true, OpCvtsd2ss: true,
+	OpCvtsi2ss: true, OpCvtsi2sd: true, OpCvttss2si: true, OpCvttsd2si: true, OpUcomiss: true, OpUcomisd: true,
+}

@@ -1,0 +1,422 @@
+package amd64
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+
+	"github.com/twitchyliquid64/golang-asm/obj"
+	"github.com/twitchyliquid64/golang-asm/obj/x86"
+	"github.com/twitchyliquid64/golang-asm/objabi"
+	"github.com/wasiaot/wasiaot/runtime/abi"
+)
+
+// Code is an emitted function.
+type Code struct {
+	// Bytes holds the instructions, then (16-byte aligned) the constant
+	// pool they address RIP-relative.
+	Bytes    []byte
+	CodeSize int
+	// Calls lists direct calls: a rel32 at Offset (the call's last four
+	// bytes, currently zero) must be patched to reach function Func.
+	Calls []CallSite
+	// Traps lists explicit trap calls by their return address (the trap
+	// PC the runtime reports).
+	Traps []TrapSite
+	// Positions maps code offsets of instructions with a wasm position
+	// (a nonzero Instr.Pos) to that position, in code order.
+	Positions []Position
+}
+
+type CallSite struct {
+	Offset int32
+	Func   int32
+}
+
+type TrapSite struct {
+	Offset int32 // return address of the trap call
+	Code   uint32
+	Pos    int32
+}
+
+type Position struct {
+	Offset int32 // start of the instruction
+	Pos    int32
+}
+
+var initOnce sync.Mutex
+
+// newLink creates an assembler context that reports errors into errs.
+func newLink(errs *[]string) *obj.Link {
+	initOnce.Lock()
+	defer initOnce.Unlock()
+	ctxt := obj.Linknew(&x86.Linkamd64)
+	ctxt.Headtype = objabi.Hlinux
+	ctxt.DiagFunc = func(format string, args ...any) {
+		*errs = append(*errs, fmt.Sprintf(format, args...))
+	}
+	x86.Linkamd64.Init(ctxt)
+	return ctxt
+}
+
+type emitter struct {
+	f      *Func
+	ctxt   *obj.Link
+	first  *obj.Prog
+	last   *obj.Prog
+	labels []*obj.Prog
+	consts *obj.LSym
+	funcs  *obj.LSym
+	sites  []site
+}
+
+type site struct {
+	p    *obj.Prog
+	in   *Instr
+	trap bool
+}
+
+// Emit assembles an allocated function.
+func Emit(f *Func) (code *Code, err error) {
+	if !f.allocated {
+		return nil, fmt.Errorf("amd64: %s: emit before register allocation", f.Name)
+	}
+	var errs []string
+	e := &emitter{f: f, ctxt: newLink(&errs)}
+	e.consts = &obj.LSym{Name: "wasiaot.consts"}
+	e.funcs = &obj.LSym{Name: "wasiaot.funcs"}
+	e.labels = make([]*obj.Prog, len(f.Blocks))
+	for b := range f.Blocks {
+		e.labels[b] = e.ctxt.NewProg()
+		e.labels[b].As = obj.ANOP
+	}
+	constOff, poolSize := layoutConsts(f.Consts)
+	e.prologue()
+	for b, blk := range f.Blocks {
+		e.add(e.labels[b])
+		if b > 0 && e.onlyJump(b) {
+			continue // every jump to it goes straight to its target
+		}
+		for i := range blk.Instrs {
+			if err := e.instr(b, &blk.Instrs[i], constOff); err != nil {
+				return nil, fmt.Errorf("amd64: %s: b%d: %s: %v", f.Name, b, f.InstrString(&blk.Instrs[i]), err)
+			}
+		}
+	}
+	sym := &obj.LSym{Name: f.Name, Func: &obj.FuncInfo{Text: e.first}}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				errs = append(errs, fmt.Sprint(r))
+			}
+		}()
+		x86.Linkamd64.Assemble(e.ctxt, sym, e.ctxt.NewProg)
+	}()
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("amd64: %s: assembler: %s", f.Name, errs[0])
+	}
+	code = &Code{CodeSize: len(sym.P)}
+	pool := (len(sym.P) + 15) &^ 15
+	code.Bytes = make([]byte, pool+poolSize)
+	copy(code.Bytes, sym.P)
+	for i := len(sym.P); i < pool; i++ {
+		code.Bytes[i] = 0xcc // int3 between code and data
+	}
+	for i, c := range f.Consts {
+		copy(code.Bytes[pool+constOff[i]:], c.Data)
+	}
+	for _, r := range sym.R {
+		switch r.Sym {
+		case e.consts:
+			// PC-relative to the end of the 4-byte field.
+			v := int64(pool) + r.Add - int64(r.Off) - int64(r.Siz)
+			binary.LittleEndian.PutUint32(code.Bytes[r.Off:], uint32(int32(v)))
+		case e.funcs:
+			binary.LittleEndian.PutUint32(code.Bytes[r.Off:], 0)
+			code.Calls = append(code.Calls, CallSite{Offset: r.Off, Func: int32(r.Add)})
+		default:
+			if r.Type == objabi.R_CALLIND && r.Siz == 0 {
+				continue // a marker on indirect calls, nothing to patch
+			}
+			return nil, fmt.Errorf("amd64: %s: unexpected relocation %v", f.Name, r.Type)
+		}
+	}
+	for _, s := range e.sites {
+		if s.trap {
+			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + int32(s.p.Isize), Code: s.in.Trap, Pos: s.in.Pos})
+		}
+		if s.in.Pos != 0 {
+			code.Positions = append(code.Positions, Position{Offset: int32(s.p.Pc), Pos: s.in.Pos})
+		}
+	}
+	return code, nil
+}
+
+func layoutConsts(cs []Const) ([]int, int) {
+	offs := make([]int, len(cs))
+	n := 0
+	for i, c := range cs {
+		a := max(c.Align, 1)
+		n = (n + a - 1) / a * a
+		offs[i] = n
+		n += len(c.Data)
+	}
+	return offs, n
+}
+
+func (e *emitter) add(p *obj.Prog) *obj.Prog {
+	if e.first == nil {
+		e.first = p
+	} else {
+		e.last.Link = p
+	}
+	e.last = p
+	return p
+}
+
+func (e *emitter) prog(as obj.As) *obj.Prog {
+	p := e.ctxt.NewProg()
+	p.As = as
+	return e.add(p)
+}
+
+func regAddr(r Reg) obj.Addr { return obj.Addr{Type: obj.TYPE_REG, Reg: goReg(r)} }
+
+func (e *emitter) addr(o Operand, constOff []int) (obj.Addr, error) {
+	switch o.Kind {
+	case KReg:
+		if o.Reg.IsVirtual() || o.Reg == NoReg {
+			return obj.Addr{}, fmt.Errorf("unallocated register %s", o.Reg)
+		}
+		return regAddr(o.Reg), nil
+	case KImm:
+		return obj.Addr{Type: obj.TYPE_CONST, Offset: o.Imm}, nil
+	case KMem:
+		a := obj.Addr{Type: obj.TYPE_MEM, Offset: int64(o.Mem.Disp)}
+		if o.Mem.Base != NoReg {
+			if o.Mem.Base.IsVirtual() {
+				return a, fmt.Errorf("unallocated register %s", o.Mem.Base)
+			}
+			a.Reg = goReg(o.Mem.Base)
+		}
+		if o.Mem.Index != NoReg {
+			if o.Mem.Index.IsVirtual() || o.Mem.Index == RSP {
+				return a, fmt.Errorf("bad index register %s", o.Mem.Index)
+			}
+			a.Index, a.Scale = goReg(o.Mem.Index), int16(o.Mem.Scale)
+		}
+		return a, nil
+	case KConst:
+		if int(o.Const) >= len(constOff) || o.Const < 0 {
+			return obj.Addr{}, fmt.Errorf("unknown constant %d", o.Const)
+		}
+		return obj.Addr{Type: obj.TYPE_MEM, Name: obj.NAME_EXTERN, Sym: e.consts, Offset: int64(constOff[o.Const])}, nil
+	}
+	return obj.Addr{}, fmt.Errorf("missing operand")
+}
+
+// TrapCodeStackOverflow is the trap code of the stack check that frames
+// larger than BigFrame perform in their prologue.
+const TrapCodeStackOverflow = ^uint32(0)
+
+// BigFrame is the frame size above which the prologue checks the stack
+// limit instead of relying on the guard region (docs/abi.md).
+const BigFrame = 32 << 10
+
+func (e *emitter) prologue() {
+	if drop := int64(e.f.frameSize) + 8*int64(len(e.f.calleeSaved)); drop > BigFrame {
+		p := e.prog(x86.ALEAQ)
+		p.From = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(RSP), Offset: -drop}
+		p.To = regAddr(Scratch)
+		p = e.prog(x86.ACMPQ)
+		p.From = regAddr(Scratch)
+		p.To = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: abi.VMCtxStackLimit}
+		ok := e.ctxt.NewProg()
+		ok.As = obj.ANOP
+		p = e.prog(x86.AJCC)
+		p.To.Type = obj.TYPE_BRANCH
+		p.To.SetTarget(ok)
+		p = e.prog(obj.ACALL)
+		p.To = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: abi.VMCtxTrapStub}
+		e.sites = append(e.sites, site{p: p, in: &Instr{Trap: TrapCodeStackOverflow}, trap: true})
+		e.add(ok)
+	}
+	for _, r := range e.f.calleeSaved {
+		p := e.prog(x86.APUSHQ)
+		p.From = regAddr(r)
+	}
+	if e.f.frameSize > 0 {
+		p := e.prog(x86.ASUBQ)
+		p.From = obj.Addr{Type: obj.TYPE_CONST, Offset: int64(e.f.frameSize)}
+		p.To = regAddr(RSP)
+	}
+}
+
+func (e *emitter) epilogue() {
+	if e.f.frameSize > 0 {
+		p := e.prog(x86.AADDQ)
+		p.From = obj.Addr{Type: obj.TYPE_CONST, Offset: int64(e.f.frameSize)}
+		p.To = regAddr(RSP)
+	}
+	for i := len(e.f.calleeSaved) - 1; i >= 0; i-- {
+		p := e.prog(x86.APOPQ)
+		p.To = regAddr(e.f.calleeSaved[i])
+	}
+}
+
+// onlyJump reports whether block b is a lone jump.
+func (e *emitter) onlyJump(b int) bool {
+	blk := e.f.Blocks[b]
+	return len(blk.Instrs) == 1 && blk.Instrs[0].Op == OpJmp
+}
+
+// thread follows chains of lone jumps.
+func (e *emitter) thread(t int32) int32 {
+	for range len(e.f.Blocks) {
+		if t <= 0 || int(t) >= len(e.f.Blocks) || !e.onlyJump(int(t)) {
+			break
+		}
+		t = e.f.Blocks[t].Instrs[0].Target[0]
+	}
+	return t
+}
+
+func (e *emitter) jump(as obj.As, target int32) error {
+	if target < 0 || int(target) >= len(e.labels) {
+		return fmt.Errorf("unknown block b%d", target)
+	}
+	p := e.prog(as)
+	p.To.Type = obj.TYPE_BRANCH
+	p.To.SetTarget(e.labels[target])
+	return nil
+}
+
+func (e *emitter) instr(b int, in *Instr, constOff []int) error {
+	info := &ops[in.Op]
+	as := info.as[0]
+	if info.sized() {
+		if in.Size != 1 && in.Size != 2 && in.Size != 4 && in.Size != 8 {
+			return fmt.Errorf("bad size %d", in.Size)
+		}
+		as = info.as[sizeIndex(in.Size)]
+		if as == 0 {
+			return fmt.Errorf("no %d-byte form", in.Size)
+		}
+	}
+	next := int32(b + 1)
+	for int(next) < len(e.f.Blocks) && e.onlyJump(int(next)) {
+		next++ // skipped blocks emit nothing
+	}
+	var p *obj.Prog
+	var err error
+	operand := func(o Operand) obj.Addr {
+		if err != nil {
+			return obj.Addr{}
+		}
+		var a obj.Addr
+		a, err = e.addr(o, constOff)
+		return a
+	}
+	switch info.form {
+	case fBin, fUn, fShift, fCmov:
+		if in.Dst.Kind != KReg || in.Src[0].Kind != KReg || in.Dst.Reg != in.Src[0].Reg {
+			return fmt.Errorf("destination must be the first source register")
+		}
+		if info.form == fShift && in.Src[1].Kind == KReg && in.Src[1].Reg != RCX {
+			return fmt.Errorf("shift count must be in rcx")
+		}
+		if info.form == fCmov {
+			as = cmovQAs[in.Cond]
+			if in.Size == 4 {
+				as = cmovLAs[in.Cond]
+			}
+		}
+		p = e.prog(as)
+		if info.form != fUn {
+			p.From = operand(in.Src[1])
+		}
+		p.To = operand(in.Dst)
+	case fMov:
+		p = e.prog(as)
+		switch in.Op {
+		case OpImul3, OpRoundss, OpRoundsd:
+			if in.Src[1].Kind != KImm {
+				return fmt.Errorf("needs an immediate")
+			}
+			p.From = operand(in.Src[1])
+			p.SetFrom3(operand(in.Src[0]))
+		default:
+			p.From = operand(in.Src[0])
+		}
+		p.To = operand(in.Dst)
+	case fStore:
+		p = e.prog(as)
+		p.From = operand(in.Src[0])
+		p.To = operand(in.Dst)
+	case fCmp:
+		p = e.prog(as)
+		if in.Op == OpCmp {
+			// Go's CMP keeps Intel operand order.
+			p.From, p.To = operand(in.Src[0]), operand(in.Src[1])
+		} else {
+			p.From, p.To = operand(in.Src[1]), operand(in.Src[0])
+		}
+	case fSet:
+		p = e.prog(setAs[in.Cond])
+		p.To = operand(in.Dst)
+	case fDiv:
+		if in.Src[0].Reg != RAX || in.Src[1].Reg != RDX || in.Dst.Reg != RAX || in.Dst2 != RDX {
+			return fmt.Errorf("div uses rdx:rax")
+		}
+		p = e.prog(as)
+		p.From = operand(in.Src[2])
+	case fExt:
+		if in.Src[0].Reg != RAX || in.Dst.Reg != RDX {
+			return fmt.Errorf("sext reads rax and writes rdx")
+		}
+		p = e.prog(as)
+	case fJmp:
+		if t := e.thread(in.Target[0]); t != next {
+			return e.jump(obj.AJMP, t)
+		}
+		return nil
+	case fJcc:
+		t, f, c := e.thread(in.Target[0]), e.thread(in.Target[1]), in.Cond
+		if t == next {
+			t, f, c = f, t, c.Invert()
+		}
+		if err := e.jump(jccAs[c], t); err != nil {
+			return err
+		}
+		if f != next {
+			return e.jump(obj.AJMP, f)
+		}
+		return nil
+	case fRet:
+		e.epilogue()
+		p = e.prog(obj.ARET)
+	case fCall:
+		p = e.prog(obj.ACALL)
+		if in.Func >= 0 {
+			p.To = obj.Addr{Type: obj.TYPE_BRANCH, Name: obj.NAME_EXTERN, Sym: e.funcs, Offset: int64(in.Func)}
+		} else {
+			p.To = operand(in.Src[0])
+		}
+	case fTrap:
+		p = e.prog(obj.ACALL)
+		p.To = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: abi.VMCtxTrapStub}
+		e.sites = append(e.sites, site{p: p, in: in, trap: true})
+		return nil
+	case fUD2:
+		p = e.prog(x86.AUD2)
+	case fParams:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if in.Pos != 0 {
+		e.sites = append(e.sites, site{p: p, in: in})
+	}
+	return nil
+}

@@ -1,0 +1,377 @@
+package amd64
+
+import (
+	"github.com/twitchyliquid64/golang-asm/obj"
+	"github.com/twitchyliquid64/golang-asm/obj/x86"
+)
+
+// OperandKind says what an Operand holds.
+type OperandKind uint8
+
+const (
+	KNone  OperandKind = iota
+	KReg               // a register
+	KImm               // an immediate
+	KMem               // memory at Base + Index*Scale + Disp
+	KConst             // a constant-pool entry, addressed RIP-relative
+)
+
+// Mem is a memory address. Base or Index may be NoReg. [R15+disp] reaches
+// the vmctx; RSP-relative addresses reach the frame.
+type Mem struct {
+	Base, Index Reg
+	Scale       uint8 // 1, 2, 4 or 8
+	Disp        int32
+}
+
+// Operand is one operand of an instruction.
+type Operand struct {
+	Kind  OperandKind
+	Reg   Reg
+	Imm   int64
+	Mem   Mem
+	Const int32 // index into Func.Consts
+}
+
+func R(r Reg) Operand       { return Operand{Kind: KReg, Reg: r} }
+func Imm(v int64) Operand   { return Operand{Kind: KImm, Imm: v} }
+func M(m Mem) Operand       { return Operand{Kind: KMem, Mem: m} }
+func C(index int32) Operand { return Operand{Kind: KConst, Const: index} }
+
+// Base returns [base+disp].
+func Base(base Reg, disp int32) Mem { return Mem{Base: base, Index: NoReg, Scale: 1, Disp: disp} }
+
+// Cond is a condition code.
+type Cond uint8
+
+const (
+	CondE  Cond = iota // equal / zero
+	CondNE             // not equal
+	CondL              // signed <
+	CondGE             // signed >=
+	CondLE             // signed <=
+	CondG              // signed >
+	CondB              // unsigned < (carry)
+	CondAE             // unsigned >=
+	CondBE             // unsigned <=
+	CondA              // unsigned >
+	CondP              // parity (unordered after ucomis*)
+	CondNP
+	CondS // sign
+	CondNS
+	CondO // overflow
+	CondNO
+	numConds
+)
+
+var condNames = [numConds]string{"e", "ne", "l", "ge", "le", "g", "b", "ae", "be", "a", "p", "np", "s", "ns", "o", "no"}
+
+func (c Cond) String() string { return condNames[c] }
+
+// Invert returns the opposite condition.
+func (c Cond) Invert() Cond { return c ^ 1 }
+
+var (
+	jccAs   = [numConds]obj.As{x86.AJEQ, x86.AJNE, x86.AJLT, x86.AJGE, x86.AJLE, x86.AJGT, x86.AJCS, x86.AJCC, x86.AJLS, x86.AJHI, x86.AJPS, x86.AJPC, x86.AJMI, x86.AJPL, x86.AJOS, x86.AJOC}
+	setAs   = [numConds]obj.As{x86.ASETEQ, x86.ASETNE, x86.ASETLT, x86.ASETGE, x86.ASETLE, x86.ASETGT, x86.ASETCS, x86.ASETCC, x86.ASETLS, x86.ASETHI, x86.ASETPS, x86.ASETPC, x86.ASETMI, x86.ASETPL, x86.ASETOS, x86.ASETOC}
+	cmovQAs = [numConds]obj.As{x86.ACMOVQEQ, x86.ACMOVQNE, x86.ACMOVQLT, x86.ACMOVQGE, x86.ACMOVQLE, x86.ACMOVQGT, x86.ACMOVQCS, x86.ACMOVQCC, x86.ACMOVQLS, x86.ACMOVQHI, x86.ACMOVQPS, x86.ACMOVQPC, x86.ACMOVQMI, x86.ACMOVQPL, x86.ACMOVQOS, x86.ACMOVQOC}
+	cmovLAs = [numConds]obj.As{x86.ACMOVLEQ, x86.ACMOVLNE, x86.ACMOVLLT, x86.ACMOVLGE, x86.ACMOVLLE, x86.ACMOVLGT, x86.ACMOVLCS, x86.ACMOVLCC, x86.ACMOVLLS, x86.ACMOVLHI, x86.ACMOVLPS, x86.ACMOVLPC, x86.ACMOVLMI, x86.ACMOVLPL, x86.ACMOVLOS, x86.ACMOVLOC}
+)
+
+// form says which operands an instruction reads and writes.
+type form uint8
+
+const (
+	fBin    form = iota // Dst = Src0 op Src1; Dst shares Src0's register
+	fUn                 // Dst = op Src0; Dst shares Src0's register
+	fShift              // Dst = Src0 shifted by Src1 (immediate or RCX)
+	fMov                // Dst = op Src0 [, Src1 immediate]
+	fStore              // memory Dst = Src0
+	fCmp                // flags = Src0 compared with Src1
+	fSet                // Dst = Cond (low byte)
+	fCmov               // Dst = Cond ? Src1 : Src0; Dst shares Src0's register
+	fDiv                // Dst, Dst2 = Src0:Src1 divided by Src2 (RAX, RDX)
+	fExt                // Dst (RDX) = sign of Src0 (RAX)
+	fJmp                // jump to Target[0]
+	fJcc                // jump to Target[0] if Cond, else Target[1]
+	fRet                // return Args
+	fCall               // call Func or Src0 with Args, defining Rets
+	fTrap               // raise trap TrapCode
+	fUD2                // undefined instruction
+	fParams             // defines the incoming arguments Args (no code)
+)
+
+// Op is a machine operation.
+type Op uint8
+
+type opInfo struct {
+	name string
+	form form
+	as   [4]obj.As // by operand size 1, 2, 4, 8; a single entry for SSE ops
+}
+
+// sized reports whether the op takes a size suffix in text.
+func (o *opInfo) sized() bool { return o.as[1] != 0 || o.as[2] != 0 || o.as[3] != 0 }
+
+const (
+	OpAdd Op = iota
+	OpSub
+	OpAnd
+	OpOr
+	OpXor
+	OpImul
+	OpNeg
+	OpNot
+	OpShl
+	OpShr
+	OpSar
+	OpRol
+	OpRor
+	OpMov
+	OpMovzx8
+	OpMovzx16
+	OpMovsx8
+	OpMovsx16
+	OpMovsx32
+	OpLea
+	OpLzcnt
+	OpTzcnt
+	OpPopcnt
+	OpImul3
+	OpStore
+	OpCmp
+	OpTest
+	OpSet
+	OpCmov
+	OpDiv
+	OpIdiv
+	OpSext // cdq / cqo
+	OpAddss
+	OpAddsd
+	OpSubss
+	OpSubsd
+	OpMulss
+	OpMulsd
+	OpDivss
+	OpDivsd
+	OpMinss
+	OpMinsd
+	OpMaxss
+	OpMaxsd
+	OpAndps
+	OpAndpd
+	OpAndnps
+	OpAndnpd
+	OpOrps
+	OpOrpd
+	OpXorps
+	OpXorpd
+	OpMovss  // load or register form
+	OpMovsd  // load or register form
+	OpMovaps // full register copy
+	OpMovups // 16-byte load
+	OpSqrtss
+	OpSqrtsd
+	OpRoundss
+	OpRoundsd
+	OpCvtss2sd
+	OpCvtsd2ss
+	OpCvtsi2ss  // Size is the integer source size
+	OpCvtsi2sd  // Size is the integer source size
+	OpCvttss2si // Size is the integer result size
+	OpCvttsd2si // Size is the integer result size
+	OpMovGX     // general to xmm (movd/movq by Size)
+	OpMovXG     // xmm to general (movd/movq by Size)
+	OpStoress
+	OpStoresd
+	OpStoreups
+	OpUcomiss
+	OpUcomisd
+	OpJmp
+	OpJcc
+	OpRet
+	OpCall
+	OpTrap
+	OpUD2
+	OpParams
+	numOps
+)
+
+func sz(b, w, l, q obj.As) [4]obj.As { return [4]obj.As{b, w, l, q} }
+func sse(a obj.As) [4]obj.As         { return [4]obj.As{a} }
+
+var ops = [numOps]opInfo{
+	OpAdd:       {"add", fBin, sz(x86.AADDB, x86.AADDW, x86.AADDL, x86.AADDQ)},
+	OpSub:       {"sub", fBin, sz(x86.ASUBB, x86.ASUBW, x86.ASUBL, x86.ASUBQ)},
+	OpAnd:       {"and", fBin, sz(x86.AANDB, x86.AANDW, x86.AANDL, x86.AANDQ)},
+	OpOr:        {"or", fBin, sz(x86.AORB, x86.AORW, x86.AORL, x86.AORQ)},
+	OpXor:       {"xor", fBin, sz(x86.AXORB, x86.AXORW, x86.AXORL, x86.AXORQ)},
+	OpImul:      {"imul", fBin, sz(0, x86.AIMULW, x86.AIMULL, x86.AIMULQ)},
+	OpNeg:       {"neg", fUn, sz(x86.ANEGB, x86.ANEGW, x86.ANEGL, x86.ANEGQ)},
+	OpNot:       {"not", fUn, sz(x86.ANOTB, x86.ANOTW, x86.ANOTL, x86.ANOTQ)},
+	OpShl:       {"shl", fShift, sz(x86.ASHLB, x86.ASHLW, x86.ASHLL, x86.ASHLQ)},
+	OpShr:       {"shr", fShift, sz(x86.ASHRB, x86.ASHRW, x86.ASHRL, x86.ASHRQ)},
+	OpSar:       {"sar", fShift, sz(x86.ASARB, x86.ASARW, x86.ASARL, x86.ASARQ)},
+	OpRol:       {"rol", fShift, sz(x86.AROLB, x86.AROLW, x86.AROLL, x86.AROLQ)},
+	OpRor:       {"ror", fShift, sz(x86.ARORB, x86.ARORW, x86.ARORL, x86.ARORQ)},
+	OpMov:       {"mov", fMov, sz(0, 0, x86.AMOVL, x86.AMOVQ)},
+	OpMovzx8:    {"movzx8", fMov, sz(0, 0, x86.AMOVBLZX, x86.AMOVBQZX)},
+	OpMovzx16:   {"movzx16", fMov, sz(0, 0, x86.AMOVWLZX, x86.AMOVWQZX)},
+	OpMovsx8:    {"movsx8", fMov, sz(0, 0, x86.AMOVBLSX, x86.AMOVBQSX)},
+	OpMovsx16:   {"movsx16", fMov, sz(0, 0, x86.AMOVWLSX, x86.AMOVWQSX)},
+	OpMovsx32:   {"movsx32", fMov, sz(0, 0, 0, x86.AMOVLQSX)},
+	OpLea:       {"lea", fMov, sz(0, 0, x86.ALEAL, x86.ALEAQ)},
+	OpLzcnt:     {"lzcnt", fMov, sz(0, 0, x86.ALZCNTL, x86.ALZCNTQ)},
+	OpTzcnt:     {"tzcnt", fMov, sz(0, 0, x86.ATZCNTL, x86.ATZCNTQ)},
+	OpPopcnt:    {"popcnt", fMov, sz(0, 0, x86.APOPCNTL, x86.APOPCNTQ)},
+	OpImul3:     {"imul3", fMov, sz(0, x86.AIMUL3W, x86.AIMUL3L, x86.AIMUL3Q)},
+	OpStore:     {"store", fStore, sz(x86.AMOVB, x86.AMOVW, x86.AMOVL, x86.AMOVQ)},
+	OpCmp:       {"cmp", fCmp, sz(x86.ACMPB, x86.ACMPW, x86.ACMPL, x86.ACMPQ)},
+	OpTest:      {"test", fCmp, sz(x86.ATESTB, x86.ATESTW, x86.ATESTL, x86.ATESTQ)},
+	OpSet:       {"set", fSet, sse(0)},
+	OpCmov:      {"cmov", fCmov, sz(0, 0, 1, 1)},
+	OpDiv:       {"div", fDiv, sz(0, 0, x86.ADIVL, x86.ADIVQ)},
+	OpIdiv:      {"idiv", fDiv, sz(0, 0, x86.AIDIVL, x86.AIDIVQ)},
+	OpSext:      {"sext", fExt, sz(0, 0, x86.ACDQ, x86.ACQO)},
+	OpAddss:     {"addss", fBin, sse(x86.AADDSS)},
+	OpAddsd:     {"addsd", fBin, sse(x86.AADDSD)},
+	OpSubss:     {"subss", fBin, sse(x86.ASUBSS)},
+	OpSubsd:     {"subsd", fBin, sse(x86.ASUBSD)},
+	OpMulss:     {"mulss", fBin, sse(x86.AMULSS)},
+	OpMulsd:     {"mulsd", fBin, sse(x86.AMULSD)},
+	OpDivss:     {"divss", fBin, sse(x86.ADIVSS)},
+	OpDivsd:     {"divsd", fBin, sse(x86.ADIVSD)},
+	OpMinss:     {"minss", fBin, sse(x86.AMINSS)},
+	OpMinsd:     {"minsd", fBin, sse(x86.AMINSD)},
+	OpMaxss:     {"maxss", fBin, sse(x86.AMAXSS)},
+	OpMaxsd:     {"maxsd", fBin, sse(x86.AMAXSD)},
+	OpAndps:     {"andps", fBin, sse(x86.AANDPS)},
+	OpAndpd:     {"andpd", fBin, sse(x86.AANDPD)},
+	OpAndnps:    {"andnps", fBin, sse(x86.AANDNPS)},
+	OpAndnpd:    {"andnpd", fBin, sse(x86.AANDNPD)},
+	OpOrps:      {"orps", fBin, sse(x86.AORPS)},
+	OpOrpd:      {"orpd", fBin, sse(x86.AORPD)},
+	OpXorps:     {"xorps", fBin, sse(x86.AXORPS)},
+	OpXorpd:     {"xorpd", fBin, sse(x86.AXORPD)},
+	OpMovss:     {"movss", fMov, sse(x86.AMOVSS)},
+	OpMovsd:     {"movsd", fMov, sse(x86.AMOVSD)},
+	OpMovaps:    {"movaps", fMov, sse(x86.AMOVAPS)},
+	OpMovups:    {"movups", fMov, sse(x86.AMOVUPS)},
+	OpSqrtss:    {"sqrtss", fMov, sse(x86.ASQRTSS)},
+	OpSqrtsd:    {"sqrtsd", fMov, sse(x86.ASQRTSD)},
+	OpRoundss:   {"roundss", fMov, sse(x86.AROUNDSS)},
+	OpRoundsd:   {"roundsd", fMov, sse(x86.AROUNDSD)},
+	OpCvtss2sd:  {"cvtss2sd", fMov, sse(x86.ACVTSS2SD)},
+	OpCvtsd2ss:  {"cvtsd2ss", fMov, sse(x86.ACVTSD2SS)},
+	OpCvtsi2ss:  {"cvtsi2ss", fMov, sz(0, 0, x86.ACVTSL2SS, x86.ACVTSQ2SS)},
+	OpCvtsi2sd:  {"cvtsi2sd", fMov, sz(0, 0, x86.ACVTSL2SD, x86.ACVTSQ2SD)},
+	OpCvttss2si: {"cvttss2si", fMov, sz(0, 0, x86.ACVTTSS2SL, x86.ACVTTSS2SQ)},
+	OpCvttsd2si: {"cvttsd2si", fMov, sz(0, 0, x86.ACVTTSD2SL, x86.ACVTTSD2SQ)},
+	OpMovGX:     {"movgx", fMov, sz(0, 0, x86.AMOVL, x86.AMOVQ)},
+	OpMovXG:     {"movxg", fMov, sz(0, 0, x86.AMOVL, x86.AMOVQ)},
+	OpStoress:   {"storess", fStore, sse(x86.AMOVSS)},
+	OpStoresd:   {"storesd", fStore, sse(x86.AMOVSD)},
+	OpStoreups:  {"storeups", fStore, sse(x86.AMOVUPS)},
+	OpUcomiss:   {"ucomiss", fCmp, sse(x86.AUCOMISS)},
+	OpUcomisd:   {"ucomisd", fCmp, sse(x86.AUCOMISD)},
+	OpJmp:       {"jmp", fJmp, sse(obj.AJMP)},
+	OpJcc:       {"jcc", fJcc, sse(0)},
+	OpRet:       {"ret", fRet, sse(obj.ARET)},
+	OpCall:      {"call", fCall, sse(obj.ACALL)},
+	OpTrap:      {"trap", fTrap, sse(obj.ACALL)},
+	OpUD2:       {"ud2", fUD2, sse(x86.AUD2)},
+	OpParams:    {"params", fParams, sse(0)},
+}
+
+func (o Op) String() string { return ops[o].name }
+
+// floatDst reports whether the op writes an XMM register.
+func (o Op) floatDst() bool {
+	switch o {
+	case OpCvttss2si, OpCvttsd2si, OpMovXG:
+		return false
+	}
+	return o >= OpAddss && o <= OpStoreups
+}
+
+// floatSrc reports whether the op's register sources are XMM registers.
+func (o Op) floatSrc() bool {
+	switch o {
+	case OpCvtsi2ss, OpCvtsi2sd, OpMovGX:
+		return false
+	}
+	return o >= OpAddss && o <= OpUcomisd
+}
+
+// Instr is one machine instruction.
+type Instr struct {
+	Op   Op
+	Size uint8 // operand size in bytes for integer ops (1, 2, 4, 8)
+	Cond Cond
+	Dst  Operand
+	Dst2 Reg // second result (remainder of div)
+	Src  [3]Operand
+	// Target holds successor blocks: jmp uses [0], jcc [0] (taken) and
+	// [1] (fall-through).
+	Target [2]int32
+	Func   int32 // direct call target (function index), or -1
+	Args   []Reg // call arguments and returned values, in order
+	Rets   []Reg // call results
+	Trap   uint32
+	Pos    int32 // wasm byte offset recorded with the code offset; 0 = none
+}
+
+// Block is a basic block of machine instructions.
+type Block struct {
+	Instrs    []Instr
+	LoopDepth int32
+}
+
+// Const is a constant-pool entry.
+type Const struct {
+	Data  []byte
+	Align int
+}
+
+// Func is a function in machine IR.
+type Func struct {
+	Name      string
+	Blocks    []*Block // layout order; block 0 is the entry
+	VRegFloat []bool   // per virtual register: true for the float class
+	Consts    []Const
+
+	// Set by Allocate.
+	allocated   bool
+	frameSize   int32 // bytes RSP is lowered by after the pushes
+	calleeSaved []Reg
+	spillBase   int32 // offset of the spill area from RSP
+	OutArgs     int32 // bytes of outgoing stack arguments (below spills)
+}
+
+// NewVReg adds a virtual register.
+func (f *Func) NewVReg(float bool) Reg {
+	f.VRegFloat = append(f.VRegFloat, float)
+	return FirstVirtual + Reg(len(f.VRegFloat)-1)
+}
+
+// AddConst adds a constant-pool entry and returns its operand.
+func (f *Func) AddConst(data []byte, align int) Operand {
+	f.Consts = append(f.Consts, Const{Data: data, Align: align})
+	return C(int32(len(f.Consts) - 1))
+}
+
+// Succs returns the successors of block b.
+func (f *Func) Succs(b int) []int32 {
+	blk := f.Blocks[b]
+	if len(blk.Instrs) == 0 {
+		return nil
+	}
+	last := &blk.Instrs[len(blk.Instrs)-1]
+	switch last.Op {
+	case OpJmp:
+		return last.Target[:1]
+	case OpJcc:
+		return last.Target[:2]
+	}
+	return nil
+}

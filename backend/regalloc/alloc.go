@@ -1,0 +1,366 @@
+package regalloc
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+)
+
+// Allocator holds the reusable state of the allocator. It is not safe for
+// concurrent use; use one per compiling goroutine.
+type Allocator struct {
+	info        *RegInfo
+	allocatable [NumClasses]RegSet
+
+	f          *Func
+	preds      [][]int32
+	instrPos   []int32
+	blockStart []int32
+	blockEnd   []int32
+	posInstr   []int32 // pos/4 -> instruction, or -1 for a block start
+	words      int
+	liveIn     []uint64
+	children   []*interval // per virtual register: its first piece
+	fixed      [64][]rng
+	copies     []copyReq
+
+	pieces    [][]*interval // per virtual register, every piece
+	unhandled []*interval   // sorted by start, descending
+	active    []*interval
+	inactive  []*interval
+	slot      []int32 // per virtual register, -1 if it never spills
+	scratch   int32
+
+	res *Result
+}
+
+// New returns an allocator for the register file described by info.
+func New(info *RegInfo) *Allocator {
+	a := &Allocator{info: info}
+	for c := range NumClasses {
+		for _, r := range info.Order[c] {
+			a.allocatable[c] = a.allocatable[c].With(r)
+		}
+	}
+	return a
+}
+
+// Allocate assigns locations to every operand of f. The returned Result is
+// owned by the caller.
+func (a *Allocator) Allocate(f *Func) (*Result, error) {
+	a.f = f
+	a.preds = grow(a.preds, len(f.Blocks))
+	for b := range a.preds {
+		a.preds[b] = a.preds[b][:0]
+	}
+	for b, blk := range f.Blocks {
+		for _, s := range blk.Succs {
+			if s >= 0 && int(s) < len(f.Blocks) {
+				a.preds[s] = append(a.preds[s], int32(b))
+			}
+		}
+	}
+	if err := a.validate(); err != nil {
+		return nil, err
+	}
+	a.number()
+	if err := a.liveness(); err != nil {
+		return nil, err
+	}
+	a.buildIntervals()
+	if err := a.scan(); err != nil {
+		return nil, err
+	}
+	return a.resolve()
+}
+
+func gapFloor(pos int32) int32 { return pos &^ 3 }
+
+func (a *Allocator) blockOf(pos int32) int {
+	return sort.Search(len(a.blockStart), func(b int) bool { return a.blockStart[b] > pos }) - 1
+}
+
+// splitPos picks where to split an interval between lo (exclusive) and hi
+// (a gap or block start, inclusive): at hi, unless a block boundary in
+// between leaves a deeper loop, in which case the boundary wins, so that
+// spill and reload code stays out of loops.
+func (a *Allocator) splitPos(lo, hi int32) int32 {
+	bLo, bHi := a.blockOf(lo), a.blockOf(hi)
+	best, depth := hi, a.f.Blocks[bHi].LoopDepth
+	for b := bHi; b > bLo; b-- {
+		if d := a.f.Blocks[b-1].LoopDepth; d < depth {
+			best, depth = a.blockStart[b], d
+		}
+	}
+	return best
+}
+
+func (a *Allocator) addUnhandled(it *interval) {
+	a.pieces[it.v] = append(a.pieces[it.v], it)
+	s := it.start()
+	i := sort.Search(len(a.unhandled), func(i int) bool { return a.unhandled[i].start() <= s })
+	a.unhandled = slices.Insert(a.unhandled, i, it)
+}
+
+func (a *Allocator) scan() error {
+	a.pieces = grow(a.pieces, len(a.f.VRegClass))
+	for v := range a.pieces {
+		a.pieces[v] = a.pieces[v][:0]
+	}
+	a.unhandled = a.unhandled[:0]
+	a.active = a.active[:0]
+	a.inactive = a.inactive[:0]
+	for _, it := range a.children {
+		if it != nil && len(it.ranges) > 0 {
+			a.pieces[it.v] = append(a.pieces[it.v], it)
+			a.unhandled = append(a.unhandled, it)
+		}
+	}
+	sort.SliceStable(a.unhandled, func(i, j int) bool { return a.unhandled[i].start() > a.unhandled[j].start() })
+	for len(a.unhandled) > 0 {
+		cur := a.unhandled[len(a.unhandled)-1]
+		a.unhandled = a.unhandled[:len(a.unhandled)-1]
+		pos := cur.start()
+		act := a.active[:0]
+		var moved []*interval
+		for _, it := range a.active {
+			switch {
+			case it.end() <= pos:
+			case !it.covers(pos):
+				moved = append(moved, it)
+			default:
+				act = append(act, it)
+			}
+		}
+		a.active = act
+		inact := a.inactive[:0]
+		for _, it := range a.inactive {
+			switch {
+			case it.end() <= pos:
+			case it.covers(pos):
+				a.active = append(a.active, it)
+			default:
+				inact = append(inact, it)
+			}
+		}
+		a.inactive = append(inact, moved...)
+		if !a.tryFree(cur) {
+			if err := a.allocBlocked(cur); err != nil {
+				return err
+			}
+		}
+		if cur.reg != NoPReg {
+			a.active = append(a.active, cur)
+		}
+	}
+	return nil
+}
+
+// hints lists the registers cur would like, best first.
+func (a *Allocator) hints(cur *interval) [3]PReg {
+	h := [3]PReg{NoPReg, NoPReg, NoPReg}
+	if cur.prev != nil {
+		h[0] = cur.prev.reg
+	}
+	h[1] = cur.hint
+	if cur.hintV >= 0 {
+		if p := a.pieceAt(cur.hintV, cur.hintAt); p != nil {
+			h[2] = p.reg
+		}
+	}
+	return h
+}
+
+// pieceAt finds the piece of v covering pos.
+func (a *Allocator) pieceAt(v VReg, pos int32) *interval {
+	for _, it := range a.pieces[v] {
+		if it.covers(pos) {
+			return it
+		}
+	}
+	return nil
+}
+
+func (a *Allocator) tryFree(cur *interval) bool {
+	var free [64]int32
+	c := cur.class
+	order := a.info.Order[c]
+	for _, r := range order {
+		free[r] = math.MaxInt32
+	}
+	for _, it := range a.active {
+		if it.class == c {
+			free[it.reg] = 0
+		}
+	}
+	start := cur.start()
+	for _, it := range a.inactive {
+		if it.class == c {
+			if p := intersect(it.ranges, cur.ranges, start); p >= 0 {
+				free[it.reg] = min(free[it.reg], p)
+			}
+		}
+	}
+	for _, r := range order {
+		if p := intersect(a.fixed[r], cur.ranges, start); p >= 0 {
+			free[r] = min(free[r], p)
+		}
+	}
+	end := cur.end()
+	for _, h := range a.hints(cur) {
+		if h != NoPReg && a.allocatable[c].Has(h) && free[h] >= end {
+			cur.reg = h
+			return true
+		}
+	}
+	best := NoPReg
+	for _, r := range order {
+		if free[r] >= end {
+			cur.reg = r
+			return true
+		}
+		if best == NoPReg || free[r] > free[best] {
+			best = r
+		}
+	}
+	if best == NoPReg {
+		return false
+	}
+	hi := gapFloor(free[best])
+	if hi <= start {
+		return false
+	}
+	cur.reg = best
+	a.addUnhandled(cur.split(a.splitPos(start, hi)))
+	return true
+}
+
+func (a *Allocator) allocBlocked(cur *interval) error {
+	var next, block [64]int32
+	c := cur.class
+	order := a.info.Order[c]
+	for _, r := range order {
+		next[r], block[r] = math.MaxInt32, math.MaxInt32
+	}
+	start := cur.start()
+	g := gapFloor(start)
+	for _, it := range a.active {
+		if it.class != c {
+			continue
+		}
+		u := it.nextUse(g)
+		switch {
+		case u >= 0 && u < g+4:
+			next[it.reg] = start // needed in this instruction: cannot move
+		case u >= 0:
+			next[it.reg] = min(next[it.reg], u)
+		}
+	}
+	for _, it := range a.inactive {
+		if it.class != c || intersect(it.ranges, cur.ranges, start) < 0 {
+			continue
+		}
+		// Evicting it means splitting it where it comes back to life,
+		// which needs no copy.
+		if u := it.nextUse(start); u >= 0 {
+			next[it.reg] = min(next[it.reg], u)
+		}
+	}
+	for _, r := range order {
+		if p := intersect(a.fixed[r], cur.ranges, start); p >= 0 {
+			block[r] = min(block[r], p)
+			next[r] = min(next[r], p)
+		}
+	}
+	end := cur.end()
+	best := NoPReg
+	for _, r := range order {
+		if next[r] <= start || (block[r] < end && gapFloor(block[r]) <= start) {
+			continue
+		}
+		if best == NoPReg || next[r] > next[best] {
+			best = r
+		}
+	}
+	first := cur.nextUse(start)
+	if first < 0 {
+		first = math.MaxInt32
+	}
+	if best == NoPReg || first > next[best] {
+		// Every register is needed sooner than cur needs one: cur goes to
+		// its stack slot until just before its next use.
+		if first == math.MaxInt32 {
+			cur.stack = true
+			return nil
+		}
+		if hi := gapFloor(first); hi > start {
+			cur.stack = true
+			a.addUnhandled(cur.split(a.splitPos(start, hi)))
+			return nil
+		}
+		if best == NoPReg {
+			return fmt.Errorf("regalloc: out of %s registers at instr %d", c, a.posInstr[start/4])
+		}
+	}
+	cur.reg = best
+	if block[best] < end {
+		a.addUnhandled(cur.split(a.splitPos(start, gapFloor(block[best]))))
+	}
+	// Evict the intervals holding best where they meet cur.
+	act := a.active[:0]
+	for _, it := range a.active {
+		if it.reg == best && it.class == c {
+			if err := a.spillFrom(it, g, start); err != nil {
+				return err
+			}
+			continue
+		}
+		act = append(act, it)
+	}
+	a.active = act
+	inact := a.inactive[:0]
+	for _, it := range a.inactive {
+		if it.reg == best && it.class == c {
+			if intersect(it.ranges, cur.ranges, start) >= 0 {
+				a.addUnhandled(it.split(it.nextCover(start)))
+			}
+		}
+		inact = append(inact, it)
+	}
+	a.inactive = inact
+	return nil
+}
+
+// spillFrom moves it to its stack slot from pos on, and queues the part
+// from its next register use for allocation again. now is the scan
+// position: nothing before it may be queued.
+func (a *Allocator) spillFrom(it *interval, pos, now int32) error {
+	t := it
+	if pos > it.start() {
+		// Spill as early as the uses allow when that leaves a loop.
+		lo := it.start()
+		for _, u := range it.uses {
+			if u < pos {
+				lo = max(lo, u)
+			}
+		}
+		if lo < pos {
+			pos = a.splitPos(lo, pos)
+		}
+		t = it.split(pos)
+		a.pieces[t.v] = append(a.pieces[t.v], t)
+	}
+	t.reg, t.stack = NoPReg, true
+	u := t.nextUse(t.start())
+	if u < 0 {
+		return nil
+	}
+	hi, lo := gapFloor(u), max(t.start(), now)
+	if hi <= lo {
+		return fmt.Errorf("regalloc: internal error: cannot reload v%d before %d", t.v, u)
+	}
+	r := t.split(a.splitPos(lo, hi))
+	a.addUnhandled(r)
+	return nil
+}

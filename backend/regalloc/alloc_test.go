@@ -1,0 +1,120 @@
+package regalloc
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestFiles allocates every function in testdata/*.ra, verifies the result
+// with the checker and evaluates the file's "expect" lines.
+func TestFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.ra")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".ra"), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			require.NoError(t, err)
+			tf, err := parseTestFunc(string(src))
+			require.NoError(t, err)
+			res, err := New(tf.info).Allocate(&tf.f)
+			require.NoError(t, err)
+			out := tf.format(res)
+			if testing.Verbose() {
+				t.Log("\n" + out)
+			}
+			require.NoError(t, Check(&tf.f, tf.info, res), out)
+			for _, e := range tf.expects {
+				require.NoError(t, tf.checkExpect(e, res), out)
+			}
+		})
+	}
+}
+
+// TestErrors checks that malformed input is rejected with a message.
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"b0:\n = ret v0\n", "used before it is defined"},
+		{"b0:\n v0 = def\n jmp b1\nb1:\n = ret v0\n", ""},
+		{"b0:\n v0 = def\n = br v0 b1 b2\nb1:\n jmp b2\nb2:\n = ret v0\n", "critical edge"},
+		{"b0:\n v0 = jmp b0\n", "terminator"},
+		{"b0:\n v0 = def\n = jmp v0 b1\nb1:\n = ret\n", "single-successor"},
+		{"b0:\n v0 = def\n v0 v0 = two\n = ret\n", "defined twice"},
+		{"b0:\n v0 = def\n v1 = def\n v1^0 = add v0 v1\n = ret\n", "also an input"},
+		{"b0:\n v0 = def\n v1^0 = add v0@r1\n = ret\n", "reuse source"},
+		{"b0:\n v0 = def\n = use v0@r9\n = ret\n", "non-allocatable"},
+	} {
+		tf, err := parseTestFunc(tc.src)
+		require.NoError(t, err)
+		_, err = New(tf.info).Allocate(&tf.f)
+		if tc.want == "" {
+			require.NoError(t, err, tc.src)
+			continue
+		}
+		require.ErrorContains(t, err, tc.want, tc.src)
+	}
+}
+
+// TestCheckerCatches makes sure the checker is not vacuous: corrupting a
+// correct allocation must be reported.
+func TestCheckerCatches(t *testing.T) {
+	tf, err := parseTestFunc(`
+b0:
+  v0 = def
+  v1 = def
+  v2 = def
+  v3 = add v0 v1
+  v4 = add v3 v2
+  = ret v4@r0 v0 v1
+`)
+	require.NoError(t, err)
+	res, err := New(tf.info).Allocate(&tf.f)
+	require.NoError(t, err)
+	require.NoError(t, Check(&tf.f, tf.info, res))
+	// Point the use of v1 at v0's register.
+	bad := *res
+	bad.Locs = append([]Loc(nil), res.Locs...)
+	use1 := tf.f.Instrs[3].First + 2
+	bad.Locs[use1] = bad.Locs[tf.f.Instrs[3].First+1]
+	require.ErrorContains(t, Check(&tf.f, tf.info, &bad), "reads v1")
+	// Let a later definition overwrite a live value.
+	bad.Locs = append([]Loc(nil), res.Locs...)
+	bad.Locs[tf.f.Instrs[4].First] = res.Locs[tf.f.Instrs[0].First]
+	require.Error(t, Check(&tf.f, tf.info, &bad))
+}
+
+// TestParallelMoveCycle resolves a three-register rotation and a swap.
+func TestParallelMoveCycle(t *testing.T) {
+	info := testRegInfo(6, 4)
+	a := New(info)
+	a.f = &Func{VRegClass: []Class{ClassInt, ClassInt, ClassInt, ClassInt, ClassInt}}
+	a.res = &Result{}
+	a.scratch = -1
+	a.sequentialize([]pmove{
+		{from: RegLoc(0), to: RegLoc(1), v: 0},
+		{from: RegLoc(1), to: RegLoc(2), v: 1},
+		{from: RegLoc(2), to: RegLoc(0), v: 2},
+		{from: RegLoc(3), to: RegLoc(4), v: 3},
+		{from: RegLoc(4), to: RegLoc(3), v: 4},
+		{from: RegLoc(0), to: RegLoc(5), v: 0},
+	})
+	// Simulate.
+	state := map[Loc]VReg{RegLoc(0): 0, RegLoc(1): 1, RegLoc(2): 2, RegLoc(3): 3, RegLoc(4): 4}
+	for _, e := range a.res.Edits {
+		v, ok := state[e.From]
+		require.True(t, ok)
+		require.Equal(t, e.V, v)
+		state[e.To] = v
+	}
+	require.Equal(t, VReg(0), state[RegLoc(1)])
+	require.Equal(t, VReg(1), state[RegLoc(2)])
+	require.Equal(t, VReg(2), state[RegLoc(0)])
+	require.Equal(t, VReg(3), state[RegLoc(4)])
+	require.Equal(t, VReg(4), state[RegLoc(3)])
+	require.Equal(t, VReg(0), state[RegLoc(5)])
+	require.LessOrEqual(t, len(a.res.Edits), 9)
+}

@@ -1,0 +1,323 @@
+package regalloc
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// copyReq is a copy demanded by an operand constraint, resolved to
+// locations once allocation is done.
+type copyReq struct {
+	at      int32 // instruction the copy goes before
+	postDef bool  // copies out of fixed result registers, before the gap copies
+	v       VReg  // value copied
+	fromV   VReg  // source: fromFixed, or fromV's location at fromPos
+	fromPos int32
+	fromFix PReg
+	toV     VReg // destination: toFixed, or toV's location at toPos
+	toPos   int32
+	toFix   PReg
+}
+
+func (a *Allocator) validate() error {
+	f := a.f
+	if len(f.Blocks) == 0 {
+		return fmt.Errorf("regalloc: function has no blocks")
+	}
+	next := int32(0)
+	for b, blk := range f.Blocks {
+		if blk.First != next || blk.End <= blk.First {
+			return fmt.Errorf("regalloc: block %d: bad or empty instruction range [%d,%d)", b, blk.First, blk.End)
+		}
+		next = blk.End
+		for _, s := range blk.Succs {
+			if s < 0 || int(s) >= len(f.Blocks) {
+				return fmt.Errorf("regalloc: block %d: successor %d out of range", b, s)
+			}
+		}
+	}
+	if int(next) != len(f.Instrs) {
+		return fmt.Errorf("regalloc: blocks cover %d of %d instructions", next, len(f.Instrs))
+	}
+	for b, blk := range f.Blocks {
+		for _, s := range blk.Succs {
+			if len(blk.Succs) > 1 && len(a.preds[s]) > 1 {
+				return fmt.Errorf("regalloc: critical edge b%d -> b%d must be split", b, s)
+			}
+		}
+		for i := blk.First; i < blk.End; i++ {
+			in := &f.Instrs[i]
+			if in.First < 0 || in.End < in.First || int(in.End) > len(f.Operands) {
+				return fmt.Errorf("regalloc: instr %d: bad operand range", i)
+			}
+			for k := in.First; k < in.End; k++ {
+				op := &f.Operands[k]
+				if op.V < 0 || int(op.V) >= len(f.VRegClass) {
+					return fmt.Errorf("regalloc: instr %d: operand %d: unknown v%d", i, k-in.First, op.V)
+				}
+				c := f.VRegClass[op.V]
+				if op.Fixed != NoPReg && !a.allocatable[c].Has(op.Fixed) {
+					return fmt.Errorf("regalloc: instr %d: v%d fixed to non-allocatable %s register %d", i, op.V, c, op.Fixed)
+				}
+				if i == blk.End-1 && op.Kind != Use {
+					return fmt.Errorf("regalloc: instr %d: terminator of b%d defines v%d", i, b, op.V)
+				}
+				if i == blk.End-1 && len(blk.Succs) == 1 {
+					return fmt.Errorf("regalloc: instr %d: terminator of single-successor b%d uses v%d", i, b, op.V)
+				}
+				if op.Reuse >= 0 {
+					src := in.First + int32(op.Reuse)
+					if op.Kind != Def || op.Fixed != NoPReg || src >= in.End {
+						return fmt.Errorf("regalloc: instr %d: bad reuse operand", i)
+					}
+					so := &f.Operands[src]
+					if so.Kind != Use || so.Fixed != NoPReg || f.VRegClass[so.V] != c {
+						return fmt.Errorf("regalloc: instr %d: reuse source must be an unconstrained use of the same class", i)
+					}
+				}
+				for k2 := in.First; k2 < k; k2++ {
+					o2 := &f.Operands[k2]
+					if o2.V == op.V && o2.Kind != Use && op.Kind != Use {
+						return fmt.Errorf("regalloc: instr %d: v%d defined twice", i, op.V)
+					}
+					if op.Reuse >= 0 && o2.Reuse == op.Reuse {
+						return fmt.Errorf("regalloc: instr %d: two results reuse one input", i)
+					}
+				}
+			}
+			// A reused destination must not be read elsewhere by the
+			// instruction: the copy into it happens before the reads.
+			for k := in.First; k < in.End; k++ {
+				op := &f.Operands[k]
+				if op.Reuse < 0 {
+					continue
+				}
+				for k2 := in.First; k2 < in.End; k2++ {
+					if k2 != k && k2 != in.First+int32(op.Reuse) && f.Operands[k2].V == op.V {
+						return fmt.Errorf("regalloc: instr %d: reused destination v%d is also an input", i, op.V)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// number assigns positions.
+func (a *Allocator) number() {
+	f := a.f
+	a.instrPos = grow(a.instrPos, len(f.Instrs))
+	a.blockStart = grow(a.blockStart, len(f.Blocks))
+	a.blockEnd = grow(a.blockEnd, len(f.Blocks))
+	a.posInstr = grow(a.posInstr, len(f.Instrs)+len(f.Blocks))
+	for b, blk := range f.Blocks {
+		a.blockStart[b] = 4 * (blk.First + int32(b))
+		a.posInstr[a.blockStart[b]/4] = -1
+		for i := blk.First; i < blk.End; i++ {
+			a.instrPos[i] = 4 * (i + int32(b) + 1)
+			a.posInstr[a.instrPos[i]/4] = i
+		}
+		a.blockEnd[b] = 4 * (blk.End + int32(b) + 1)
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// liveness computes live-in sets by iterating to a fixed point.
+func (a *Allocator) liveness() error {
+	f := a.f
+	nb := len(f.Blocks)
+	w := (len(f.VRegClass) + 63) / 64
+	a.words = w
+	a.liveIn = grow(a.liveIn, nb*w)
+	gen := make([]uint64, nb*w)
+	kill := make([]uint64, nb*w)
+	clear(a.liveIn)
+	for b, blk := range f.Blocks {
+		g, k := gen[b*w:(b+1)*w], kill[b*w:(b+1)*w]
+		for i := blk.First; i < blk.End; i++ {
+			in := &f.Instrs[i]
+			for _, op := range f.Operands[in.First:in.End] {
+				if op.Kind != Def && k[op.V/64]&(1<<(op.V%64)) == 0 {
+					g[op.V/64] |= 1 << (op.V % 64)
+				}
+			}
+			for _, op := range f.Operands[in.First:in.End] {
+				if op.Kind != Use {
+					k[op.V/64] |= 1 << (op.V % 64)
+				}
+			}
+		}
+	}
+	out := make([]uint64, w)
+	for changed := true; changed; {
+		changed = false
+		for b := nb - 1; b >= 0; b-- {
+			clear(out)
+			for _, s := range f.Blocks[b].Succs {
+				for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
+					out[j] |= x
+				}
+			}
+			li := a.liveIn[b*w : (b+1)*w]
+			for j := range li {
+				x := gen[b*w+j] | out[j]&^kill[b*w+j]
+				if x != li[j] {
+					li[j] = x
+					changed = true
+				}
+			}
+		}
+	}
+	for j, x := range a.liveIn[:w] {
+		if x != 0 {
+			return fmt.Errorf("regalloc: v%d is used before it is defined", j*64+bits.TrailingZeros64(x))
+		}
+	}
+	return nil
+}
+
+func (a *Allocator) live(b int, v VReg) bool {
+	return a.liveIn[b*a.words+int(v/64)]&(1<<(v%64)) != 0
+}
+
+func (a *Allocator) parent(v VReg) *interval {
+	it := a.children[v]
+	if it == nil {
+		it = &interval{v: v, class: a.f.VRegClass[v], reg: NoPReg, hint: NoPReg, hintV: -1}
+		a.children[v] = it
+	}
+	return it
+}
+
+// buildIntervals walks the blocks backwards and records live ranges, the
+// positions needing registers, fixed register ranges, hints and copies.
+func (a *Allocator) buildIntervals() {
+	f := a.f
+	w := a.words
+	a.children = grow(a.children, len(f.VRegClass))
+	clear(a.children)
+	for r := range a.fixed {
+		a.fixed[r] = a.fixed[r][:0]
+	}
+	a.copies = a.copies[:0]
+	out := make([]uint64, w)
+	for b := len(f.Blocks) - 1; b >= 0; b-- {
+		blk := &f.Blocks[b]
+		bs, be := a.blockStart[b], a.blockEnd[b]
+		clear(out)
+		for _, s := range blk.Succs {
+			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
+				out[j] |= x
+			}
+		}
+		for j, x := range out {
+			for x != 0 {
+				t := bits.TrailingZeros64(x)
+				x &^= 1 << t
+				a.parent(VReg(j*64+t)).addRangeRev(bs, be)
+			}
+		}
+		for i := blk.End - 1; i >= blk.First; i-- {
+			a.buildInstr(i, bs)
+		}
+	}
+	for _, it := range a.children {
+		if it != nil {
+			it.finish()
+		}
+	}
+}
+
+func (a *Allocator) buildInstr(i, bs int32) {
+	f := a.f
+	in := &f.Instrs[i]
+	p := a.instrPos[i]
+	ops := f.Operands[in.First:in.End]
+	// Defs whose result arrives in a fixed register: copied out at p+3.
+	for _, op := range ops {
+		if op.Kind == Use || op.Fixed == NoPReg {
+			continue
+		}
+		a.fixed[op.Fixed] = addFixed(a.fixed[op.Fixed], p+2, p+3)
+		it := a.parent(op.V)
+		if n := len(it.ranges); n == 0 || it.ranges[n-1].from > p+3 {
+			continue // dead result: nothing to copy out
+		}
+		it.defRev(p+3, p+4)
+		it.hint = op.Fixed // the walk is backwards: the first constraint wins
+		a.copies = append(a.copies, copyReq{at: i + 1, postDef: true, v: op.V, fromFix: op.Fixed, toV: op.V, toPos: p + 3, toFix: NoPReg})
+	}
+	for c := in.Clobbers; c != 0; {
+		r := PReg(bits.TrailingZeros64(uint64(c)))
+		c &^= 1 << r
+		a.fixed[r] = addFixed(a.fixed[r], p+2, p+3)
+	}
+	// Plain defs.
+	for _, op := range ops {
+		if op.Kind == Use || op.Fixed != NoPReg || op.Reuse >= 0 {
+			continue
+		}
+		it := a.parent(op.V)
+		it.defRev(p+2, p+3)
+		it.useRev(p + 2)
+		if in.Move && op.Kind == Def {
+			for _, src := range ops {
+				if src.Kind == Use {
+					it.hintV, it.hintAt = src.V, p+1
+				}
+			}
+		}
+	}
+	// Plain uses.
+	for k, op := range ops {
+		if op.Kind == Def || op.Fixed != NoPReg || a.isReuseSource(ops, k) {
+			continue
+		}
+		it := a.parent(op.V)
+		it.addRangeRev(bs, p+2)
+		if op.Kind == UseDef || !op.MayStack {
+			it.useRev(p + 1)
+		}
+	}
+	// Reused destinations are born in the gap, as a copy of their source.
+	for _, op := range ops {
+		if op.Reuse < 0 {
+			continue
+		}
+		src := ops[op.Reuse].V
+		it := a.parent(op.V)
+		it.defRev(p, p+3)
+		it.useRev(p + 2)
+		it.useRev(p)
+		it.hintV, it.hintAt = src, p-1
+		a.copies = append(a.copies, copyReq{at: i, v: src, fromV: src, fromPos: p - 1, fromFix: NoPReg, toV: op.V, toPos: p, toFix: NoPReg})
+	}
+	// Uses copied in the gap: into a fixed register, or as a reuse source.
+	for k, op := range ops {
+		if op.Kind == Def || (op.Fixed == NoPReg && !a.isReuseSource(ops, k)) {
+			continue
+		}
+		it := a.parent(op.V)
+		it.addRangeRev(bs, p)
+		if op.Fixed != NoPReg {
+			it.hint = op.Fixed
+			a.fixed[op.Fixed] = addFixed(a.fixed[op.Fixed], p, p+2)
+			a.copies = append(a.copies, copyReq{at: i, v: op.V, fromV: op.V, fromPos: p - 1, fromFix: NoPReg, toFix: op.Fixed})
+		}
+	}
+}
+
+func (a *Allocator) isReuseSource(ops []Operand, k int) bool {
+	for _, op := range ops {
+		if op.Reuse == int8(k) {
+			return true
+		}
+	}
+	return false
+}

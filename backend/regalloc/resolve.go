@@ -1,0 +1,248 @@
+package regalloc
+
+import (
+	"fmt"
+	"math/bits"
+	"slices"
+	"sort"
+)
+
+// Stages order the copies inserted before one instruction.
+const (
+	stageEdgeIn  = iota // block entry moves of a single-predecessor block
+	stagePostDef        // results copied out of fixed registers
+	stageGap            // split moves and operand constraint copies
+	stageEdgeOut        // block exit moves of a single-successor block
+)
+
+type pmove struct {
+	at    int32
+	seq   int32 // creation order, to keep the sort deterministic
+	stage int8
+	from  Loc
+	to    Loc
+	class Class
+	v     VReg
+}
+
+func (a *Allocator) slotOf(v VReg) int32 {
+	if a.slot[v] < 0 {
+		a.slot[v] = a.newSlot(a.f.VRegClass[v])
+	}
+	return a.slot[v]
+}
+
+func (a *Allocator) newSlot(c Class) int32 {
+	r := a.res
+	size := a.info.SlotSize[c]
+	off := (r.FrameSize + size - 1) / size * size
+	r.SlotOffset = append(r.SlotOffset, off)
+	r.SlotClass = append(r.SlotClass, c)
+	r.FrameSize = off + size
+	return int32(len(r.SlotOffset) - 1)
+}
+
+func (a *Allocator) locOf(it *interval) Loc {
+	if it.stack {
+		return SlotLoc(a.slotOf(it.v))
+	}
+	return RegLoc(it.reg)
+}
+
+// locAt returns v's location at pos.
+func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
+	ps := a.pieces[v]
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].start() > pos }) - 1
+	if i < 0 || !ps[i].covers(pos) {
+		return NoLoc, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, pos)
+	}
+	return a.locOf(ps[i]), nil
+}
+
+func (a *Allocator) resolve() (*Result, error) {
+	f := a.f
+	a.res = &Result{Locs: make([]Loc, len(f.Operands))}
+	res := a.res
+	a.slot = grow(a.slot, len(f.VRegClass))
+	for v := range a.slot {
+		a.slot[v] = -1
+	}
+	a.scratch = -1
+	for v := range a.pieces {
+		ps := a.pieces[v]
+		sort.Slice(ps, func(i, j int) bool { return ps[i].start() < ps[j].start() })
+		for _, it := range ps {
+			if !it.stack && it.reg == NoPReg {
+				return nil, fmt.Errorf("regalloc: internal error: v%d unallocated at %d", v, it.start())
+			}
+			if it.reg != NoPReg && a.info.CalleeSaved.Has(it.reg) {
+				res.UsedCalleeSaved = res.UsedCalleeSaved.With(it.reg)
+			}
+		}
+	}
+
+	// Operand locations.
+	for i, in := range f.Instrs {
+		p := a.instrPos[i]
+		res.UsedCalleeSaved |= in.Clobbers & a.info.CalleeSaved
+		ops := f.Operands[in.First:in.End]
+		for k, op := range ops {
+			var l Loc
+			var err error
+			switch {
+			case op.Fixed != NoPReg:
+				l = RegLoc(op.Fixed)
+				if a.info.CalleeSaved.Has(op.Fixed) {
+					res.UsedCalleeSaved = res.UsedCalleeSaved.With(op.Fixed)
+				}
+			case op.Reuse >= 0:
+				l, err = a.locAt(op.V, p)
+			case op.Kind == Def:
+				l, err = a.locAt(op.V, p+2)
+			default:
+				l, err = a.locAt(op.V, p+1)
+				for _, d := range ops {
+					if d.Reuse == int8(k) {
+						l, err = a.locAt(d.V, p)
+					}
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			res.Locs[int(in.First)+k] = l
+		}
+	}
+
+	var moves []pmove
+	add := func(at int32, stage int8, from, to Loc, v VReg) {
+		if from != to {
+			moves = append(moves, pmove{at: at, seq: int32(len(moves)), stage: stage, from: from, to: to, class: f.VRegClass[v], v: v})
+		}
+	}
+	// Moves where an interval was split inside a block.
+	for v, ps := range a.pieces {
+		for k := 1; k < len(ps); k++ {
+			s := ps[k].start()
+			if s&3 != 0 || a.posInstr[s/4] < 0 || !ps[k-1].covers(s-1) {
+				continue
+			}
+			add(a.posInstr[s/4], stageGap, a.locOf(ps[k-1]), a.locOf(ps[k]), VReg(v))
+		}
+	}
+	// Constraint copies.
+	for _, c := range a.copies {
+		from, to := RegLoc(c.fromFix), RegLoc(c.toFix)
+		var err error
+		if c.fromFix == NoPReg {
+			if from, err = a.locAt(c.fromV, c.fromPos); err != nil {
+				return nil, err
+			}
+		}
+		if c.toFix == NoPReg {
+			if to, err = a.locAt(c.toV, c.toPos); err != nil {
+				return nil, err
+			}
+		}
+		stage := int8(stageGap)
+		if c.postDef {
+			stage = stagePostDef
+		}
+		add(c.at, stage, from, to, c.v)
+	}
+	// Moves on control flow edges.
+	for b, blk := range f.Blocks {
+		for _, s := range blk.Succs {
+			at, stage := f.Blocks[s].First, int8(stageEdgeIn)
+			if len(blk.Succs) == 1 {
+				at, stage = blk.End-1, stageEdgeOut
+			}
+			w := a.words
+			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
+				for ; x != 0; x &= x - 1 {
+					v := VReg(j*64 + bits.TrailingZeros64(x))
+					from, err := a.locAt(v, a.blockEnd[b]-1)
+					if err != nil {
+						return nil, err
+					}
+					to, err := a.locAt(v, a.blockStart[s])
+					if err != nil {
+						return nil, err
+					}
+					add(at, stage, from, to, v)
+				}
+			}
+		}
+	}
+
+	slices.SortFunc(moves, func(x, y pmove) int {
+		if x.at != y.at {
+			return int(x.at - y.at)
+		}
+		if x.stage != y.stage {
+			return int(x.stage - y.stage)
+		}
+		return int(x.seq - y.seq)
+	})
+	for i := 0; i < len(moves); {
+		j := i + 1
+		for j < len(moves) && moves[j].at == moves[i].at && moves[j].stage == moves[i].stage {
+			j++
+		}
+		a.sequentialize(moves[i:j])
+		i = j
+	}
+	res.FrameSize = (res.FrameSize + 15) &^ 15
+	res.count()
+	return res, nil
+}
+
+// sequentialize emits a parallel move as a sequence of copies. Every
+// destination is written once; cycles (which only involve registers) are
+// broken through a scratch stack slot.
+func (a *Allocator) sequentialize(ms []pmove) {
+	for len(ms) > 0 {
+		progress := false
+		for i := 0; i < len(ms); i++ {
+			m := ms[i]
+			blocked := false
+			for j := range ms {
+				if j != i && ms[j].from == m.to {
+					blocked = true
+					break
+				}
+			}
+			if blocked {
+				continue
+			}
+			a.emit(m)
+			ms = append(ms[:i], ms[i+1:]...)
+			i--
+			progress = true
+		}
+		if progress {
+			continue
+		}
+		// Everything left is in cycles: park the value of ms[0].to.
+		if a.scratch < 0 {
+			a.scratch = a.newSlot(ClassFloat)
+		}
+		sc := SlotLoc(a.scratch)
+		saved := ms[0].to
+		for j := range ms {
+			if ms[j].from == saved {
+				a.emit(pmove{at: ms[0].at, from: saved, to: sc, class: ms[j].class, v: ms[j].v})
+				break
+			}
+		}
+		for j := range ms {
+			if ms[j].from == saved {
+				ms[j].from = sc
+			}
+		}
+	}
+}
+
+func (a *Allocator) emit(m pmove) {
+	a.res.Edits = append(a.res.Edits, Edit{At: m.at, From: m.from, To: m.to, Class: m.class, V: m.v})
+}
