@@ -42,9 +42,10 @@ fuzz:
 	done
 
 # Checked-in test programs, rebuilt from their sources. Needs clang-16, lld-16, wasi-libc,
-# libclang-rt-16-dev-wasm32 (C to wasm32-wasi) and Go.
+# libclang-rt-16-dev-wasm32 (C to wasm32-wasi), wabt (wat2wasm) and Go.
 testdata:
 	sh wasi/testdata/build.sh
+	sh compiler/lower/testdata/build.sh
 
 bench:
 	$(GO) test ./... -run='^$$' -bench=. -benchtime=$(BENCHTIME)

@@ -19,7 +19,10 @@
 // writes) stay in program order within their block; nothing else orders
 // them, so a pass may move only pure values (Op.IsPure). Trapping
 // operations carry their trap conditions in their own semantics (see the
-// comments on the ops) or as explicit trapz/trapnz.
+// comments on the ops) or as explicit trapz/trapnz. Values and block
+// terminators record in Pos the wasm byte offset of the instruction they
+// come from (the Builder stamps what SetPos set), so that trap sites can
+// report it; the text form does not show it.
 //
 // A call has the callee's result type: void, the single result type, or
 // tuple; extract takes the N-th result of a tuple-typed call. Signatures

@@ -1,0 +1,4 @@
+package lower
+
+// Exported for the external tests (corpus, benchmarks).
+var CheckPositions = checkPositions
