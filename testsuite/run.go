@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wasiaot/wasiaot/compiler/validate"
+	"github.com/wasiaot/wasiaot/compiler/wat"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 )
 
@@ -82,15 +83,19 @@ func RunScript(s *Script, f wasm.Features) *Result {
 			}
 			r.Passed++
 		case "assert_invalid", "assert_malformed":
-			if c.ModuleType == "text" {
-				r.Skipped++
-				r.SkippedNames = append(r.SkippedNames, loc(c)+": "+c.Type+" in text format needs a wat parser")
-				continue
-			}
-			bin, err := s.ModuleBytes(c)
+			src, err := s.ModuleBytes(c)
 			if err != nil {
 				fail(c, "%v", err)
 				continue
+			}
+			bin := src
+			if c.ModuleType == "text" {
+				// A text module is rejected either by the text parser (malformed) or, once
+				// parsed, by the validator (invalid).
+				if bin, err = wat.Parse(src, f); err != nil {
+					r.Passed++
+					continue
+				}
 			}
 			if err := Check(bin, f); err == nil {
 				fail(c, "%s accepted, want rejection with %q", c.Filename, c.Text)

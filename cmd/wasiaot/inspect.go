@@ -70,7 +70,7 @@ type customSummary struct {
 }
 
 func runInspect(stdout, _ io.Writer, args []string) error {
-	fs := newFlagSet(stdout, "inspect", `Usage: wasiaot inspect [flags] FILE.wasm
+	fs := newFlagSet(stdout, "inspect", `Usage: wasiaot inspect [flags] FILE.wasm|FILE.wat
 
 Describe a WebAssembly module: imports, exports, functions and their code sizes, memory and table
 limits, globals, segments, custom sections, and which WebAssembly features it uses. The module

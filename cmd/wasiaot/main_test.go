@@ -70,6 +70,24 @@ func TestValidate(t *testing.T) {
 	assert.Contains(t, errOut, "no such file")
 }
 
+func TestValidateText(t *testing.T) {
+	good := writeFile(t, "add.wat", []byte(`(module (func (export "add") (param i32 i32) (result i32)
+  local.get 0 local.get 1 i32.add))`))
+	status, out, _ := run(t, "validate", good)
+	assert.Equal(t, 0, status)
+	assert.Equal(t, good+": valid\n", out)
+
+	bad := writeFile(t, "bad.wat", []byte("(module (func i32.frobnicate))"))
+	status, _, errOut := run(t, "validate", bad)
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, bad+": text format: 1:15: unknown operator")
+
+	invalid := writeFile(t, "invalid.wat", []byte("(module (func (result i32) f32.const 1))"))
+	status, _, errOut = run(t, "validate", invalid)
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "type mismatch")
+}
+
 func TestUsageErrors(t *testing.T) {
 	status, _, errOut := run(t, "validate")
 	assert.Equal(t, 2, status)

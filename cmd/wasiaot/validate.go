@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/wasiaot/wasiaot/compiler/validate"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/compiler/wat"
 )
 
 // featureNames maps --features words to feature sets.
@@ -51,9 +53,26 @@ func parseFeatures(s string) (wasm.Features, error) {
 	return f, nil
 }
 
+// readModule reads a binary module, or a text-format module (anything not starting with the
+// binary magic), which it converts to binary.
+func readModule(path string, f wasm.Features) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(b, []byte("\x00asm")) {
+		return b, nil
+	}
+	bin, err := wat.Parse(b, f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: text format: %w", path, err)
+	}
+	return bin, nil
+}
+
 // loadModule reads, decodes and validates a .wasm file. Errors name the file.
 func loadModule(path string, f wasm.Features) (*wasm.Module, error) {
-	b, err := os.ReadFile(path)
+	b, err := readModule(path, f)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +87,10 @@ func loadModule(path string, f wasm.Features) (*wasm.Module, error) {
 }
 
 func runValidate(stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet(stdout, "validate", `Usage: wasiaot validate [flags] FILE.wasm...
+	fs := newFlagSet(stdout, "validate", `Usage: wasiaot validate [flags] FILE.wasm|FILE.wat...
 
-Decode and validate WebAssembly binary modules as the WebAssembly specification defines it.
+Decode and validate WebAssembly modules (binary, or the text format) as the WebAssembly
+specification defines it.
 Prints "FILE: valid" for each valid module; for an invalid one prints where the problem is
 (section, function index, byte offset) and what was expected, and exits with status 1.
 `)

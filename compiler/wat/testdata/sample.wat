@@ -1,0 +1,20 @@
+(module $sample
+  (type $binop (func (param i32 i32) (result i32)))
+  (import "env" "log" (func $log (param i32)))
+  (import "env" "mem" (memory 1))
+  (global $g (mut i32) (i32.const 0))
+  (table $t 2 funcref)
+  (elem (table $t) (i32.const 0) func $add $sub)
+  (func $add (type $binop) (i32.add (local.get 0) (local.get 1)))
+  (func $sub (type $binop) local.get 0 local.get 1 i32.sub)
+  (func (export "run") (param $x i32) (result i32) (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $x)))
+        (call $log (local.get $i))
+        (global.set $g (call_indirect $t (type $binop) (global.get $g) (local.get $i) (i32.const 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (if (result i32) (i32.eqz (global.get $g))
+      (then (i32.const -1))
+      (else (i32.load offset=4 align=2 (global.get $g))))))
