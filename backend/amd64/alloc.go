@@ -233,8 +233,6 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 			err = a.convention(f, in.Rets, regalloc.Def, IntResultRegs, FloatResultReg, "results")
 		}
 		clobbers = CallClobbers
-	case fExit:
-		clobbers = CallClobbers
 	}
 	if err != nil {
 		return err
@@ -296,16 +294,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 	e := 0
 	idx := int32(0)
 	for _, blk := range f.Blocks {
-		// Count this block's edits: without any, copies are dropped in
-		// place and nothing is allocated.
-		n := 0
-		for k := e; k < len(res.Edits) && res.Edits[k].At < idx+int32(len(blk.Instrs)); k++ {
-			n++
-		}
-		out := blk.Instrs[:0]
-		if n > 0 {
-			out = make([]Instr, 0, len(blk.Instrs)+n)
-		}
+		out := make([]Instr, 0, len(blk.Instrs)+4)
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
 				ed := res.Edits[e]
@@ -358,7 +347,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 func hasCall(f *Func) bool {
 	for _, blk := range f.Blocks {
 		for i := range blk.Instrs {
-			if op := blk.Instrs[i].Op; op == OpCall || op == OpExit {
+			if blk.Instrs[i].Op == OpCall {
 				return true
 			}
 		}

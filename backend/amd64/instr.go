@@ -99,8 +99,6 @@ const (
 	fTrap               // raise trap TrapCode
 	fUD2                // undefined instruction
 	fParams             // defines the incoming arguments Args (no code)
-	fExit               // leave through the host-call stub with ExitArg Trap
-	fPoll               // preemption and interrupt poll
 )
 
 // Op is a machine operation.
@@ -196,8 +194,6 @@ const (
 	OpTrap
 	OpUD2
 	OpParams
-	OpExit // host call or builtin: clobbers every caller-saved register
-	OpPoll // cooperative poll (docs/abi.md "Polls"); preserves all registers
 	numOps
 )
 
@@ -285,8 +281,6 @@ var ops = [numOps]opInfo{
 	OpTrap:      {"trap", fTrap, sse(obj.ACALL)},
 	OpUD2:       {"ud2", fUD2, sse(x86.AUD2)},
 	OpParams:    {"params", fParams, sse(0)},
-	OpExit:      {"exit", fExit, sse(0)},
-	OpPoll:      {"poll", fPoll, sse(0)},
 }
 
 func (o Op) String() string { return ops[o].name }
@@ -320,11 +314,11 @@ type Instr struct {
 	// Target holds successor blocks: jmp uses [0], jcc [0] (taken) and
 	// [1] (fall-through).
 	Target [2]int32
-	Func   int32  // direct call target (function index), or -1
-	Args   []Reg  // call arguments and returned values, in order
-	Rets   []Reg  // call results
-	Trap   uint32 // trap code (trap) or exit argument (exit)
-	Pos    int32  // wasm byte offset recorded with the code offset; 0 = none
+	Func   int32 // direct call target (function index), or -1
+	Args   []Reg // call arguments and returned values, in order
+	Rets   []Reg // call results
+	Trap   uint32
+	Pos    int32 // wasm byte offset recorded with the code offset; 0 = none
 }
 
 // Block is a basic block of machine instructions.

@@ -145,10 +145,6 @@ func (f *Func) InstrString(in *Instr) string {
 		return fmt.Sprintf("call %s %s -> %s", target, f.regList(in.Args), f.regList(in.Rets))
 	case fTrap:
 		return fmt.Sprintf("trap %d", in.Trap)
-	case fExit:
-		return fmt.Sprintf("exit %#x", in.Trap)
-	case fPoll:
-		return "poll"
 	case fUD2:
 		return "ud2"
 	case fDiv:
@@ -296,9 +292,8 @@ func (p *parser) line(line string) error {
 			}
 			in.Args = append(in.Args, r)
 		}
-	case fPoll:
-	case fTrap, fExit:
-		n, err := strconv.ParseUint(rest, 0, 32)
+	case fTrap:
+		n, err := strconv.ParseUint(rest, 10, 32)
 		if err != nil {
 			return err
 		}

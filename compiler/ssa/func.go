@@ -1,7 +1,5 @@
 package ssa
 
-import "math/bits"
-
 // ID names a value within its Func. IDs are small and dense so that passes
 // can keep side tables in slices indexed by ID instead of maps.
 type ID int32
@@ -59,16 +57,8 @@ type Block struct {
 	Preds []BlockID
 }
 
-// Values live in chunks that never move. Ids below chunkSize sit in small
-// chunks that double in size (16, 16, 32, 64, 128 values), so that the many
-// small functions of a module do not each pay for a full chunk; ids from
-// chunkSize on sit in full chunks of chunkSize values.
-const (
-	chunkBits     = 8
-	chunkSize     = 1 << chunkBits
-	firstBits     = 4 // the first small chunk holds 1<<firstBits values
-	numSmallChunk = chunkBits - firstBits + 1
-)
+const chunkBits = 8
+const chunkSize = 1 << chunkBits
 
 // Func is a function in SSA form.
 type Func struct {
@@ -80,9 +70,8 @@ type Func struct {
 	// parameters are the function's parameters.
 	Blocks []*Block
 
-	blocks  []*Block               // by ID; nil once removed
-	small   [numSmallChunk][]Value // ids below chunkSize, see smallChunk
-	chunks  []*[chunkSize]Value    // by id>>chunkBits; chunks[0] is unused
+	blocks  []*Block // by ID; nil once removed
+	chunks  []*[chunkSize]Value
 	nvalues int
 	slab    []ID // argument storage shared by values and edges
 }
@@ -100,20 +89,7 @@ func (f *Func) NumBlocks() int { return len(f.blocks) }
 
 // Value returns the value with the given ID.
 func (f *Func) Value(id ID) *Value {
-	if id < chunkSize {
-		k, off := smallChunk(id)
-		return &f.small[k][off]
-	}
 	return &f.chunks[id>>chunkBits][id&(chunkSize-1)]
-}
-
-// smallChunk locates an id below chunkSize: chunk 0 holds ids
-// [0, 1<<firstBits), chunk k > 0 holds [1<<(firstBits+k-1), 1<<(firstBits+k)).
-func smallChunk(id ID) (k int, off ID) {
-	n := bits.Len32(uint32(id))
-	k = max(n-firstBits, 0)
-	base := ID(1<<n>>1) &^ (1<<firstBits - 1)
-	return k, id - base
 }
 
 // Block returns the block with the given ID, or nil if it was removed.
@@ -132,14 +108,7 @@ func (f *Func) NewValue(op Op, t Type, args ...ID) *Value {
 
 func (f *Func) allocValue() *Value {
 	id := f.nvalues
-	if id < chunkSize {
-		if k, off := smallChunk(ID(id)); off == 0 {
-			f.small[k] = make([]Value, max(1<<firstBits, id))
-		}
-	} else if id>>chunkBits >= len(f.chunks) {
-		if len(f.chunks) == 0 {
-			f.chunks = append(f.chunks, nil)
-		}
+	if id>>chunkBits >= len(f.chunks) {
 		f.chunks = append(f.chunks, new([chunkSize]Value))
 	}
 	f.nvalues++
@@ -264,10 +233,6 @@ func (v *Value) TypeIndex() uint32 { return uint32(v.Aux) }
 
 // TableIndex is the table call_indirect calls through.
 func (v *Value) TableIndex() uint32 { return uint32(uint64(v.Aux) >> 32) }
-
-// DivFlags returns what is known about the checks of an integer division
-// or remainder (see DivFlags).
-func (v *Value) DivFlags() DivFlags { return DivFlags(v.Aux) }
 
 // Trap returns the trap kind of trapz and trapnz.
 func (v *Value) Trap() TrapKind { return TrapKind(v.Aux) }

@@ -40,22 +40,6 @@ const (
 	AuxCallIndirect         // Aux: wasm type index | table index<<32; Aux2: index into Func.Sigs
 	AuxTrap                 // Aux: TrapKind
 	AuxIndex                // Aux: small non-negative index (extract)
-	AuxDivFlags             // Aux: DivFlags proven by the optimiser (0: none)
-)
-
-// DivFlags record what the optimiser proved about an integer division or
-// remainder, so that instruction selection can leave out the matching
-// run-time check. The text form shows them as the words "nonzero" and
-// "nooverflow" after the op name.
-type DivFlags uint8
-
-const (
-	// DivNonZero: the divisor is never zero here.
-	DivNonZero DivFlags = 1 << iota
-	// DivNoOverflow: a signed division never sees MIN / -1 here.
-	DivNoOverflow
-
-	numDivFlags = iota
 )
 
 // OpInfo describes an op.

@@ -264,10 +264,6 @@ func trapping(name string, args []Type, res Type) OpInfo {
 	return OpInfo{Name: name, Args: args, Result: res, Effects: EffTrap}
 }
 
-func divop(name string, args []Type, res Type) OpInfo {
-	return OpInfo{Name: name, Args: args, Result: res, Effects: EffTrap, Aux: AuxDivFlags}
-}
-
 func load(name string, res Type) OpInfo {
 	return OpInfo{Name: name, Args: i32, Result: res, Effects: EffTrap | EffRead, Aux: AuxMem}
 }
@@ -299,10 +295,10 @@ var opInfo = [numOps]OpInfo{
 	OpI32ShrU:      pure("i32.shr_u", i32i32, TypeI32),
 	OpI32Rotl:      pure("i32.rotl", i32i32, TypeI32),
 	OpI32Rotr:      pure("i32.rotr", i32i32, TypeI32),
-	OpI32DivS:      divop("i32.div_s", i32i32, TypeI32),
-	OpI32DivU:      divop("i32.div_u", i32i32, TypeI32),
-	OpI32RemS:      divop("i32.rem_s", i32i32, TypeI32),
-	OpI32RemU:      divop("i32.rem_u", i32i32, TypeI32),
+	OpI32DivS:      trapping("i32.div_s", i32i32, TypeI32),
+	OpI32DivU:      trapping("i32.div_u", i32i32, TypeI32),
+	OpI32RemS:      trapping("i32.rem_s", i32i32, TypeI32),
+	OpI32RemU:      trapping("i32.rem_u", i32i32, TypeI32),
 	OpI32Clz:       pure("i32.clz", i32, TypeI32),
 	OpI32Ctz:       pure("i32.ctz", i32, TypeI32),
 	OpI32Popcnt:    pure("i32.popcnt", i32, TypeI32),
@@ -321,10 +317,10 @@ var opInfo = [numOps]OpInfo{
 	OpI64ShrU:      pure("i64.shr_u", i64i64, TypeI64),
 	OpI64Rotl:      pure("i64.rotl", i64i64, TypeI64),
 	OpI64Rotr:      pure("i64.rotr", i64i64, TypeI64),
-	OpI64DivS:      divop("i64.div_s", i64i64, TypeI64),
-	OpI64DivU:      divop("i64.div_u", i64i64, TypeI64),
-	OpI64RemS:      divop("i64.rem_s", i64i64, TypeI64),
-	OpI64RemU:      divop("i64.rem_u", i64i64, TypeI64),
+	OpI64DivS:      trapping("i64.div_s", i64i64, TypeI64),
+	OpI64DivU:      trapping("i64.div_u", i64i64, TypeI64),
+	OpI64RemS:      trapping("i64.rem_s", i64i64, TypeI64),
+	OpI64RemU:      trapping("i64.rem_u", i64i64, TypeI64),
 	OpI64Clz:       pure("i64.clz", i64, TypeI64),
 	OpI64Ctz:       pure("i64.ctz", i64, TypeI64),
 	OpI64Popcnt:    pure("i64.popcnt", i64, TypeI64),
