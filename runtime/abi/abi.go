@@ -146,3 +146,8 @@ const (
 	// access at base + 0xffffffff + 0xffffffff stays inside.
 	MemoryReservation = 8<<30 + 64<<10
 )
+
+// Version is the ABI version this package describes. The compiler writes it
+// into the artifact header and the runtime refuses artifacts whose version
+// differs (artifact.Host.ABIVersion).
+const Version uint32 = 1

@@ -1,0 +1,36 @@
+// Package runtime loads artifacts produced by the wasiaot compiler and runs
+// them: Load and LoadFile map verified code into the code arena, Instantiate
+// links imports (Go host functions or other instances' exports) and builds an
+// instance (vmctx, linear memory, tables, globals, segments, start function),
+// and Call runs exported functions with their arguments as raw uint64 words.
+//
+// Values cross the API as uint64 words: an i32 zero-extended, an i64 as is,
+// f32 and f64 as their IEEE bits (math.Float32bits, math.Float64bits), a
+// funcref as the address of its FuncRef record (0 is null), an externref as
+// the host's handle (0 is null) and a v128 as two words, low half first.
+//
+// Concurrency: a Runtime and a Module may be used from many goroutines at
+// once and a Module may be instantiated any number of times. An Instance runs
+// one call chain at a time: calling it from a second goroutine while a call is
+// running fails with ErrConcurrentUse, while a host function may call back
+// into the instance that called it (re-entrancy).
+//
+// Lifetime: an instance whose function, table, memory or global another
+// instance imported stays allocated until every importer is closed as well.
+// A funcref written into a table that the instance does not own or import
+// keeps pointing at the instance; close it only after such tables are gone.
+// Globals, tables and the memory obtained from an instance must not be used
+// after it is released (their storage is reused by later instances).
+//
+// Typical use:
+//
+//	rt := runtime.New(runtime.Config{})
+//	mod, err := rt.LoadFile("app.so")
+//	inst, err := mod.Instantiate(ctx, runtime.Imports{"env": {"log": runtime.NewHostFunction(...)}})
+//	results, err := inst.Call(ctx, "add", 1, 2)
+//
+// A failed call returns a *Trap whose Error text contains the spec's
+// wording ("integer divide by zero", "out of bounds memory access", ...)
+// and names the wasm function and byte offset when the artifact records
+// them.
+package runtime

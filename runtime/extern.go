@@ -1,0 +1,247 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	goruntime "runtime"
+	"sync"
+	"weak"
+
+	"github.com/wasiaot/wasiaot/runtime/abi"
+)
+
+// Extern is something a module can import: a *Function, *Table, *Memory or
+// *Global, made by the host or exported by an instance.
+type Extern interface {
+	Kind() ExternKind
+}
+
+// Imports resolves a module's imports: module name → field name → extern.
+type Imports map[string]map[string]Extern
+
+// Define adds one extern under module.name.
+func (im Imports) Define(module, name string, e Extern) {
+	m := im[module]
+	if m == nil {
+		m = map[string]Extern{}
+		im[module] = m
+	}
+	m[name] = e
+}
+
+// DefineInstance adds every export of inst under module.
+func (im Imports) DefineInstance(module string, inst *Instance) {
+	for _, e := range inst.mod.m.Exports {
+		im.Define(module, e.Name, inst.Export(e.Name))
+	}
+}
+
+// HostFunc implements an imported function in Go. params holds the
+// arguments and results has room for the results, as uint64 words (see the
+// package doc). caller is the instance whose code made the call, nil when
+// the function is called from Go. A non-nil error ends the whole call with
+// a *Trap of kind TrapHostError wrapping it.
+type HostFunc func(ctx context.Context, caller *Instance, params, results []uint64) error
+
+// Function is a wasm function of an instance or a host function.
+type Function struct {
+	typ    FuncType
+	typeID uint32
+
+	host HostFunc
+	name string // host functions: for messages
+
+	inst  *Instance
+	index uint32
+
+	mu  sync.Mutex
+	ref uintptr // FuncRef record; host functions get it on first use
+}
+
+// NewHostFunction makes a host function of type t; name is used in messages.
+func NewHostFunction(name string, t FuncType, fn HostFunc) *Function {
+	return &Function{typ: t, typeID: typeID(t), host: fn, name: name}
+}
+
+// Kind is KindFunc.
+func (f *Function) Kind() ExternKind { return KindFunc }
+
+// Type is the function's signature.
+func (f *Function) Type() FuncType { return f.typ }
+
+// Call runs the function. args and the results are uint64 words (see the
+// package doc).
+func (f *Function) Call(ctx context.Context, args ...uint64) ([]uint64, error) {
+	if f.inst != nil && f.inst.closed.Load() {
+		return nil, ErrClosed
+	}
+	if len(args) != words(f.typ.Params) {
+		return nil, fmt.Errorf("call: %d argument words for %v, want %d", len(args), f.typ, words(f.typ.Params))
+	}
+	results := make([]uint64, words(f.typ.Results))
+	if err := f.call(ctx, nil, args, results); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// CallWithStack runs the function without allocating: stack holds the
+// argument words on entry and the result words on return, and must be
+// large enough for both.
+func (f *Function) CallWithStack(ctx context.Context, stack []uint64) error {
+	np, nr := words(f.typ.Params), words(f.typ.Results)
+	if len(stack) < max(np, nr) {
+		return fmt.Errorf("call: stack of %d words for %v, want %d", len(stack), f.typ, max(np, nr))
+	}
+	if f.inst != nil && f.inst.closed.Load() {
+		return ErrClosed
+	}
+	if f.host != nil {
+		params := append([]uint64(nil), stack[:np]...)
+		return f.call(ctx, nil, params, stack[:nr])
+	}
+	// Entry copies the params into the args buffer before the results
+	// are written, so the two may share the slice.
+	return f.call(ctx, nil, stack[:np], stack[:nr])
+}
+
+// call runs f with caller (nil from Go) as the calling instance.
+func (f *Function) call(ctx context.Context, caller *Instance, params, results []uint64) error {
+	if f.host != nil {
+		if err := f.host(ctx, caller, params, results); err != nil {
+			var t *Trap
+			if errors.As(err, &t) {
+				return err
+			}
+			return &Trap{Kind: TrapHostError, Func: noFunc, Err: fmt.Errorf("%s: %w", f.name, err)}
+		}
+		return nil
+	}
+	return f.inst.invoke(ctx, f.index, params, results)
+}
+
+// hostFuncs finds host functions by the id in their FuncRef record, for
+// call_ref; weak so that an unused host function can be collected.
+var hostFuncs struct {
+	mu   sync.Mutex
+	next uint32
+	m    map[uint32]weak.Pointer[Function]
+}
+
+type hostRecord struct {
+	addr uintptr
+	id   uint32
+}
+
+// funcRef returns the address of f's FuncRef record.
+func (f *Function) funcRef() (uintptr, error) {
+	if f.inst != nil {
+		return f.ref, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ref != 0 {
+		return f.ref, nil
+	}
+	p, err := allocSlot()
+	if err != nil {
+		return 0, err
+	}
+	hostFuncs.mu.Lock()
+	if hostFuncs.m == nil {
+		hostFuncs.m = map[uint32]weak.Pointer[Function]{}
+	}
+	hostFuncs.next++
+	id := hostFuncs.next
+	hostFuncs.m[id] = weak.Make(f)
+	hostFuncs.mu.Unlock()
+	r := (*abi.FuncRef)(ptrAt(p))
+	r.TypeID, r.Index = f.typeID, id
+	f.ref = p
+	goruntime.AddCleanup(f, func(r hostRecord) {
+		hostFuncs.mu.Lock()
+		delete(hostFuncs.m, r.id)
+		hostFuncs.mu.Unlock()
+		freeSlot(r.addr)
+	}, hostRecord{p, id})
+	return p, nil
+}
+
+// Ref returns the funcref value of f (the address of its FuncRef record),
+// for storing f in a table or passing it as a funcref argument.
+func (f *Function) Ref() (uint64, error) {
+	p, err := f.funcRef()
+	return uint64(p), err
+}
+
+func hostFuncByID(id uint32) *Function {
+	hostFuncs.mu.Lock()
+	defer hostFuncs.mu.Unlock()
+	return hostFuncs.m[id].Value()
+}
+
+// Global is a wasm global: a 16-byte cell off the Go heap.
+type Global struct {
+	typ   GlobalType
+	cell  uintptr
+	owner *Instance // nil for host globals
+}
+
+// NewGlobal makes a host global of type t holding v (for a v128, the low
+// half; use SetV128 for the rest).
+func NewGlobal(t GlobalType, v uint64) (*Global, error) {
+	p, err := allocSlot()
+	if err != nil {
+		return nil, err
+	}
+	g := &Global{typ: t, cell: p}
+	g.set(v)
+	goruntime.AddCleanup(g, freeSlot, p)
+	return g, nil
+}
+
+// Kind is KindGlobal.
+func (g *Global) Kind() ExternKind { return KindGlobal }
+
+// Type is the global's type.
+func (g *Global) Type() GlobalType { return g.typ }
+
+// Get returns the value (a v128's low half).
+func (g *Global) Get() uint64 {
+	switch g.typ.Type {
+	case I32, F32:
+		return uint64(*u32At(g.cell))
+	}
+	return *u64At(g.cell)
+}
+
+// GetV128 returns both halves of a v128 global.
+func (g *Global) GetV128() (lo, hi uint64) { return *u64At(g.cell), *u64At(g.cell + 8) }
+
+// Set changes a mutable global.
+func (g *Global) Set(v uint64) error {
+	if !g.typ.Mutable {
+		return errors.New("global is immutable")
+	}
+	g.set(v)
+	return nil
+}
+
+// SetV128 changes a mutable v128 global.
+func (g *Global) SetV128(lo, hi uint64) error {
+	if !g.typ.Mutable {
+		return errors.New("global is immutable")
+	}
+	*u64At(g.cell), *u64At(g.cell + 8) = lo, hi
+	return nil
+}
+
+func (g *Global) set(v uint64) {
+	switch g.typ.Type {
+	case I32, F32:
+		*u32At(g.cell) = uint32(v)
+	default:
+		*u64At(g.cell) = v
+	}
+}

@@ -1,0 +1,64 @@
+package runtime
+
+import (
+	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/internal/native"
+)
+
+// Config sets process-wide limits and pool sizes. Zero values pick defaults.
+type Config struct {
+	// MemoryLimitPages caps every linear memory an instance defines, below
+	// the spec's 65536 pages: a module whose minimum exceeds it does not
+	// instantiate and memory.grow beyond it fails.
+	MemoryLimitPages uint32
+	// StackSize is the native stack of each instance in bytes
+	// (abi.DefaultStackSize if 0).
+	StackSize int
+	// MemoryPoolSize is how many idle memory reservations are kept for
+	// reuse (default 64); MemoryPoolResident is the largest used size, in
+	// bytes, that is zeroed in place rather than given back to the OS
+	// (default 1 MiB).
+	MemoryPoolSize     int
+	MemoryPoolResident int
+	// InstancePoolSize is how many closed instances' vmctx and native stack
+	// each Module keeps for reuse (default 16).
+	InstancePoolSize int
+}
+
+// Runtime holds what instances share: the configuration, the memory pool
+// and the description of this machine.
+type Runtime struct {
+	cfg  Config
+	pool *native.MemoryPool
+	host artifact.Host
+}
+
+// New makes a Runtime.
+func New(cfg Config) *Runtime {
+	if cfg.MemoryLimitPages == 0 || cfg.MemoryLimitPages > native.MaxPages {
+		cfg.MemoryLimitPages = native.MaxPages
+	}
+	if cfg.StackSize == 0 {
+		cfg.StackSize = abi.DefaultStackSize
+	}
+	if cfg.MemoryPoolSize == 0 {
+		cfg.MemoryPoolSize = 64
+	}
+	if cfg.MemoryPoolResident == 0 {
+		cfg.MemoryPoolResident = 1 << 20
+	}
+	if cfg.InstancePoolSize == 0 {
+		cfg.InstancePoolSize = 16
+	}
+	h := artifact.DetectHost()
+	h.ABIVersion = abi.Version
+	return &Runtime{
+		cfg:  cfg,
+		pool: native.NewMemoryPool(cfg.MemoryPoolSize, cfg.MemoryPoolResident),
+		host: h,
+	}
+}
+
+// Close unmaps the idle pooled memories. Instances still open keep working.
+func (r *Runtime) Close() error { return r.pool.Close() }
