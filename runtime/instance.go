@@ -370,6 +370,11 @@ func (inst *Instance) eval(x artifact.ConstExpr) (lo, hi uint64, err error) {
 // element and data segments in order, as the spec's instantiation does.
 func (inst *Instance) initSegments() error {
 	am := inst.mod.m
+	if inst.mod.wasm1 {
+		if err := inst.checkSegmentsFit(); err != nil {
+			return err
+		}
+	}
 	inst.elems = make([][]uint64, len(am.Elems))
 	for i, seg := range am.Elems {
 		var refs []uint64
@@ -418,6 +423,49 @@ func (inst *Instance) initSegments() error {
 		}
 		if err := inst.memoryInit(inst.mod.segment(i), uint32(off), 0, seg.Size); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkSegmentsFit applies WebAssembly 1.0's instantiation rule, which modules built without the
+// bulk-memory feature follow: every active segment must fit before any is written, and one that
+// does not is a link error, not a trap (2.0 writes segments in order and traps at the first one
+// that does not fit).
+func (inst *Instance) checkSegmentsFit() error {
+	am := inst.mod.m
+	for i, seg := range am.Elems {
+		if seg.Mode != artifact.Active {
+			continue
+		}
+		off, _, err := inst.eval(seg.Offset)
+		if err != nil {
+			return fmt.Errorf("element segment %d offset: %w", i, err)
+		}
+		n := len(seg.Funcs)
+		if seg.UseExprs {
+			n = len(seg.Exprs)
+		}
+		if uint64(uint32(off))+uint64(n) > uint64(inst.tables[seg.Table].Size()) {
+			return fmt.Errorf("elements segment does not fit: segment %d at %d with %d elements, table size %d",
+				i, uint32(off), n, inst.tables[seg.Table].Size())
+		}
+	}
+	for i, seg := range am.Datas {
+		if seg.Mode != artifact.Active {
+			continue
+		}
+		off, _, err := inst.eval(seg.Offset)
+		if err != nil {
+			return fmt.Errorf("data segment %d offset: %w", i, err)
+		}
+		size := uint64(0)
+		if inst.memory != nil {
+			size = uint64(len(inst.memory.Bytes()))
+		}
+		if uint64(uint32(off))+uint64(seg.Size) > size {
+			return fmt.Errorf("data segment does not fit: segment %d at %d with %d bytes, memory size %d",
+				i, uint32(off), seg.Size, size)
 		}
 	}
 	return nil

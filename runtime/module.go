@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,11 +54,13 @@ type ExportDesc struct {
 
 // Module is a loaded, verified artifact, ready to be instantiated.
 type Module struct {
-	rt     *Runtime
-	art    *artifact.Artifact
-	m      *artifact.Module
-	code   *native.Code // nil when the artifact has no text and no rodata
-	text   uintptr      // address of .text
+	rt   *Runtime
+	art  *artifact.Artifact
+	m    *artifact.Module
+	code *native.Code // nil when the artifact has no text and no rodata
+	// wasm1: built without bulk memory, so instantiation follows WebAssembly 1.0.
+	wasm1  bool
+	text   uintptr // address of .text
 	rodata []byte
 
 	layout  abi.Layout
@@ -200,6 +203,7 @@ func (r *Runtime) newModule(a *artifact.Artifact) (*Module, error) {
 	}
 	am := &a.Module
 	m := &Module{rt: r, art: a, m: am, exports: make(map[string]artifact.Export, len(am.Exports))}
+	m.wasm1 = builtForWasm1(a.Header.Options)
 	m.types = make([]FuncType, len(am.Types))
 	m.typeIDs = make([]uint32, len(am.Types))
 	m.argSlots = abi.MinArgSlots
@@ -434,4 +438,20 @@ func (m *Module) dropLive() error {
 		}
 	}
 	return nil
+}
+
+// builtForWasm1 reports whether the artifact was compiled without the bulk-memory feature, whose
+// instantiation semantics replaced 1.0's all-or-nothing segment initialisation.
+func builtForWasm1(options []string) bool {
+	for _, o := range options {
+		if v, ok := strings.CutPrefix(o, artifact.OptionFeatures); ok {
+			for _, f := range strings.Split(v, "|") {
+				if f == "bulk-memory" {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
 }

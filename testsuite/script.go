@@ -59,6 +59,12 @@ func LoadScript(path string) (*Script, error) {
 	return &Script{Path: path, Source: raw.SourceFilename, Commands: raw.Commands}, nil
 }
 
+// Name is the script's suite and file name, e.g. "v2/i32.json" (the corpus keeps each suite's
+// files in <suite>/testdata/).
+func (s *Script) Name() string {
+	return filepath.Base(filepath.Dir(filepath.Dir(s.Path))) + "/" + filepath.Base(s.Path)
+}
+
 // ModuleBytes reads the module file a command names, from the script's directory.
 func (s *Script) ModuleBytes(c *Command) ([]byte, error) {
 	return os.ReadFile(filepath.Join(filepath.Dir(s.Path), c.Filename))

@@ -91,7 +91,7 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 	var clobbers regalloc.RegSet
 	add := func(r *Reg, op regalloc.Operand) (int, error) {
 		if !r.IsVirtual() {
-			if *r == NoReg || *r == RSP || *r == VMCtx || *r == Scratch {
+			if *r == NoReg || *r == RSP || *r == VMCtx || *r == Scratch || *r == InArgs {
 				return -1, nil
 			}
 			return -1, fmt.Errorf("physical register %s before allocation", *r)
@@ -233,6 +233,12 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 			err = a.convention(f, in.Rets, regalloc.Def, IntResultRegs, FloatResultReg, "results")
 		}
 		clobbers = CallClobbers
+	case fExit:
+		clobbers = CallClobbers
+	case fJmpTab:
+		if err = needReg(&in.Src[0], "index"); err == nil {
+			err = use(&in.Src[0])
+		}
 	}
 	if err != nil {
 		return err
@@ -294,7 +300,16 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 	e := 0
 	idx := int32(0)
 	for _, blk := range f.Blocks {
-		out := make([]Instr, 0, len(blk.Instrs)+4)
+		// Count this block's edits: without any, copies are dropped in
+		// place and nothing is allocated.
+		n := 0
+		for k := e; k < len(res.Edits) && res.Edits[k].At < idx+int32(len(blk.Instrs)); k++ {
+			n++
+		}
+		out := blk.Instrs[:0]
+		if n > 0 {
+			out = make([]Instr, 0, len(blk.Instrs)+n)
+		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
 				ed := res.Edits[e]
@@ -347,7 +362,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 func hasCall(f *Func) bool {
 	for _, blk := range f.Blocks {
 		for i := range blk.Instrs {
-			if blk.Instrs[i].Op == OpCall {
+			if op := blk.Instrs[i].Op; op == OpCall || op == OpExit {
 				return true
 			}
 		}

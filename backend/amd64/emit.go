@@ -24,8 +24,12 @@ type Code struct {
 	// PC the runtime reports).
 	Traps []TrapSite
 	// Positions maps code offsets of instructions with a wasm position
-	// (a nonzero Instr.Pos) to that position, in code order.
+	// (a nonzero Instr.Pos) to that position, in code order. Calls, exits
+	// and traps are not listed here.
 	Positions []Position
+	// Returns maps the return addresses of calls and exits with a wasm
+	// position to that position (call sites for backtraces).
+	Returns []Position
 }
 
 type CallSite struct {
@@ -68,12 +72,21 @@ type emitter struct {
 	consts *obj.LSym
 	funcs  *obj.LSym
 	sites  []site
+	// cold holds out-of-line code (poll slow paths) placed after the
+	// last block.
+	cold []*obj.Prog
+	// pcrel maps the symbols of RIP-relative LEAs to the instruction whose
+	// address they load.
+	pcrel map[*obj.LSym]*obj.Prog
+	// tables are the jump tables, filled in after assembly.
+	tables []*Instr
 }
 
 type site struct {
 	p    *obj.Prog
 	in   *Instr
 	trap bool
+	ret  *obj.Prog // calls and exits: the instruction at the return address
 }
 
 // Emit assembles an allocated function.
@@ -85,6 +98,7 @@ func Emit(f *Func) (code *Code, err error) {
 	e := &emitter{f: f, ctxt: newLink(&errs)}
 	e.consts = &obj.LSym{Name: "wasiaot.consts"}
 	e.funcs = &obj.LSym{Name: "wasiaot.funcs"}
+	e.pcrel = map[*obj.LSym]*obj.Prog{}
 	e.labels = make([]*obj.Prog, len(f.Blocks))
 	for b := range f.Blocks {
 		e.labels[b] = e.ctxt.NewProg()
@@ -102,6 +116,9 @@ func Emit(f *Func) (code *Code, err error) {
 				return nil, fmt.Errorf("amd64: %s: b%d: %s: %v", f.Name, b, f.InstrString(&blk.Instrs[i]), err)
 			}
 		}
+	}
+	for _, p := range e.cold {
+		e.add(p)
 	}
 	sym := &obj.LSym{Name: f.Name, Func: &obj.FuncInfo{Text: e.first}}
 	func() {
@@ -135,13 +152,33 @@ func Emit(f *Func) (code *Code, err error) {
 			binary.LittleEndian.PutUint32(code.Bytes[r.Off:], 0)
 			code.Calls = append(code.Calls, CallSite{Offset: r.Off, Func: int32(r.Add)})
 		default:
+			if target, ok := e.pcrel[r.Sym]; ok {
+				v := target.Pc + r.Add - int64(r.Off) - int64(r.Siz)
+				binary.LittleEndian.PutUint32(code.Bytes[r.Off:], uint32(int32(v)))
+				continue
+			}
 			if r.Type == objabi.R_CALLIND && r.Siz == 0 {
 				continue // a marker on indirect calls, nothing to patch
 			}
 			return nil, fmt.Errorf("amd64: %s: unexpected relocation %v", f.Name, r.Type)
 		}
 	}
+	for _, in := range e.tables {
+		// Entries are target offsets from the table's start.
+		c := in.Src[1].Const
+		at := pool + constOff[c]
+		for k, t := range in.Table {
+			v := e.labels[e.thread(t)].Pc - int64(at)
+			binary.LittleEndian.PutUint64(code.Bytes[at+8*k:], uint64(v))
+		}
+	}
 	for _, s := range e.sites {
+		if s.ret != nil {
+			if s.in.Pos != 0 {
+				code.Returns = append(code.Returns, Position{Offset: int32(s.ret.Pc), Pos: s.in.Pos})
+			}
+			continue
+		}
 		if s.trap {
 			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + int32(s.p.Isize), Code: s.in.Trap, Pos: s.in.Pos})
 		}
@@ -193,7 +230,11 @@ func (e *emitter) addr(o Operand, constOff []int) (obj.Addr, error) {
 		return obj.Addr{Type: obj.TYPE_CONST, Offset: o.Imm}, nil
 	case KMem:
 		a := obj.Addr{Type: obj.TYPE_MEM, Offset: int64(o.Mem.Disp)}
-		if o.Mem.Base != NoReg {
+		if o.Mem.Base == InArgs {
+			// Above the frame, the pushes and the return address.
+			a.Reg = goReg(RSP)
+			a.Offset += int64(e.f.frameSize) + 8*int64(len(e.f.calleeSaved)) + 8
+		} else if o.Mem.Base != NoReg {
 			if o.Mem.Base.IsVirtual() {
 				return a, fmt.Errorf("unallocated register %s", o.Mem.Base)
 			}
@@ -406,17 +447,111 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		p = e.prog(obj.ACALL)
 		p.To = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: abi.VMCtxTrapStub}
 		e.sites = append(e.sites, site{p: p, in: in, trap: true})
+		// The trap stub never returns; ud2 keeps the return address
+		// distinct from the next instruction's (a fault site) and stops
+		// speculation.
+		e.prog(x86.AUD2)
 		return nil
 	case fUD2:
 		p = e.prog(x86.AUD2)
 	case fParams:
 		return nil
+	case fExit:
+		e.exit(in)
+		return nil
+	case fPoll:
+		e.poll()
+		return nil
+	case fJmpTab:
+		// lea r11, [rip+table]; add r11, [r11+8*index]; jmp r11
+		if in.Src[0].Kind != KReg || in.Src[1].Kind != KConst || int(in.Src[1].Const) >= len(e.f.Consts) || len(e.f.Consts[in.Src[1].Const].Data) != 8*len(in.Table) {
+			return fmt.Errorf("jmptab needs an index register and a table of %d entries", len(in.Table))
+		}
+		p = e.prog(x86.ALEAQ)
+		p.From = operand(in.Src[1])
+		p.To = regAddr(Scratch)
+		idx := operand(in.Src[0])
+		if err != nil {
+			return err
+		}
+		p = e.prog(x86.AADDQ)
+		p.From = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(Scratch), Index: idx.Reg, Scale: 8}
+		p.To = regAddr(Scratch)
+		p = e.prog(obj.AJMP)
+		p.To = regAddr(Scratch)
+		e.tables = append(e.tables, in)
+		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if in.Op == OpCall {
+		ret := e.ctxt.NewProg()
+		ret.As = obj.ANOP
+		e.add(ret)
+		e.sites = append(e.sites, site{p: p, in: in, ret: ret})
+		return nil
 	}
 	if in.Pos != 0 {
 		e.sites = append(e.sites, site{p: p, in: in})
 	}
 	return nil
+}
+
+func vmctxMem(off int64) obj.Addr {
+	return obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: off}
+}
+
+// leaPC emits lea r11, [rip+target].
+func (e *emitter) leaPC(target *obj.Prog) *obj.Prog {
+	sym := &obj.LSym{Name: "wasiaot.pc"}
+	e.pcrel[sym] = target
+	p := e.ctxt.NewProg()
+	p.As = x86.ALEAQ
+	p.From = obj.Addr{Type: obj.TYPE_MEM, Name: obj.NAME_EXTERN, Sym: sym}
+	p.To = regAddr(Scratch)
+	return p
+}
+
+// exit emits the host-call exit sequence of docs/abi.md.
+func (e *emitter) exit(in *Instr) {
+	p := e.prog(x86.AMOVL)
+	p.From = obj.Addr{Type: obj.TYPE_CONST, Offset: int64(in.Trap)}
+	p.To = vmctxMem(abi.VMCtxExitArg)
+	resume := e.ctxt.NewProg()
+	resume.As = obj.ANOP
+	e.add(e.leaPC(resume))
+	p = e.prog(obj.AJMP)
+	p.To = vmctxMem(abi.VMCtxHostCallStub)
+	e.add(resume)
+	e.sites = append(e.sites, site{p: p, in: in, ret: resume})
+}
+
+// poll emits the preemption and interrupt check of docs/abi.md with its
+// slow path out of line.
+func (e *emitter) poll() {
+	top := e.ctxt.NewProg()
+	top.As = obj.ANOP
+	e.add(top)
+	p := e.prog(x86.AMOVQ)
+	p.From = vmctxMem(abi.VMCtxG)
+	p.To = regAddr(Scratch)
+	p = e.prog(x86.ACMPQ)
+	p.From = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(Scratch), Offset: abi.GStackGuard0Offset}
+	p.To = obj.Addr{Type: obj.TYPE_CONST, Offset: -int64(^abi.StackPreempt) - 1}
+	slow := e.leaPC(top)
+	p = e.prog(x86.AJEQ)
+	p.To.Type = obj.TYPE_BRANCH
+	p.To.SetTarget(slow)
+	p = e.prog(x86.ACMPL)
+	p.From = vmctxMem(abi.VMCtxInterrupt)
+	p.To = obj.Addr{Type: obj.TYPE_CONST, Offset: 0}
+	p = e.prog(x86.AJNE)
+	p.To.Type = obj.TYPE_BRANCH
+	p.To.SetTarget(slow)
+	jmp := e.ctxt.NewProg()
+	jmp.As = obj.AJMP
+	jmp.To = vmctxMem(abi.VMCtxPreemptStub)
+	slow.Link = jmp
+	e.cold = append(e.cold, slow, jmp)
 }

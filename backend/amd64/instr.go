@@ -99,6 +99,9 @@ const (
 	fTrap               // raise trap TrapCode
 	fUD2                // undefined instruction
 	fParams             // defines the incoming arguments Args (no code)
+	fExit               // leave through the host-call stub with ExitArg Trap
+	fPoll               // preemption and interrupt poll
+	fJmpTab             // jump to Table[Src0] through the constant Src1
 )
 
 // Op is a machine operation.
@@ -194,6 +197,9 @@ const (
 	OpTrap
 	OpUD2
 	OpParams
+	OpExit   // host call or builtin: clobbers every caller-saved register
+	OpPoll   // cooperative poll (docs/abi.md "Polls"); preserves all registers
+	OpJmpTab // jump table: Src0 is the index (in range), Src1 the table constant
 	numOps
 )
 
@@ -281,6 +287,9 @@ var ops = [numOps]opInfo{
 	OpTrap:      {"trap", fTrap, sse(obj.ACALL)},
 	OpUD2:       {"ud2", fUD2, sse(x86.AUD2)},
 	OpParams:    {"params", fParams, sse(0)},
+	OpExit:      {"exit", fExit, sse(0)},
+	OpPoll:      {"poll", fPoll, sse(0)},
+	OpJmpTab:    {"jmptab", fJmpTab, sse(0)},
 }
 
 func (o Op) String() string { return ops[o].name }
@@ -314,11 +323,12 @@ type Instr struct {
 	// Target holds successor blocks: jmp uses [0], jcc [0] (taken) and
 	// [1] (fall-through).
 	Target [2]int32
-	Func   int32 // direct call target (function index), or -1
-	Args   []Reg // call arguments and returned values, in order
-	Rets   []Reg // call results
-	Trap   uint32
-	Pos    int32 // wasm byte offset recorded with the code offset; 0 = none
+	Func   int32   // direct call target (function index), or -1
+	Args   []Reg   // call arguments and returned values, in order
+	Rets   []Reg   // call results
+	Table  []int32 // jmptab: the target block of each index
+	Trap   uint32  // trap code (trap) or exit argument (exit)
+	Pos    int32   // wasm byte offset recorded with the code offset; 0 = none
 }
 
 // Block is a basic block of machine instructions.
@@ -372,6 +382,22 @@ func (f *Func) Succs(b int) []int32 {
 		return last.Target[:1]
 	case OpJcc:
 		return last.Target[:2]
+	case OpJmpTab:
+		return distinct(last.Table)
 	}
 	return nil
+}
+
+// distinct returns the targets of a jump table without repeats, in order
+// of first appearance.
+func distinct(table []int32) []int32 {
+	var out []int32
+	seen := map[int32]bool{}
+	for _, t := range table {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }

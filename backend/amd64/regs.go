@@ -52,6 +52,11 @@ const (
 
 	NoReg        Reg = 0xffff_ffff
 	FirstVirtual Reg = 64
+
+	// InArgs is the base of a function's incoming stack arguments: a
+	// memory operand [inargs+8k] is the k-th stack argument, at
+	// [RSP+8+8k] on entry; Emit adds the prologue's pushes and frame.
+	InArgs Reg = 63
 )
 
 // Fixed roles (docs/abi.md and docs/calling-convention.md).
@@ -80,6 +85,8 @@ func (r Reg) String() string {
 	switch {
 	case r == NoReg:
 		return "none"
+	case r == InArgs:
+		return "inargs"
 	case r < 32:
 		return regNames[r]
 	case r.IsVirtual():

@@ -145,6 +145,16 @@ func (f *Func) InstrString(in *Instr) string {
 		return fmt.Sprintf("call %s %s -> %s", target, f.regList(in.Args), f.regList(in.Rets))
 	case fTrap:
 		return fmt.Sprintf("trap %d", in.Trap)
+	case fExit:
+		return fmt.Sprintf("exit %#x", in.Trap)
+	case fPoll:
+		return "poll"
+	case fJmpTab:
+		t := make([]string, len(in.Table))
+		for i, b := range in.Table {
+			t[i] = fmt.Sprintf("b%d", b)
+		}
+		return fmt.Sprintf("jmptab %s, [%s]", f.operandString(in.Src[0]), strings.Join(t, ", "))
 	case fUD2:
 		return "ud2"
 	case fDiv:
@@ -292,8 +302,28 @@ func (p *parser) line(line string) error {
 			}
 			in.Args = append(in.Args, r)
 		}
-	case fTrap:
-		n, err := strconv.ParseUint(rest, 10, 32)
+	case fPoll:
+	case fJmpTab:
+		idx, list, ok := strings.Cut(rest, ",")
+		list = strings.TrimSpace(list)
+		if !ok || !strings.HasPrefix(list, "[") || !strings.HasSuffix(list, "]") {
+			return fmt.Errorf("jmptab needs an index and [targets]")
+		}
+		r, err := p.reg(strings.TrimSpace(idx))
+		if err != nil {
+			return err
+		}
+		in.Src[0] = R(r)
+		for _, t := range splitArgs(list[1 : len(list)-1]) {
+			n, err := strconv.Atoi(strings.TrimPrefix(t, "b"))
+			if err != nil || !strings.HasPrefix(t, "b") {
+				return fmt.Errorf("bad jump target %q", t)
+			}
+			in.Table = append(in.Table, int32(n))
+		}
+		in.Src[1] = p.f.AddConst(make([]byte, 8*len(in.Table)), 8)
+	case fTrap, fExit:
+		n, err := strconv.ParseUint(rest, 0, 32)
 		if err != nil {
 			return err
 		}
@@ -404,6 +434,9 @@ func (p *parser) regs(s string) ([]Reg, error) {
 }
 
 func (p *parser) reg(t string) (Reg, error) {
+	if t == "inargs" {
+		return InArgs, nil
+	}
 	for i, n := range regNames {
 		if n == t {
 			return Reg(i), nil

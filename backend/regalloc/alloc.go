@@ -29,7 +29,8 @@ type Allocator struct {
 	unhandled []*interval   // sorted by start, descending
 	active    []*interval
 	inactive  []*interval
-	slot      []int32 // per virtual register, -1 if it never spills
+	moved     []*interval // scratch for scan
+	slot      []int32     // per virtual register, -1 if it never spills
 	scratch   int32
 
 	res *Result
@@ -123,11 +124,13 @@ func (a *Allocator) scan() error {
 		a.unhandled = a.unhandled[:len(a.unhandled)-1]
 		pos := cur.start()
 		act := a.active[:0]
-		var moved []*interval
+		moved := a.moved[:0]
 		for _, it := range a.active {
 			switch {
 			case it.end() <= pos:
-			case !it.covers(pos):
+			case pos < it.until:
+				act = append(act, it)
+			case !it.recheck(pos):
 				moved = append(moved, it)
 			default:
 				act = append(act, it)
@@ -138,19 +141,23 @@ func (a *Allocator) scan() error {
 		for _, it := range a.inactive {
 			switch {
 			case it.end() <= pos:
-			case it.covers(pos):
+			case pos < it.until:
+				inact = append(inact, it)
+			case it.recheck(pos):
 				a.active = append(a.active, it)
 			default:
 				inact = append(inact, it)
 			}
 		}
 		a.inactive = append(inact, moved...)
+		a.moved = moved[:0]
 		if !a.tryFree(cur) {
 			if err := a.allocBlocked(cur); err != nil {
 				return err
 			}
 		}
 		if cur.reg != NoPReg {
+			cur.until = cur.ranges[0].to
 			a.active = append(a.active, cur)
 		}
 	}
@@ -195,16 +202,19 @@ func (a *Allocator) tryFree(cur *interval) bool {
 		}
 	}
 	start := cur.start()
+	// Only an intersection before the register's current limit matters.
 	for _, it := range a.inactive {
-		if it.class == c {
-			if p := intersect(it.ranges, cur.ranges, start); p >= 0 {
-				free[it.reg] = min(free[it.reg], p)
+		if it.class == c && free[it.reg] > start {
+			if p := intersectBefore(it.ranges, cur.ranges, start, free[it.reg]); p >= 0 {
+				free[it.reg] = p
 			}
 		}
 	}
 	for _, r := range order {
-		if p := intersect(a.fixed[r], cur.ranges, start); p >= 0 {
-			free[r] = min(free[r], p)
+		if free[r] > start {
+			if p := intersectBefore(a.fixed[r], cur.ranges, start, free[r]); p >= 0 {
+				free[r] = p
+			}
 		}
 	}
 	end := cur.end()

@@ -1,5 +1,7 @@
 package regalloc
 
+import "math"
+
 // Positions. Block b starts at position 4*(b+First_b), a slot where only
 // live-in values exist. Instruction i sits at base p = 4*(i+b+1) and owns
 // four positions:
@@ -27,7 +29,10 @@ type interval struct {
 	hint   PReg    // preferred register
 	hintV  VReg    // or: the register another value has at hintPos
 	hintAt int32
-	prev   *interval // the piece before this one, after a split
+	// until caches the scan's last look at it: it stays active (or
+	// inactive) at positions below until.
+	until int32
+	prev  *interval // the piece before this one, after a split
 }
 
 func (it *interval) start() int32 { return it.ranges[0].from }
@@ -37,6 +42,18 @@ func (it *interval) end() int32   { return it.ranges[len(it.ranges)-1].to }
 func (it *interval) covers(pos int32) bool {
 	i := firstEnding(it.ranges, pos)
 	return i < len(it.ranges) && it.ranges[i].from <= pos
+}
+
+// recheck reports whether it covers pos (pos < end) and records in until
+// how long that answer holds.
+func (it *interval) recheck(pos int32) bool {
+	r := it.ranges[firstEnding(it.ranges, pos)]
+	if r.from <= pos {
+		it.until = r.to
+		return true
+	}
+	it.until = r.from
+	return false
 }
 
 // nextCover returns the first position >= pos covered by it, or -1.
@@ -51,10 +68,20 @@ func (it *interval) nextCover(pos int32) int32 {
 // intersect returns the first position >= from covered by both ranges, or
 // -1.
 func intersect(a, b []rng, from int32) int32 {
+	return intersectBefore(a, b, from, math.MaxInt32)
+}
+
+// intersectBefore is intersect limited to positions below limit: it
+// returns -1 when the first common position is limit or later, without
+// looking that far.
+func intersectBefore(a, b []rng, from, limit int32) int32 {
 	i, j := firstEnding(a, from), firstEnding(b, from)
 	for i < len(a) && j < len(b) {
 		ra, rb := a[i], b[j]
 		lo := max(ra.from, rb.from, from)
+		if lo >= limit {
+			return -1
+		}
 		hi := min(ra.to, rb.to)
 		if lo < hi {
 			return lo

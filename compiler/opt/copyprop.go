@@ -11,8 +11,10 @@ import "github.com/wasiaot/wasiaot/compiler/ssa"
 // the first arrival at the block comes through an edge that passes the
 // value, whose definition therefore lies on the path.
 func CopyProp(f *ssa.Func) bool {
+	sc := getScratch()
+	defer sc.release()
 	n := f.NumValues()
-	alias := make([]ssa.ID, n)
+	alias := zeroed(&sc.ids[0], n)
 	for i := range alias {
 		alias[i] = ssa.ID(i)
 	}
@@ -42,12 +44,12 @@ func CopyProp(f *ssa.Func) bool {
 	rpo := f.ReversePostorder()
 	// Edges from unreachable blocks count too: they only make a parameter
 	// less likely to be trivial, and their arguments must go with it.
-	incoming := incomingEdges(f)
+	incoming := incomingEdges(f, sc)
 	entry := f.Entry().ID
 	for again := true; again; {
 		again = false
 		for _, b := range rpo {
-			if b.ID == entry || len(incoming[b.ID]) == 0 {
+			if b.ID == entry || len(incoming.of(b.ID)) == 0 {
 				continue
 			}
 			for i, p := range b.Params {
@@ -55,7 +57,7 @@ func CopyProp(f *ssa.Func) bool {
 					continue
 				}
 				same := ssa.ID(-1)
-				for _, e := range incoming[b.ID] {
+				for _, e := range incoming.of(b.ID) {
 					a := resolve(e.Args[i])
 					if a == p || a == same {
 						continue
@@ -112,7 +114,7 @@ func CopyProp(f *ssa.Func) bool {
 		if drop == nil {
 			continue
 		}
-		removeParams(f, b, incoming[b.ID], drop)
+		removeParams(f, b, incoming.of(b.ID), drop)
 	}
 	return true
 }

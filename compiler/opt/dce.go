@@ -11,19 +11,22 @@ import "github.com/wasiaot/wasiaot/compiler/ssa"
 // is. Entry parameters are the function's and always stay.
 func DCE(f *ssa.Func) bool {
 	changed := f.RemoveUnreachable()
+	sc := getScratch()
+	defer sc.release()
 	n := f.NumValues()
-	live := make([]bool, n)
-	paramIndex := make([]int32, n)
+	live := zeroed(&sc.bools[0], n)
+	paramIndex := zeroed(&sc.i32s[0], n)
 	for i := range paramIndex {
 		paramIndex[i] = -1
 	}
-	incoming := incomingEdges(f)
+	incoming := incomingEdges(f, sc)
 	for _, b := range f.Blocks {
 		for i, p := range b.Params {
 			paramIndex[p] = int32(i)
 		}
 	}
-	var work []ssa.ID
+	work := sc.ids[0][:0]
+	defer func() { sc.ids[0] = work[:0] }()
 	mark := func(id ssa.ID) {
 		if !live[id] {
 			live[id] = true
@@ -51,7 +54,7 @@ func DCE(f *ssa.Func) bool {
 			mark(a)
 		}
 		if i := paramIndex[id]; i >= 0 {
-			for _, e := range incoming[v.Block] {
+			for _, e := range incoming.of(v.Block) {
 				mark(e.Args[i])
 			}
 		}
@@ -81,7 +84,7 @@ func DCE(f *ssa.Func) bool {
 			continue
 		}
 		changed = true
-		removeParams(f, b, incoming[b.ID], drop)
+		removeParams(f, b, incoming.of(b.ID), drop)
 	}
 	return changed
 }

@@ -28,11 +28,17 @@ func seedInputs(tb testing.TB) []string {
 // checkPipeline runs the pipeline on a valid function, verifying after
 // every pass, and checks that a second run finds nothing left to do.
 func checkPipeline(t *testing.T, text string) {
+	for level := 1; level <= 2; level++ {
+		checkPipelineLevel(t, text, level)
+	}
+}
+
+func checkPipelineLevel(t *testing.T, text string, level int) {
 	f, err := ssa.Parse(text)
 	if err != nil || ssa.Verify(f) != nil {
 		return
 	}
-	Pipeline(f, 1, func(pass string, f *ssa.Func) {
+	Pipeline(f, level, func(pass string, f *ssa.Func) {
 		if err := ssa.Verify(f); err != nil {
 			t.Fatalf("after %s: %v\n%s", pass, err, f)
 		}
@@ -42,9 +48,9 @@ func checkPipeline(t *testing.T, text string) {
 	if err != nil {
 		t.Fatalf("output does not parse: %v\n%s", err, once)
 	}
-	Pipeline(g, 1, nil)
+	Pipeline(g, level, nil)
 	if twice := g.String(); twice != once {
-		t.Fatalf("pipeline is not at a fixed point:\n%s\n---\n%s", once, twice)
+		t.Fatalf("pipeline level %d is not at a fixed point:\n%s\n---\n%s", level, once, twice)
 	}
 }
 

@@ -19,6 +19,12 @@ var Passes = []Pass{
 	{"copyprop", CopyProp},
 	{"constfold", ConstFold},
 	{"dce", DCE},
+	{"simplify", Simplify},
+	{"gvn", GVN},
+	{"licm", LICM},
+	{"cfg", CFG},
+	{"checkelim", CheckElim},
+	{"loadelim", LoadElim},
 }
 
 // Lookup returns the pass with the given name.
@@ -42,14 +48,50 @@ type Hook func(pass string, f *ssa.Func)
 // nearly everything.
 const maxRounds = 4
 
-// Pipeline optimises f at the given level: 0 leaves f alone; 1 and above
-// run copy propagation, constant folding and dead-code elimination,
-// repeating while they still change something. hook may be nil.
+// The pass orders of one round at each level. Copy propagation runs once
+// before the rounds and then after the passes that leave copies behind
+// for the passes that do not look through them (simplify and gvn do), so
+// that the result has none; dce and cfg end a round to leave the next one
+// less to walk.
+var (
+	level1 = []string{"constfold", "simplify", "copyprop", "dce", "cfg", "copyprop"}
+	// Level 2 adds value numbering after simplification (which exposes
+	// equal values), load elimination on the deduplicated addresses,
+	// loop-invariant code motion on what is left, and check elimination
+	// once conditions are in their simplest form.
+	level2 = []string{"constfold", "simplify", "gvn", "loadelim", "copyprop",
+		"licm", "checkelim", "dce", "cfg", "copyprop"}
+)
+
+var passOrders = [...][]Pass{lookupAll(level1), lookupAll(level2)}
+
+func lookupAll(names []string) []Pass {
+	ps := make([]Pass, len(names))
+	for i, n := range names {
+		p, ok := Lookup(n)
+		if !ok {
+			panic("opt: unknown pass " + n)
+		}
+		ps[i] = p
+	}
+	return ps
+}
+
+// Pipeline optimises f at the given level: 0 leaves f alone; 1 runs the
+// cheap passes (copy propagation, constant folding, simplification, dead
+// code, control-flow cleanup); 2 and above add value numbering, load
+// elimination, loop-invariant code motion and check elimination. The
+// passes repeat, in order, while a round still changes something, at most
+// maxRounds times. hook may be nil.
 func Pipeline(f *ssa.Func, level int, hook Hook) {
 	if level <= 0 {
 		return
 	}
-	order := []Pass{Passes[0], Passes[1], Passes[0], Passes[2]}
+	order := passOrders[min(level, len(passOrders))-1]
+	CopyProp(f)
+	if hook != nil {
+		hook("copyprop", f)
+	}
 	for range maxRounds {
 		changed := false
 		for _, p := range order {

@@ -39,9 +39,12 @@ type DomTree struct {
 	// RPO lists the reachable blocks in reverse postorder.
 	RPO []*Block
 
-	idom     []BlockID // by block ID; NoBlock for the entry and unreachable blocks
-	order    []int32   // position in RPO by block ID, -1 if unreachable
-	children [][]BlockID
+	idom  []BlockID // by block ID; NoBlock for the entry and unreachable blocks
+	order []int32   // position in RPO by block ID, -1 if unreachable
+	// The children of b are kids[kidStart[b]:kidStart[b+1]], in RPO order:
+	// one flat array rather than a slice per block.
+	kidStart []int32
+	kids     []BlockID
 	pre      []int32 // tree preorder and postorder numbers: a dominates b
 	post     []int32 // iff pre[a] <= pre[b] && post[b] <= post[a]
 }
@@ -53,10 +56,10 @@ type DomTree struct {
 func ComputeDom(f *Func) *DomTree {
 	n := len(f.blocks)
 	d := &DomTree{
-		RPO:   f.ReversePostorder(),
-		idom:  make([]BlockID, n),
-		order: make([]int32, n),
+		RPO: f.ReversePostorder(),
 	}
+	d.idom = make([]BlockID, n)
+	d.order = make([]int32, n)
 	for i := range d.idom {
 		d.idom[i] = NoBlock
 		d.order[i] = -1
@@ -88,13 +91,23 @@ func ComputeDom(f *Func) *DomTree {
 	}
 	d.idom[entry] = NoBlock
 
-	d.children = make([][]BlockID, n)
+	// One allocation for the per-block tables: kidStart, pre and post.
+	ints := make([]int32, 3*n+1)
+	d.kidStart, d.pre, d.post = ints[:n+1], ints[n+1:2*n+1], ints[2*n+1:]
+	for _, b := range d.RPO[1:] {
+		d.kidStart[d.idom[b.ID]+1]++
+	}
+	for i := 1; i <= n; i++ {
+		d.kidStart[i] += d.kidStart[i-1]
+	}
+	d.kids = make([]BlockID, max(len(d.RPO)-1, 0))
+	fill := d.pre // zero until the preorder numbering below
 	for _, b := range d.RPO[1:] {
 		p := d.idom[b.ID]
-		d.children[p] = append(d.children[p], b.ID)
+		d.kids[d.kidStart[p]+fill[p]] = b.ID
+		fill[p]++
 	}
-	d.pre = make([]int32, n)
-	d.post = make([]int32, n)
+	clear(fill)
 	var pre, post int32
 	type frame struct {
 		b    BlockID
@@ -105,8 +118,8 @@ func ComputeDom(f *Func) *DomTree {
 	pre++
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
-		if top.next < len(d.children[top.b]) {
-			c := d.children[top.b][top.next]
+		if kids := d.Children(top.b); top.next < len(kids) {
+			c := kids[top.next]
 			top.next++
 			d.pre[c] = pre
 			pre++
@@ -140,7 +153,9 @@ func (d *DomTree) Reachable(b BlockID) bool { return d.order[b] >= 0 }
 func (d *DomTree) Idom(b BlockID) BlockID { return d.idom[b] }
 
 // Children returns the blocks immediately dominated by b.
-func (d *DomTree) Children(b BlockID) []BlockID { return d.children[b] }
+func (d *DomTree) Children(b BlockID) []BlockID {
+	return d.kids[d.kidStart[b]:d.kidStart[b+1]]
+}
 
 // Dominates reports whether a dominates b (every block dominates itself).
 // Unreachable blocks dominate nothing and are dominated by nothing.

@@ -1,5 +1,7 @@
 package ssa
 
+import "math/bits"
+
 // ID names a value within its Func. IDs are small and dense so that passes
 // can keep side tables in slices indexed by ID instead of maps.
 type ID int32
@@ -57,8 +59,16 @@ type Block struct {
 	Preds []BlockID
 }
 
-const chunkBits = 8
-const chunkSize = 1 << chunkBits
+// Values live in chunks that never move. Ids below chunkSize sit in small
+// chunks that double in size (16, 16, 32, 64, 128 values), so that the many
+// small functions of a module do not each pay for a full chunk; ids from
+// chunkSize on sit in full chunks of chunkSize values.
+const (
+	chunkBits     = 8
+	chunkSize     = 1 << chunkBits
+	firstBits     = 4 // the first small chunk holds 1<<firstBits values
+	numSmallChunk = chunkBits - firstBits + 1
+)
 
 // Func is a function in SSA form.
 type Func struct {
@@ -70,10 +80,12 @@ type Func struct {
 	// parameters are the function's parameters.
 	Blocks []*Block
 
-	blocks  []*Block // by ID; nil once removed
-	chunks  []*[chunkSize]Value
+	blocks  []*Block               // by ID; nil once removed
+	small   [numSmallChunk][]Value // ids below chunkSize, see smallChunk
+	chunks  []*[chunkSize]Value    // by id>>chunkBits; chunks[0] is unused
 	nvalues int
-	slab    []ID // argument storage shared by values and edges
+	slab    []ID    // argument storage shared by values and edges
+	bslab   []Block // block storage: filled, then replaced, never grown
 }
 
 // NewFunc returns an empty function.
@@ -89,7 +101,20 @@ func (f *Func) NumBlocks() int { return len(f.blocks) }
 
 // Value returns the value with the given ID.
 func (f *Func) Value(id ID) *Value {
+	if id < chunkSize {
+		k, off := smallChunk(id)
+		return &f.small[k][off]
+	}
 	return &f.chunks[id>>chunkBits][id&(chunkSize-1)]
+}
+
+// smallChunk locates an id below chunkSize: chunk 0 holds ids
+// [0, 1<<firstBits), chunk k > 0 holds [1<<(firstBits+k-1), 1<<(firstBits+k)).
+func smallChunk(id ID) (k int, off ID) {
+	n := bits.Len32(uint32(id))
+	k = max(n-firstBits, 0)
+	base := ID(1<<n>>1) &^ (1<<firstBits - 1)
+	return k, id - base
 }
 
 // Block returns the block with the given ID, or nil if it was removed.
@@ -108,7 +133,14 @@ func (f *Func) NewValue(op Op, t Type, args ...ID) *Value {
 
 func (f *Func) allocValue() *Value {
 	id := f.nvalues
-	if id>>chunkBits >= len(f.chunks) {
+	if id < chunkSize {
+		if k, off := smallChunk(ID(id)); off == 0 {
+			f.small[k] = make([]Value, max(1<<firstBits, id))
+		}
+	} else if id>>chunkBits >= len(f.chunks) {
+		if len(f.chunks) == 0 {
+			f.chunks = append(f.chunks, nil)
+		}
 		f.chunks = append(f.chunks, new([chunkSize]Value))
 	}
 	f.nvalues++
@@ -135,7 +167,13 @@ func (f *Func) CopyIDs(ids []ID) []ID {
 
 // NewBlock appends a new empty block to the layout.
 func (f *Func) NewBlock() *Block {
-	b := &Block{ID: BlockID(len(f.blocks))}
+	if len(f.bslab) == cap(f.bslab) {
+		// Blocks come in slabs that double up to 64, so that a function
+		// costs a few allocations for its blocks rather than one each.
+		f.bslab = make([]Block, 0, min(max(4, 2*cap(f.bslab)), 64))
+	}
+	f.bslab = append(f.bslab, Block{ID: BlockID(len(f.blocks))})
+	b := &f.bslab[len(f.bslab)-1]
 	f.blocks = append(f.blocks, b)
 	f.Blocks = append(f.Blocks, b)
 	return b
@@ -233,6 +271,10 @@ func (v *Value) TypeIndex() uint32 { return uint32(v.Aux) }
 
 // TableIndex is the table call_indirect calls through.
 func (v *Value) TableIndex() uint32 { return uint32(uint64(v.Aux) >> 32) }
+
+// DivFlags returns what is known about the checks of an integer division
+// or remainder (see DivFlags).
+func (v *Value) DivFlags() DivFlags { return DivFlags(v.Aux) }
 
 // Trap returns the trap kind of trapz and trapnz.
 func (v *Value) Trap() TrapKind { return TrapKind(v.Aux) }

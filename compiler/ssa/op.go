@@ -42,6 +42,23 @@ const (
 	AuxIndex                // Aux: small non-negative index (extract)
 )
 
+// DivFlags record what the optimiser proved about an integer division or
+// remainder, so that instruction selection can leave out the matching
+// run-time check. They live in Value.Aux of those ops (whose AuxKind stays
+// AuxNone: they have no wasm immediate), 0 meaning nothing is known. The
+// text form shows them as the words "nonzero" and "nooverflow" after the
+// op name.
+type DivFlags uint8
+
+const (
+	// DivNonZero: the divisor is never zero here.
+	DivNonZero DivFlags = 1 << iota
+	// DivNoOverflow: a signed division never sees MIN / -1 here.
+	DivNoOverflow
+
+	numDivFlags = iota
+)
+
 // OpInfo describes an op.
 //
 // Args lists the argument types; the pseudo types typeAny, typeRef and
@@ -107,3 +124,13 @@ func LookupOp(name string) (Op, bool) {
 
 // NumOps is the number of ops, for tables indexed by Op.
 const NumOps = int(numOps)
+
+// IsDiv reports whether op is an integer division or remainder, the ops
+// that carry DivFlags.
+func (op Op) IsDiv() bool {
+	switch op {
+	case OpI32DivS, OpI32DivU, OpI32RemS, OpI32RemU, OpI64DivS, OpI64DivU, OpI64RemS, OpI64RemU:
+		return true
+	}
+	return false
+}

@@ -452,6 +452,16 @@ func (p *parser) parseAux(v *Value) {
 			p.fail("bad %s immediate %q", v.Op, w)
 		}
 		v.Aux = n
+	case AuxNone:
+		if !v.Op.IsDiv() {
+			break
+		}
+		for i, name := range divFlagNames {
+			if p.peek().kind == tWord && p.peek().text == name {
+				p.word()
+				v.Aux |= 1 << i
+			}
+		}
 	case AuxIndex:
 		w := p.word()
 		n, err := strconv.ParseUint(w, 10, 16)

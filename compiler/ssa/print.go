@@ -200,6 +200,17 @@ func appendAux(buf []byte, v *Value) []byte {
 	switch v.Op.Info().Aux {
 	case AuxInt, AuxIndex:
 		buf = strconv.AppendInt(buf, v.Aux, 10)
+	case AuxNone:
+		if !v.Op.IsDiv() {
+			break
+		}
+		sep := ""
+		for i, name := range divFlagNames {
+			if v.Aux&(1<<i) != 0 {
+				buf = append(append(buf, sep...), name...)
+				sep = " "
+			}
+		}
 	case AuxF32:
 		buf = appendF32(buf, uint32(v.Aux))
 	case AuxF64:
@@ -275,3 +286,6 @@ func FormatF32(bits uint32) string { return string(appendF32(nil, bits)) }
 
 // FormatF64 gives the text form of a float64 constant.
 func FormatF64(bits uint64) string { return string(appendF64(nil, bits)) }
+
+// divFlagNames are the words of the DivFlags bits, lowest first.
+var divFlagNames = [numDivFlags]string{"nonzero", "nooverflow"}

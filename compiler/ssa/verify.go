@@ -229,6 +229,10 @@ func (v *verifier) checkValue(x *Value) {
 		if x.Aux < 0 || x.Aux >= int64(NumTrapKinds) {
 			v.errorf("%s: bad trap kind %d", where(), x.Aux)
 		}
+	case AuxNone:
+		if x.Op.IsDiv() && (x.Aux < 0 || x.Aux >= 1<<numDivFlags) {
+			v.errorf("%s: bad division flags %d", where(), x.Aux)
+		}
 	}
 	if x.Op == OpExtract {
 		call := f.Value(args[0])

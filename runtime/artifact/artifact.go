@@ -53,6 +53,10 @@ type Header struct {
 	Options []string
 }
 
+// OptionFeatures prefixes the build option that records the WebAssembly features a module was
+// compiled for, as wasm.Features prints them: "features=mutable-global|sign-ext|...".
+const OptionFeatures = "features="
+
 // Layout says where the loadable segments are, in the file and in the
 // artifact's virtual address space. Code that addresses rodata relative to
 // the instruction pointer needs RodataAddr-TextAddr preserved when mapping.

@@ -1,0 +1,745 @@
+package amd64
+
+import (
+	"fmt"
+
+	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+// ModuleInfo is what instruction selection needs to know about the module
+// a function belongs to.
+type ModuleInfo struct {
+	Layout           abi.Layout
+	NumImportedFuncs uint32
+	// GlobalImported says, per global index, whether the vmctx slot holds
+	// the address of the exporter's cell rather than the value.
+	GlobalImported []bool
+}
+
+// Features are the CPU features selected code may rely on.
+type Features uint32
+
+const (
+	FeatLZCNT Features = 1 << iota
+	FeatBMI1
+	FeatPOPCNT
+	FeatSSE41
+)
+
+// Selector selects machine instructions for SSA functions of one module.
+// It is not safe for concurrent use.
+type Selector struct {
+	mi *ModuleInfo
+	// Used accumulates the CPU features of everything selected so far.
+	Used Features
+	s    isel
+}
+
+// NewSelector returns a selector for functions of the described module.
+func NewSelector(mi *ModuleInfo) *Selector { return &Selector{mi: mi} }
+
+// Error is an instruction selection failure at a wasm byte offset.
+type Error struct {
+	Pos int32
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Select translates f into machine IR over virtual registers. f must be
+// valid SSA; its predecessor lists are recomputed.
+func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(*Error); ok {
+				out, err = nil, e
+				return
+			}
+			panic(r)
+		}
+	}()
+	s.s.reset(s.mi, f)
+	s.s.run()
+	s.Used |= s.s.used
+	return s.s.out, nil
+}
+
+// isel holds the state of selecting one function.
+type isel struct {
+	mi   *ModuleInfo
+	f    *ssa.Func
+	out  *Func
+	used Features
+
+	blocks []*Block  // machine blocks by temporary id
+	lists  [][]int32 // per SSA layout position: its machine blocks in order
+	cold   []int32   // out-of-line blocks, laid out last
+	head   []int32   // per SSA block ID: its first machine block
+	depth  []int32   // per SSA block ID: loop depth
+	header []bool    // per SSA block ID: loop header
+	pos    int       // current SSA layout position
+	cur    int32     // current machine block
+	vreg   []Reg     // per SSA value: its virtual register, 0 if none yet
+	uses   []int32   // per SSA value: number of uses
+	fused  []bool    // per SSA value: selected at its single use
+	folded []bool    // per SSA value: a load that is its user's memory operand
+	tuples map[ssa.ID][]Reg
+	curBlk *ssa.Block
+	resPtr Reg // the results area of a function with results beyond registers
+
+	// Per machine block caches, dropped when a new block starts.
+	membase Reg
+	fconsts map[[2]uint64]int32
+}
+
+func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
+	*s = isel{mi: mi, f: f, out: &Func{Name: f.Name}, fconsts: map[[2]uint64]int32{}, tuples: map[ssa.ID][]Reg{}}
+}
+
+func (s *isel) fail(pos int32, format string, args ...any) {
+	panic(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (s *isel) notSupported(pos int32, format string, args ...any) {
+	s.fail(pos, "not supported: "+format, args...)
+}
+
+// newBlock starts a machine block without placing it in the layout.
+func (s *isel) newBlock(depth int32) int32 {
+	s.blocks = append(s.blocks, &Block{LoopDepth: depth})
+	return int32(len(s.blocks) - 1)
+}
+
+// inline creates a block laid out with the current SSA block.
+func (s *isel) inline() int32 {
+	b := s.newBlock(s.depth[s.curBlk.ID])
+	s.lists[s.pos] = append(s.lists[s.pos], b)
+	return b
+}
+
+// coldBlock creates a block laid out after all others.
+func (s *isel) coldBlock() int32 {
+	b := s.newBlock(0)
+	s.cold = append(s.cold, b)
+	return b
+}
+
+// switchTo makes b the block instructions go to.
+func (s *isel) switchTo(b int32) {
+	s.cur = b
+	s.membase = NoReg
+}
+
+func (s *isel) emit(in Instr) {
+	if in.Func == 0 && in.Op != OpCall {
+		in.Func = -1
+	}
+	if in.Dst2 == 0 && in.Op != OpDiv && in.Op != OpIdiv {
+		in.Dst2 = NoReg
+	}
+	blk := s.blocks[s.cur]
+	blk.Instrs = append(blk.Instrs, in)
+}
+
+func (s *isel) jmp(t int32) { s.emit(Instr{Op: OpJmp, Target: [2]int32{t}}) }
+
+func (s *isel) jcc(c Cond, t, f int32) {
+	s.emit(Instr{Op: OpJcc, Cond: c, Target: [2]int32{t, f}})
+}
+
+// branch ends the current block with a jcc and continues in a new inline
+// block on the false side.
+func (s *isel) branch(c Cond, t int32) {
+	next := s.after(s.cur)
+	s.jcc(c, t, next)
+	s.switchTo(next)
+}
+
+// after creates a block laid out right after block b, so that the fall
+// through of a branch follows it.
+func (s *isel) after(b int32) int32 {
+	n := s.newBlock(s.depth[s.curBlk.ID])
+	l := s.lists[s.pos]
+	for i, x := range l {
+		if x == b {
+			l = append(l, 0)
+			copy(l[i+2:], l[i+1:])
+			l[i+1] = n
+			s.lists[s.pos] = l
+			return n
+		}
+	}
+	s.lists[s.pos] = append(l, n)
+	return n
+}
+
+// trapIf traps with kind when c holds, continuing in a new block.
+func (s *isel) trapIf(c Cond, kind artifact.TrapKind, pos int32) {
+	t := s.coldBlock()
+	s.blocks[t].Instrs = append(s.blocks[t].Instrs, Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1, Dst2: NoReg})
+	s.branch(c, t)
+}
+
+func isFloatType(t ssa.Type) bool { return t == ssa.TypeF32 || t == ssa.TypeF64 || t == ssa.TypeV128 }
+
+// vr returns v's virtual register, creating it on first use.
+func (s *isel) vr(id ssa.ID) Reg {
+	if r := s.vreg[id]; r != 0 {
+		return r
+	}
+	r := s.out.NewVReg(isFloatType(s.f.Value(id).Type))
+	s.vreg[id] = r
+	return r
+}
+
+func (s *isel) tmp(float bool) Reg { return s.out.NewVReg(float) }
+
+func (s *isel) run() {
+	f := s.f
+	f.ComputePreds()
+	rpo := f.ReversePostorder()
+	nb := f.NumBlocks()
+	s.head = make([]int32, nb)
+	s.depth = make([]int32, nb)
+	s.header = make([]bool, nb)
+	s.vreg = make([]Reg, f.NumValues())
+	s.uses = make([]int32, f.NumValues())
+	s.fused = make([]bool, f.NumValues())
+	s.folded = make([]bool, f.NumValues())
+	s.loops(rpo)
+	s.countUses(rpo)
+	s.lists = make([][]int32, len(rpo))
+	for i, b := range rpo {
+		s.head[b.ID] = s.newBlock(s.depth[b.ID])
+		s.blocks[s.head[b.ID]].Instrs = make([]Instr, 0, len(b.Instrs)+len(b.Params)+4)
+		s.lists[i] = []int32{s.head[b.ID]}
+	}
+	for i, b := range rpo {
+		s.pos, s.curBlk = i, b
+		s.switchTo(s.head[b.ID])
+		if i == 0 {
+			s.params(b)
+			s.emit(Instr{Op: OpPoll})
+		} else if s.header[b.ID] {
+			s.emit(Instr{Op: OpPoll})
+		}
+		for _, id := range b.Instrs {
+			if !s.fused[id] && !s.folded[id] {
+				s.value(f.Value(id))
+			}
+		}
+		s.term(b)
+	}
+	s.layout()
+}
+
+// loops finds loop headers and the loop depth of every block. wasm's
+// control flow is reducible, so every retreating edge in reverse
+// postorder is a back edge.
+func (s *isel) loops(rpo []*ssa.Block) {
+	order := make([]int, s.f.NumBlocks())
+	for i, b := range rpo {
+		order[b.ID] = i
+	}
+	mark := make([]int, s.f.NumBlocks())
+	gen := 0
+	for _, h := range rpo {
+		var work []ssa.BlockID
+		for _, p := range h.Preds {
+			if order[p] >= order[h.ID] && s.f.Block(p) != nil {
+				work = append(work, p)
+			}
+		}
+		if len(work) == 0 {
+			continue
+		}
+		s.header[h.ID] = true
+		gen++
+		mark[h.ID] = gen
+		s.depth[h.ID]++
+		for len(work) > 0 {
+			b := work[len(work)-1]
+			work = work[:len(work)-1]
+			if mark[b] == gen {
+				continue
+			}
+			mark[b] = gen
+			s.depth[b]++
+			work = append(work, s.f.Block(b).Preds...)
+		}
+	}
+}
+
+// countUses counts the uses of every value and decides which compares
+// and shifts are selected at their single use.
+func (s *isel) countUses(rpo []*ssa.Block) {
+	f := s.f
+	for _, b := range rpo {
+		for _, id := range b.Instrs {
+			for _, a := range f.Value(id).Args {
+				s.uses[a]++
+			}
+		}
+		for _, a := range b.Controls {
+			s.uses[a]++
+		}
+		for _, e := range b.Succs {
+			for _, a := range e.Args {
+				s.uses[a]++
+			}
+		}
+	}
+	fusible := func(a ssa.ID, b *ssa.Block) bool {
+		v := f.Value(a)
+		return s.uses[a] == 1 && v.Block == b.ID && isCompare(v.Op)
+	}
+	for _, b := range rpo {
+		for _, id := range b.Instrs {
+			v := f.Value(id)
+			switch v.Op {
+			case ssa.OpSelect:
+				if !isFloatType(v.Type) && fusible(v.Args[2], b) {
+					s.fused[v.Args[2]] = true
+				}
+			case ssa.OpTrapz, ssa.OpTrapnz:
+				if fusible(v.Args[0], b) {
+					s.fused[v.Args[0]] = true
+				}
+			case ssa.OpI32Add, ssa.OpI64Add:
+				for _, a := range v.Args {
+					if sh := f.Value(a); s.uses[a] == 1 && sh.Block == b.ID && s.scaleShift(sh) != 0 {
+						s.fused[a] = true
+						break
+					}
+				}
+			}
+		}
+		if b.Term == ssa.OpBrIf && fusible(b.Controls[0], b) {
+			s.fused[b.Controls[0]] = true
+		}
+		s.foldLoads(b)
+	}
+}
+
+// foldLoads marks loads that become the memory operand of their single
+// user: an integer ALU op or compare of the load's width later in the
+// same block with only pure values in between, so no store, call or trap
+// moves across the load.
+func (s *isel) foldLoads(b *ssa.Block) {
+	f := s.f
+	for i, id := range b.Instrs {
+		v := f.Value(id)
+		if !foldingUser(v.Op) || s.fused[id] || s.fused[v.Args[0]] || s.fused[v.Args[1]] {
+			// A fused compare is selected later, at its user; an add
+			// of a fused shift becomes a lea.
+			continue
+		}
+		for k := len(v.Args) - 1; k >= 0; k-- {
+			a := v.Args[k]
+			l := f.Value(a)
+			if s.uses[a] != 1 || l.Block != b.ID || (l.Op != ssa.OpI32Load && l.Op != ssa.OpI64Load) ||
+				l.Type != f.Value(v.Args[0]).Type || (k == 0 && !v.Op.Info().Commutative && !isCompare(v.Op)) {
+				continue
+			}
+			ok := false
+			for j := i - 1; j >= 0; j-- {
+				w := f.Value(b.Instrs[j])
+				if w.ID == a {
+					ok = true
+					break
+				}
+				if !w.Op.IsPure() {
+					break
+				}
+			}
+			if ok {
+				s.folded[a] = true
+				break
+			}
+		}
+	}
+}
+
+func foldingUser(op ssa.Op) bool {
+	switch op {
+	case ssa.OpI32Add, ssa.OpI32Sub, ssa.OpI32And, ssa.OpI32Or, ssa.OpI32Xor, ssa.OpI32Mul,
+		ssa.OpI64Add, ssa.OpI64Sub, ssa.OpI64And, ssa.OpI64Or, ssa.OpI64Xor, ssa.OpI64Mul:
+		return true
+	}
+	return op >= ssa.OpI32Eq && op <= ssa.OpI64GeU
+}
+
+// scaleShift returns the scale 2, 4 or 8 when v is a left shift by 1, 2
+// or 3 that an addressing mode can absorb, else 0.
+func (s *isel) scaleShift(v *ssa.Value) uint8 {
+	if v.Op != ssa.OpI32Shl && v.Op != ssa.OpI64Shl {
+		return 0
+	}
+	c, ok := s.constOf(v.Args[1])
+	if !ok {
+		return 0
+	}
+	switch c & 63 {
+	case 1:
+		return 2
+	case 2:
+		return 4
+	case 3:
+		return 8
+	}
+	return 0
+}
+
+// constOf returns the value of an integer constant.
+func (s *isel) constOf(id ssa.ID) (int64, bool) {
+	v := s.f.Value(id)
+	switch v.Op {
+	case ssa.OpI32Const:
+		return int64(int32(v.Aux)), true
+	case ssa.OpI64Const:
+		return v.Aux, true
+	case ssa.OpRefNull:
+		return 0, true
+	}
+	return 0, false
+}
+
+// layout orders the machine blocks (SSA reverse postorder, each SSA
+// block's extra blocks after it, cold blocks last), splits critical edges
+// and renumbers the jump targets.
+func (s *isel) layout() {
+	var order []int32
+	for _, l := range s.lists {
+		order = append(order, l...)
+	}
+	order = append(order, s.cold...)
+	// Split critical edges: a jcc target with several predecessors gets
+	// a block of its own, placed at the end.
+	preds := make([]int32, len(s.blocks))
+	for _, b := range order {
+		for _, t := range s.succs(s.blocks[b]) {
+			preds[t]++
+		}
+	}
+	for _, b := range order {
+		blk := s.blocks[b]
+		last := &blk.Instrs[len(blk.Instrs)-1]
+		if last.Op == OpJmpTab {
+			// One edge block per distinct target with other predecessors.
+			split := map[int32]int32{}
+			for k, t := range last.Table {
+				if e, ok := split[t]; ok {
+					last.Table[k] = e
+					continue
+				}
+				e := t
+				if preds[t] > 1 {
+					e = s.newBlock(blk.LoopDepth)
+					s.blocks[e].Instrs = []Instr{{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg}}
+					order = append(order, e)
+				}
+				split[t] = e
+				last.Table[k] = e
+			}
+			continue
+		}
+		if last.Op != OpJcc {
+			continue
+		}
+		for k := 0; k < 2; k++ {
+			t := last.Target[k]
+			if preds[t] > 1 || (k == 1 && last.Target[0] == t) {
+				e := s.newBlock(blk.LoopDepth)
+				s.blocks[e].Instrs = []Instr{{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg}}
+				order = append(order, e)
+				last.Target[k] = e
+			}
+		}
+	}
+	index := make([]int32, len(s.blocks))
+	for i, b := range order {
+		index[b] = int32(i)
+	}
+	s.out.Blocks = make([]*Block, len(order))
+	for i, b := range order {
+		blk := s.blocks[b]
+		last := &blk.Instrs[len(blk.Instrs)-1]
+		switch last.Op {
+		case OpJmp:
+			last.Target[0] = index[last.Target[0]]
+		case OpJcc:
+			last.Target[0], last.Target[1] = index[last.Target[0]], index[last.Target[1]]
+		case OpJmpTab:
+			for k, t := range last.Table {
+				last.Table[k] = index[t]
+			}
+		}
+		s.out.Blocks[i] = blk
+	}
+}
+
+func (s *isel) succs(b *Block) []int32 {
+	last := &b.Instrs[len(b.Instrs)-1]
+	switch last.Op {
+	case OpJmp:
+		return last.Target[:1]
+	case OpJcc:
+		return last.Target[:2]
+	case OpJmpTab:
+		return last.Table
+	}
+	return nil
+}
+
+// term selects the terminator of b.
+func (s *isel) term(b *ssa.Block) {
+	switch b.Term {
+	case ssa.OpJump:
+		s.edgeCopies(b.Succs[0])
+		s.jmp(s.head[b.Succs[0].Block])
+	case ssa.OpBrIf:
+		t, f := s.edgeTarget(b.Succs[0]), s.edgeTarget(b.Succs[1])
+		s.condBranch(b.Controls[0], t, f)
+	case ssa.OpBrTable:
+		s.brTable(b)
+	case ssa.OpReturn:
+		regs, _ := inRegs(&s.f.Sig)
+		var args []Reg
+		for i, a := range b.Controls {
+			if i < len(regs) && !regs[i] {
+				s.storeTyped(areaSlot(s.resPtr, i), s.f.Value(a).Type, a)
+				continue
+			}
+			args = append(args, s.use(a))
+		}
+		s.emit(Instr{Op: OpRet, Args: args})
+	case ssa.OpTrap:
+		s.emit(Instr{Op: OpTrap, Trap: uint32(trapKind(ssa.TrapKind(b.Aux))), Pos: b.Pos})
+	default:
+		s.fail(b.Pos, "amd64: unknown terminator %v", b.Term)
+	}
+}
+
+// edgeTarget returns the machine block that takes edge e: the target's
+// head, or a new block with the parameter copies.
+func (s *isel) edgeTarget(e ssa.Edge) int32 {
+	if len(e.Args) == 0 {
+		return s.head[e.Block]
+	}
+	saved := s.cur
+	b := s.inline()
+	s.switchTo(b)
+	s.edgeCopies(e)
+	s.jmp(s.head[e.Block])
+	s.switchTo(saved)
+	return b
+}
+
+// edgeCopies moves the edge's arguments into the target's parameters as a
+// parallel copy.
+func (s *isel) edgeCopies(e ssa.Edge) {
+	if len(e.Args) == 0 {
+		return
+	}
+	params := s.f.Block(e.Block).Params
+	overlap := false
+	for _, a := range e.Args {
+		for _, p := range params {
+			if a == p {
+				overlap = true
+			}
+		}
+	}
+	srcs := make([]Reg, len(e.Args))
+	for i, a := range e.Args {
+		if a == params[i] {
+			srcs[i] = NoReg
+			continue
+		}
+		if !overlap {
+			s.moveValue(s.vr(params[i]), a)
+			continue
+		}
+		t := s.tmp(isFloatType(s.f.Value(a).Type))
+		s.moveValue(t, a)
+		srcs[i] = t
+	}
+	if overlap {
+		for i, r := range srcs {
+			if r != NoReg {
+				s.copyReg(s.vr(params[i]), r)
+			}
+		}
+	}
+}
+
+func (s *isel) copyReg(dst, src Reg) {
+	if s.out.VRegFloat[dst.VReg()] {
+		s.emit(Instr{Op: OpMovaps, Dst: R(dst), Src: [3]Operand{R(src)}})
+	} else {
+		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(dst), Src: [3]Operand{R(src)}})
+	}
+}
+
+// moveValue sets dst to value a, materialising constants directly.
+func (s *isel) moveValue(dst Reg, a ssa.ID) {
+	v := s.f.Value(a)
+	if s.isConst(v) {
+		s.materialize(dst, v)
+		return
+	}
+	s.copyReg(dst, s.vr(a))
+}
+
+func (s *isel) isConst(v *ssa.Value) bool {
+	switch v.Op {
+	case ssa.OpI32Const, ssa.OpI64Const, ssa.OpF32Const, ssa.OpF64Const, ssa.OpRefNull:
+		return true
+	}
+	return false
+}
+
+// use returns a register holding value a: constants are materialised
+// into a fresh register at each use, everything else has its own.
+func (s *isel) use(a ssa.ID) Reg {
+	v := s.f.Value(a)
+	if s.isConst(v) {
+		r := s.tmp(isFloatType(v.Type))
+		s.materialize(r, v)
+		return r
+	}
+	if s.fused[a] {
+		// A value selected at its use that is needed as a register after
+		// all (cannot happen for the patterns countUses picks).
+		s.fail(v.Pos, "amd64: internal error: fused v%d used as a register", a)
+	}
+	return s.vr(a)
+}
+
+func (s *isel) materialize(dst Reg, v *ssa.Value) {
+	switch v.Op {
+	case ssa.OpI32Const:
+		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(dst), Src: [3]Operand{Imm(int64(uint32(v.Aux)))}})
+	case ssa.OpI64Const:
+		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(dst), Src: [3]Operand{Imm(v.Aux)}})
+	case ssa.OpRefNull:
+		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(dst), Src: [3]Operand{Imm(0)}})
+	case ssa.OpF32Const:
+		s.emit(Instr{Op: OpMovss, Dst: R(dst), Src: [3]Operand{s.fconst(uint64(uint32(v.Aux)), 0, 4)}})
+	case ssa.OpF64Const:
+		s.emit(Instr{Op: OpMovsd, Dst: R(dst), Src: [3]Operand{s.fconst(uint64(v.Aux), 0, 8)}})
+	}
+}
+
+// fconst returns a constant-pool operand of size 4, 8 or 16 bytes.
+func (s *isel) fconst(lo, hi uint64, size int) Operand {
+	key := [2]uint64{lo, hi<<8 | uint64(size)}
+	if i, ok := s.fconsts[key]; ok {
+		return C(i)
+	}
+	data := make([]byte, size)
+	for i := 0; i < size && i < 8; i++ {
+		data[i] = byte(lo >> (8 * i))
+	}
+	for i := 8; i < size; i++ {
+		data[i] = byte(hi >> (8 * (i - 8)))
+	}
+	op := s.out.AddConst(data, size)
+	s.fconsts[key] = op.Const
+	return op
+}
+
+// brTable selects br_table as a bounds check and a binary search over the
+// case values.
+func (s *isel) brTable(b *ssa.Block) {
+	n := len(b.Succs) - 1
+	targets := make([]int32, n+1)
+	seen := map[string]int32{}
+	for i, e := range b.Succs {
+		key := fmt.Sprint(e.Block, e.Args)
+		if t, ok := seen[key]; ok {
+			targets[i] = t
+			continue
+		}
+		targets[i] = s.edgeTarget(e)
+		seen[key] = targets[i]
+	}
+	if c, ok := s.constOf(b.Controls[0]); ok {
+		i := uint32(c)
+		if int64(i) >= int64(n) {
+			i = uint32(n)
+		}
+		s.jmp(targets[i])
+		return
+	}
+	same := true
+	for _, t := range targets[1:] {
+		same = same && t == targets[0]
+	}
+	if same {
+		s.jmp(targets[0])
+		return
+	}
+	idx := s.use(b.Controls[0])
+	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), Imm(int64(n))}})
+	s.branch(CondAE, targets[n])
+	if n >= jumpTableMin && len(distinct(targets[:n])) > 1 {
+		table := s.out.AddConst(make([]byte, 8*n), 8)
+		s.emit(Instr{Op: OpJmpTab, Src: [3]Operand{R(idx), table}, Table: targets[:n]})
+		return
+	}
+	if len(distinct(targets[:n])) == 1 {
+		s.jmp(targets[0])
+		return
+	}
+	s.search(idx, targets, 0, n)
+}
+
+// jumpTableMin is the smallest br_table that gets a jump table rather
+// than a binary search.
+const jumpTableMin = 8
+
+func (s *isel) search(idx Reg, targets []int32, lo, hi int) {
+	if hi-lo > 4 {
+		mid := (lo + hi) / 2
+		lower, upper := s.inline(), s.inline()
+		s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), Imm(int64(mid))}})
+		s.jcc(CondB, lower, upper)
+		s.switchTo(lower)
+		s.search(idx, targets, lo, mid)
+		s.switchTo(upper)
+		s.search(idx, targets, mid, hi)
+		return
+	}
+	for k := lo; k < hi-1; k++ {
+		s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), Imm(int64(k))}})
+		s.branch(CondE, targets[k])
+	}
+	s.jmp(targets[hi-1])
+}
+
+func trapKind(k ssa.TrapKind) artifact.TrapKind {
+	switch k {
+	case ssa.TrapUnreachable:
+		return artifact.TrapUnreachable
+	case ssa.TrapIntDivideByZero:
+		return artifact.TrapIntegerDivideByZero
+	case ssa.TrapIntOverflow:
+		return artifact.TrapIntegerOverflow
+	case ssa.TrapInvalidConversion:
+		return artifact.TrapInvalidConversion
+	case ssa.TrapMemoryOutOfBounds:
+		return artifact.TrapMemoryOutOfBounds
+	case ssa.TrapTableOutOfBounds:
+		return artifact.TrapTableOutOfBounds
+	case ssa.TrapIndirectCallTypeMismatch:
+		return artifact.TrapIndirectCallTypeMismatch
+	case ssa.TrapUninitializedElement:
+		return artifact.TrapIndirectCallNull
+	case ssa.TrapStackExhausted:
+		return artifact.TrapStackOverflow
+	}
+	return artifact.TrapUnreachable
+}

@@ -1,0 +1,366 @@
+package amd64
+
+import (
+	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+// access describes a load or store: the machine op, its operand size, and
+// whether the value lives in an XMM register.
+type access struct {
+	op    Op
+	size  uint8
+	store bool
+}
+
+var accesses = map[ssa.Op]access{
+	ssa.OpI32Load:    {OpMov, 4, false},
+	ssa.OpI64Load:    {OpMov, 8, false},
+	ssa.OpF32Load:    {OpMovss, 0, false},
+	ssa.OpF64Load:    {OpMovsd, 0, false},
+	ssa.OpI32Load8S:  {OpMovsx8, 4, false},
+	ssa.OpI32Load8U:  {OpMovzx8, 4, false},
+	ssa.OpI32Load16S: {OpMovsx16, 4, false},
+	ssa.OpI32Load16U: {OpMovzx16, 4, false},
+	ssa.OpI64Load8S:  {OpMovsx8, 8, false},
+	ssa.OpI64Load8U:  {OpMovzx8, 4, false},
+	ssa.OpI64Load16S: {OpMovsx16, 8, false},
+	ssa.OpI64Load16U: {OpMovzx16, 4, false},
+	ssa.OpI64Load32S: {OpMovsx32, 8, false},
+	ssa.OpI64Load32U: {OpMov, 4, false},
+	ssa.OpI32Store:   {OpStore, 4, true},
+	ssa.OpI64Store:   {OpStore, 8, true},
+	ssa.OpF32Store:   {OpStoress, 0, true},
+	ssa.OpF64Store:   {OpStoresd, 0, true},
+	ssa.OpI32Store8:  {OpStore, 1, true},
+	ssa.OpI32Store16: {OpStore, 2, true},
+	ssa.OpI64Store8:  {OpStore, 1, true},
+	ssa.OpI64Store16: {OpStore, 2, true},
+	ssa.OpI64Store32: {OpStore, 4, true},
+}
+
+// vmctx returns [r15+off].
+func vmctx(off uint32) Operand { return M(Base(VMCtx, int32(off))) }
+
+// load8 loads a pointer-sized field.
+func (s *isel) load8(src Operand) Reg {
+	r := s.tmp(false)
+	s.emit(Instr{Op: OpMov, Size: 8, Dst: R(r), Src: [3]Operand{src}})
+	return r
+}
+
+// address returns the memory operand of linear memory 0 at base + offset.
+func (s *isel) address(v *ssa.Value) Mem {
+	if v.MemIndex() != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	if s.membase == NoReg {
+		s.membase = s.load8(vmctx(abi.VMCtxMemoryBase))
+	}
+	off := v.Offset()
+	if c, ok := s.constOf(v.Args[0]); ok {
+		if ea := uint64(uint32(c)) + off; ea < 1<<31 {
+			return Base(s.membase, int32(ea))
+		}
+	}
+	idx := s.use(v.Args[0])
+	if off < 1<<31 {
+		return Mem{Base: s.membase, Index: idx, Scale: 1, Disp: int32(off)}
+	}
+	t := s.tmp(false)
+	s.emit(Instr{Op: OpMov, Size: 8, Dst: R(t), Src: [3]Operand{Imm(int64(off))}})
+	t2 := s.tmp(false)
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(t2), Src: [3]Operand{R(t), R(idx)}})
+	return Mem{Base: s.membase, Index: t2, Scale: 1}
+}
+
+// slot returns the args buffer slot i through the buffer address in p.
+func slot(p Reg, i int) Operand { return M(Base(p, int32(i*abi.ArgSlotSize))) }
+
+func (s *isel) memValue(v *ssa.Value) bool {
+	if a, ok := accesses[v.Op]; ok {
+		m := s.address(v)
+		if a.store {
+			val := s.f.Value(v.Args[1])
+			src := R(0)
+			if c, ok := s.constOf(v.Args[1]); ok && !isFloatType(val.Type) && (a.size < 8 || c == int64(int32(c))) {
+				switch a.size {
+				case 1:
+					src = Imm(int64(int8(c)))
+				case 2:
+					src = Imm(int64(int16(c)))
+				default:
+					src = Imm(int64(int32(c)))
+				}
+			} else {
+				src = R(s.use(v.Args[1]))
+			}
+			s.emit(Instr{Op: a.op, Size: a.size, Dst: M(m), Src: [3]Operand{src}, Pos: v.Pos})
+		} else {
+			s.emit(Instr{Op: a.op, Size: a.size, Dst: R(s.vr(v.ID)), Src: [3]Operand{M(m)}, Pos: v.Pos})
+		}
+		return true
+	}
+	switch v.Op {
+	case ssa.OpMemorySize:
+		owner := s.load8(vmctx(s.mi.Layout.MemoryOwner))
+		n := s.load8(M(Base(owner, abi.VMCtxMemoryLen)))
+		s.emit(Instr{Op: OpShr, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(n), Imm(16)}})
+	case ssa.OpMemoryGrow:
+		s.builtin(v, abi.BuiltinMemoryGrow, nil, v.Args)
+	case ssa.OpMemoryFill:
+		s.builtin(v, abi.BuiltinMemoryFill, nil, v.Args)
+	case ssa.OpMemoryCopy:
+		s.builtin(v, abi.BuiltinMemoryCopy, nil, v.Args)
+	case ssa.OpMemoryInit:
+		s.builtin(v, abi.BuiltinMemoryInit, []int64{v.Aux}, v.Args)
+	case ssa.OpDataDrop:
+		s.builtin(v, abi.BuiltinDataDrop, []int64{v.Aux}, nil)
+	case ssa.OpTableGrow:
+		s.builtin(v, abi.BuiltinTableGrow, []int64{v.Aux}, v.Args)
+	case ssa.OpTableFill:
+		s.builtin(v, abi.BuiltinTableFill, []int64{v.Aux}, v.Args)
+	case ssa.OpTableCopy:
+		s.builtin(v, abi.BuiltinTableCopy, []int64{v.Aux, v.Aux2}, v.Args)
+	case ssa.OpTableInit:
+		s.builtin(v, abi.BuiltinTableInit, []int64{v.Aux2, v.Aux}, v.Args)
+	case ssa.OpElemDrop:
+		s.builtin(v, abi.BuiltinElemDrop, []int64{v.Aux}, nil)
+	case ssa.OpGlobalGet, ssa.OpGlobalSet:
+		s.global(v)
+	case ssa.OpTableSize:
+		desc := s.load8(vmctx(s.mi.Layout.TableOffset(uint32(v.Aux))))
+		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(s.vr(v.ID)), Src: [3]Operand{M(Base(desc, abi.TableDescLen))}})
+	case ssa.OpTableGet, ssa.OpTableSet:
+		elem := s.tableElem(uint32(v.Aux), v.Args[0], v.Pos)
+		if v.Op == ssa.OpTableGet {
+			s.emit(Instr{Op: OpMov, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{elem}})
+		} else {
+			s.emit(Instr{Op: OpStore, Size: 8, Dst: elem, Src: [3]Operand{s.src(v.Args[1], 8)}})
+		}
+	case ssa.OpRefFunc:
+		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{vmctx(s.mi.Layout.FuncRefOffset(uint32(v.Aux)))}})
+	case ssa.OpCall:
+		s.call(v)
+	case ssa.OpCallImport:
+		s.callImport(v)
+	case ssa.OpCallIndirect:
+		s.callIndirect(v)
+	default:
+		return false
+	}
+	return true
+}
+
+// tableElem bounds-checks index id against table t and returns the
+// element's memory operand.
+func (s *isel) tableElem(t uint32, id ssa.ID, pos int32) Operand {
+	desc := s.load8(vmctx(s.mi.Layout.TableOffset(t)))
+	idx := s.use(id)
+	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), M(Base(desc, abi.TableDescLen))}})
+	s.trapIf(CondAE, artifact.TrapTableOutOfBounds, pos)
+	elems := s.load8(M(Base(desc, abi.TableDescElems)))
+	return M(Mem{Base: elems, Index: idx, Scale: 8})
+}
+
+func (s *isel) global(v *ssa.Value) {
+	g := uint32(v.Aux)
+	if int(g) >= len(s.mi.GlobalImported) {
+		s.fail(v.Pos, "amd64: unknown global %d", g)
+	}
+	cell := vmctx(s.mi.Layout.GlobalOffset(g))
+	if s.mi.GlobalImported[g] {
+		cell = M(Base(s.load8(cell), 0))
+	}
+	t := v.Type
+	if v.Op == ssa.OpGlobalSet {
+		t = s.f.Value(v.Args[0]).Type
+	}
+	if t == ssa.TypeV128 {
+		s.notSupported(v.Pos, "SIMD instruction %v of a v128 global", v.Op)
+	}
+	if v.Op == ssa.OpGlobalGet {
+		s.loadTyped(s.vr(v.ID), t, cell)
+		return
+	}
+	s.storeTyped(cell, t, v.Args[0])
+}
+
+func (s *isel) loadTyped(dst Reg, t ssa.Type, src Operand) {
+	switch t {
+	case ssa.TypeF32:
+		s.emit(Instr{Op: OpMovss, Dst: R(dst), Src: [3]Operand{src}})
+	case ssa.TypeF64:
+		s.emit(Instr{Op: OpMovsd, Dst: R(dst), Src: [3]Operand{src}})
+	case ssa.TypeI32:
+		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(dst), Src: [3]Operand{src}})
+	default:
+		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(dst), Src: [3]Operand{src}})
+	}
+}
+
+func (s *isel) storeTyped(dst Operand, t ssa.Type, id ssa.ID) {
+	switch t {
+	case ssa.TypeF32:
+		s.emit(Instr{Op: OpStoress, Dst: dst, Src: [3]Operand{R(s.use(id))}})
+	case ssa.TypeF64:
+		s.emit(Instr{Op: OpStoresd, Dst: dst, Src: [3]Operand{R(s.use(id))}})
+	case ssa.TypeI32:
+		s.emit(Instr{Op: OpStore, Size: 4, Dst: dst, Src: [3]Operand{s.src(id, 4)}})
+	default:
+		s.emit(Instr{Op: OpStore, Size: 8, Dst: dst, Src: [3]Operand{s.src(id, 8)}})
+	}
+}
+
+// builtin leaves through the host-call exit to a runtime builtin with
+// the immediates, then the values, in the args buffer slots.
+func (s *isel) builtin(v *ssa.Value, b abi.Builtin, imms []int64, args []ssa.ID) {
+	if v.Op == ssa.OpMemoryCopy && (v.Aux != 0 || v.Aux2 != 0) || v.Op == ssa.OpMemoryInit && v.Aux2 != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	for i, k := range imms {
+		s.emit(Instr{Op: OpStore, Size: 8, Dst: slot(p, i), Src: [3]Operand{Imm(k)}})
+	}
+	for i, a := range args {
+		t := s.f.Value(a).Type
+		if t != ssa.TypeI32 {
+			s.storeTyped(slot(p, len(imms)+i), t, a)
+			continue
+		}
+		// Slots hold i32 operands zero-extended.
+		src := R(0)
+		if c, ok := s.constOf(a); ok && uint32(c) < 1<<31 {
+			src = Imm(int64(uint32(c)))
+		} else {
+			src = R(s.use(a))
+		}
+		s.emit(Instr{Op: OpStore, Size: 8, Dst: slot(p, len(imms)+i), Src: [3]Operand{src}})
+	}
+	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(b), Pos: v.Pos})
+	s.membase = NoReg
+	if v.Type != ssa.TypeVoid {
+		p := s.load8(vmctx(abi.VMCtxArgs))
+		s.loadTyped(s.vr(v.ID), v.Type, slot(p, 0))
+	}
+}
+
+// results returns the registers for a call's results.
+func (s *isel) results(v *ssa.Value, sig *ssa.Signature) []Reg {
+	switch len(sig.Results) {
+	case 0:
+		return nil
+	case 1:
+		return []Reg{s.vr(v.ID)}
+	}
+	rets := make([]Reg, len(sig.Results))
+	for i, t := range sig.Results {
+		rets[i] = s.tmp(isFloatType(t))
+	}
+	s.tuples[v.ID] = rets
+	return rets
+}
+
+func (s *isel) sig(v *ssa.Value) *ssa.Signature {
+	if int(v.Aux2) >= len(s.f.Sigs) || v.Aux2 < 0 {
+		s.fail(v.Pos, "amd64: unknown signature %d", v.Aux2)
+	}
+	sig := &s.f.Sigs[v.Aux2]
+	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
+		if t == ssa.TypeV128 {
+			s.notSupported(v.Pos, "SIMD instruction: v128 call")
+		}
+	}
+	return sig
+}
+
+func (s *isel) argRegs(args []ssa.ID) []Reg {
+	regs := make([]Reg, len(args))
+	for i, a := range args {
+		regs[i] = s.use(a)
+	}
+	return regs
+}
+
+func (s *isel) call(v *ssa.Value) {
+	sig := s.sig(v)
+	args, rets, after := s.callSeq(sig, s.argRegs(v.Args), s.results(v, sig))
+	s.emit(Instr{Op: OpCall, Func: int32(v.Aux), Args: args, Rets: rets, Pos: v.Pos})
+	after()
+	s.membase = NoReg
+}
+
+// callImport passes the arguments and results of an imported function
+// through the args buffer around a host-call exit.
+func (s *isel) callImport(v *ssa.Value) {
+	sig := s.sig(v)
+	s.exitCall(v, uint32(v.Aux), nil, v.Args, sig)
+}
+
+func (s *isel) exitCall(v *ssa.Value, arg uint32, ref []Reg, args []ssa.ID, sig *ssa.Signature) []Reg {
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	n := 0
+	for _, r := range ref {
+		s.emit(Instr{Op: OpStore, Size: 8, Dst: slot(p, n), Src: [3]Operand{R(r)}})
+		n++
+	}
+	for _, a := range args {
+		s.storeTyped(slot(p, n), s.f.Value(a).Type, a)
+		n++
+	}
+	s.emit(Instr{Op: OpExit, Trap: arg, Pos: v.Pos})
+	s.membase = NoReg
+	rets := s.results(v, sig)
+	if len(rets) > 0 {
+		p := s.load8(vmctx(abi.VMCtxArgs))
+		for i, t := range sig.Results {
+			s.loadTyped(rets[i], t, slot(p, i))
+		}
+	}
+	return rets
+}
+
+// callIndirect checks the table element and its signature as docs/abi.md
+// shows, then calls it directly when it belongs to this instance and
+// through the call_ref builtin otherwise.
+func (s *isel) callIndirect(v *ssa.Value) {
+	sig := s.sig(v)
+	elem := s.tableElem(v.TableIndex(), v.Args[0], v.Pos)
+	ref := s.tmp(false)
+	s.emit(Instr{Op: OpMov, Size: 8, Dst: R(ref), Src: [3]Operand{elem}})
+	s.emit(Instr{Op: OpTest, Size: 8, Src: [3]Operand{R(ref), R(ref)}})
+	s.trapIf(CondE, artifact.TrapIndirectCallNull, v.Pos)
+	tid := s.tmp(false)
+	s.emit(Instr{Op: OpMov, Size: 4, Dst: R(tid), Src: [3]Operand{M(Base(ref, abi.FuncRefTypeID))}})
+	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(tid), vmctx(s.mi.Layout.TypeIDOffset(v.TypeIndex()))}})
+	s.trapIf(CondNE, artifact.TrapIndirectCallTypeMismatch, v.Pos)
+	other := s.coldBlock()
+	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{M(Base(ref, abi.FuncRefVMCtx)), R(VMCtx)}})
+	s.branch(CondNE, other)
+	args := v.Args[1:]
+	rets := s.results(v, sig)
+	callArgs, callRets, after := s.callSeq(sig, s.argRegs(args), rets)
+	s.emit(Instr{Op: OpCall, Func: -1, Src: [3]Operand{M(Base(ref, abi.FuncRefCode))}, Args: callArgs, Rets: callRets, Pos: v.Pos})
+	after()
+	join := s.inline()
+	s.jmp(join)
+
+	s.switchTo(other)
+	// The loader sizes the args buffer for every type of the module with
+	// one slot more than its params, so call_ref's operands fit.
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	s.emit(Instr{Op: OpStore, Size: 8, Dst: slot(p, 0), Src: [3]Operand{R(ref)}})
+	for i, a := range args {
+		s.storeTyped(slot(p, i+1), s.f.Value(a).Type, a)
+	}
+	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(abi.BuiltinCallRef), Pos: v.Pos})
+	if len(rets) > 0 {
+		p := s.load8(vmctx(abi.VMCtxArgs))
+		for i, t := range sig.Results {
+			s.loadTyped(rets[i], t, slot(p, i))
+		}
+	}
+	s.jmp(join)
+	s.switchTo(join)
+}

@@ -1,0 +1,63 @@
+package compiler
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// benchWasm returns the module the compile benchmarks use: the file named
+// by WASIAOT_BENCH_WASM, or testdata/benchprog built for wasip1 (about
+// 5 MB: fmt, encoding/json and net/http).
+func benchWasm(b *testing.B) []byte {
+	path := os.Getenv("WASIAOT_BENCH_WASM")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "benchprog.wasm")
+		cmd := exec.Command("go", "build", "-o", path, ".")
+		cmd.Dir = "testdata/benchprog"
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("building the benchmark module: %v\n%s", err, out)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkCompile measures whole-module compile throughput (MB/s of wasm
+// input) at -O2 with all cores.
+func BenchmarkCompile(b *testing.B) {
+	data := benchWasm(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Compile(data, DefaultOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompileWazero compiles the same module with wazero's optimizing
+// compiler, for comparison.
+func BenchmarkCompileWazero(b *testing.B) {
+	data := benchWasm(b)
+	ctx := context.Background()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
+		if _, err := r.CompileModule(ctx, data); err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Close(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wasiaot/wasiaot/backend/amd64"
+	"github.com/wasiaot/wasiaot/compiler/lower"
+	"github.com/wasiaot/wasiaot/compiler/opt"
+	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/compiler/validate"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+// Options controls compilation. The zero value compiles WebAssembly 2.0
+// for amd64 without optimisation; DefaultOptions is what the CLI uses.
+type Options struct {
+	// Features are the accepted wasm proposals; 0 means wasm.FeaturesV2.
+	Features wasm.Features
+	// OptLevel is 0 (no SSA optimisation), 1 or 2.
+	OptLevel int
+	// Target is the machine: "amd64" (or "" for amd64); "arm64" is not
+	// supported yet.
+	Target string
+	// Parallelism bounds the functions compiled at once; 0 means
+	// runtime.GOMAXPROCS(0). The output does not depend on it.
+	Parallelism int
+	// DumpSSA, if set, receives the SSA text of selected functions.
+	DumpSSA *DumpSSA
+}
+
+// DumpSSA selects SSA dumps: Func is a function name (from the name
+// section) or its index in decimal; Pass is "lower", an optimisation pass
+// name, or "" for every stage. Dumps go to Write, one call per dump, in
+// pipeline order.
+type DumpSSA struct {
+	Func  string
+	Pass  string
+	Write func(fn uint32, pass, text string)
+}
+
+// DefaultOptions returns the options the CLI starts from.
+func DefaultOptions() Options {
+	return Options{Features: wasm.FeaturesV2, OptLevel: 2, Target: "amd64"}
+}
+
+// Error is a compilation failure located in a function.
+type Error struct {
+	Func   uint32 // function index
+	Name   string // from the name section, if any
+	Offset int    // wasm byte offset, 0 if unknown
+	Err    error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("function %d", e.Func)
+	if e.Name != "" {
+		s += fmt.Sprintf(" (%s)", e.Name)
+	}
+	if e.Offset > 0 {
+		s += fmt.Sprintf(" at offset %#x", e.Offset)
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Compile compiles a wasm binary into artifact bytes.
+func Compile(wasmBytes []byte, opts Options) ([]byte, error) {
+	a, err := CompileArtifact(wasmBytes, opts)
+	if err != nil {
+		return nil, err
+	}
+	return artifact.Marshal(a)
+}
+
+// CompileArtifact compiles a wasm binary into an artifact description.
+func CompileArtifact(wasmBytes []byte, opts Options) (*artifact.Artifact, error) {
+	switch opts.Target {
+	case "", "amd64":
+	case "arm64":
+		return nil, errors.New("not supported: arm64 target")
+	default:
+		return nil, fmt.Errorf("unknown target %q", opts.Target)
+	}
+	if opts.OptLevel < 0 || opts.OptLevel > 2 {
+		return nil, fmt.Errorf("optimisation level %d is not 0, 1 or 2", opts.OptLevel)
+	}
+	features := opts.Features
+	if features == 0 {
+		features = wasm.FeaturesV2
+	}
+	m, err := wasm.Decode(wasmBytes, features)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.Validate(m, features); err != nil {
+		return nil, err
+	}
+	desc, rodata, err := describe(m)
+	if err != nil {
+		return nil, err
+	}
+	layout, err := abi.NewLayout(abi.ModuleShape{
+		NumTypes:   uint32(len(m.Types)),
+		NumFuncs:   uint32(m.NumFuncs()),
+		NumGlobals: uint32(m.NumGlobals()),
+		NumTables:  uint32(m.NumTables()),
+		HasMemory:  m.NumMemories() > 0,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mi := &amd64.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
+	for i := 0; i < m.NumGlobals(); i++ {
+		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
+	}
+	codes, used, err := compileFuncs(m, mi, opts, features)
+	if err != nil {
+		return nil, err
+	}
+	a := &artifact.Artifact{Module: *desc, Rodata: rodata}
+	if err := link(a, m, codes, layout); err != nil {
+		return nil, err
+	}
+	a.Header = artifact.Header{
+		CompilerVersion: Version,
+		Arch:            artifact.ArchAMD64,
+		Features:        cpuFeatures(used),
+		ABIVersion:      abi.Version,
+		SourceSHA256:    sha256.Sum256(wasmBytes),
+		OptLevel:        uint8(opts.OptLevel),
+		// The runtime applies WebAssembly 1.0's instantiation rules to modules built without
+		// bulk memory.
+		Options: []string{artifact.OptionFeatures + features.String()},
+	}
+	return a, nil
+}
+
+func cpuFeatures(used amd64.Features) artifact.Features {
+	var f artifact.Features
+	if used&amd64.FeatLZCNT != 0 {
+		f |= artifact.FeatureLZCNT
+	}
+	if used&amd64.FeatBMI1 != 0 {
+		f |= artifact.FeatureBMI1
+	}
+	if used&amd64.FeatPOPCNT != 0 {
+		f |= artifact.FeaturePOPCNT
+	}
+	if used&amd64.FeatSSE41 != 0 {
+		f |= artifact.FeatureSSE41
+	}
+	return f
+}
+
+// worker holds one goroutine's reusable compilation state.
+type worker struct {
+	low   *lower.Lowerer
+	sel   *amd64.Selector
+	alloc *amd64.Allocator
+}
+
+// compileFuncs compiles every defined function, in parallel, into
+// emitted code indexed by defined-function number.
+func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, features wasm.Features) ([]*amd64.Code, amd64.Features, error) {
+	n := len(m.Functions)
+	nimp := uint32(m.NumImportedFuncs())
+	workers := opts.Parallelism
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, n))
+	codes := make([]*amd64.Code, n)
+	errs := make([]error, n)
+	usedBy := make([]amd64.Features, workers)
+	var next atomic.Int64
+	var failed atomic.Int64 // lowest failing index + 1
+	var dumpMu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk := &worker{
+				low:   lower.NewLowerer(m, lower.Options{Workers: 1}),
+				sel:   amd64.NewSelector(mi),
+				alloc: amd64.NewAllocator(),
+			}
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					break
+				}
+				if fi := failed.Load(); fi != 0 && int64(i) >= fi {
+					break
+				}
+				idx := nimp + uint32(i)
+				codes[i], errs[i] = wk.compile(m, idx, opts, &dumpMu)
+				if errs[i] != nil {
+					for {
+						fi := failed.Load()
+						if fi != 0 && fi <= int64(i)+1 || failed.CompareAndSwap(fi, int64(i)+1) {
+							break
+						}
+					}
+				}
+			}
+			usedBy[w] = wk.sel.Used
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	var used amd64.Features
+	for _, u := range usedBy {
+		used |= u
+	}
+	return codes, used, nil
+}
+
+func (wk *worker) compile(m *wasm.Module, idx uint32, opts Options, dumpMu *sync.Mutex) (code *amd64.Code, err error) {
+	fail := func(off int, err error) error {
+		// Backend errors name the machine instruction; an unsupported
+		// feature is reported by itself.
+		if msg := err.Error(); strings.Contains(msg, "not supported: ") && !strings.HasPrefix(msg, "not supported: ") {
+			err = errors.New(msg[strings.Index(msg, "not supported: "):])
+		}
+		return &Error{Func: idx, Name: m.FuncName(idx), Offset: off, Err: err}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = nil, fail(0, fmt.Errorf("internal compiler error: %v", r))
+		}
+	}()
+	f, err := wk.low.Lower(idx)
+	if err != nil {
+		off := 0
+		var le *lower.Error
+		if errors.As(err, &le) {
+			off = le.Offset
+		}
+		return nil, fail(off, err)
+	}
+	var hook opt.Hook
+	if d := opts.DumpSSA; d != nil && d.Write != nil && (d.Func == m.FuncName(idx) || d.Func == fmt.Sprint(idx)) {
+		hook = func(pass string, f *ssa.Func) {
+			if d.Pass == "" || d.Pass == pass {
+				dumpMu.Lock()
+				defer dumpMu.Unlock()
+				d.Write(idx, pass, f.String())
+			}
+		}
+		hook("lower", f)
+	}
+	opt.Pipeline(f, opts.OptLevel, hook)
+	mf, err := wk.sel.Select(f)
+	if err != nil {
+		off := 0
+		var se *amd64.Error
+		if errors.As(err, &se) {
+			off = int(se.Pos)
+		}
+		return nil, fail(off, err)
+	}
+	if err := wk.alloc.Allocate(mf); err != nil {
+		return nil, fail(0, err)
+	}
+	code, err = amd64.Emit(mf)
+	if err != nil {
+		return nil, fail(0, err)
+	}
+	return code, nil
+}

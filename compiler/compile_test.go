@@ -1,0 +1,148 @@
+package compiler
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+func testModules(t *testing.T) map[string][]byte {
+	files, err := filepath.Glob("testdata/exec/*.wasm")
+	require.NoError(t, err)
+	more, err := filepath.Glob("lower/testdata/*.wasm")
+	require.NoError(t, err)
+	mods := map[string][]byte{}
+	for _, f := range append(files, more...) {
+		if strings.Contains(f, "unsupported") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		mods[f] = b
+	}
+	require.NotEmpty(t, mods)
+	return mods
+}
+
+// TestDeterministic checks that the artifact bytes do not depend on the
+// parallelism or on repetition.
+func TestDeterministic(t *testing.T) {
+	for name, b := range testModules(t) {
+		var first []byte
+		for _, par := range []int{1, 4, 2, 8} {
+			opts := DefaultOptions()
+			opts.Parallelism = par
+			out, err := Compile(b, opts)
+			require.NoError(t, err, name)
+			if first == nil {
+				first = out
+				continue
+			}
+			require.Equal(t, first, out, "%s: parallelism %d", name, par)
+		}
+	}
+}
+
+// TestArtifactRoundTrip checks that every artifact parses back and passes
+// the reader's consistency checks, with sorted site tables inside the
+// functions.
+func TestArtifactRoundTrip(t *testing.T) {
+	for name, b := range testModules(t) {
+		out, err := Compile(b, DefaultOptions())
+		require.NoError(t, err, name)
+		a, err := artifact.Parse(out)
+		require.NoError(t, err, name)
+		require.Equal(t, len(a.Module.Types), len(a.Code.EntryStubs), name)
+		for i := 1; i < len(a.Code.Traps); i++ {
+			require.Less(t, a.Code.Traps[i-1].Offset, a.Code.Traps[i].Offset, name)
+		}
+		for _, f := range a.Module.Funcs {
+			require.Zero(t, f.Offset%funcAlign, name)
+		}
+	}
+}
+
+func TestDescription(t *testing.T) {
+	b, err := os.ReadFile("testdata/exec/mem.wasm")
+	require.NoError(t, err)
+	a, err := CompileArtifact(b, DefaultOptions())
+	require.NoError(t, err)
+	m := &a.Module
+	require.Len(t, m.Imports, 1)
+	require.Equal(t, "hostfn", m.Imports[0].Name)
+	require.Len(t, m.Memories, 1)
+	require.Equal(t, uint64(1), m.Memories[0].Min)
+	require.Equal(t, uint64(3), m.Memories[0].Max)
+	require.Len(t, m.Globals, 3)
+	require.Equal(t, artifact.ConstExpr{{Op: artifact.OpI32Const, Imm: 42}}, m.Globals[0].Init)
+	require.Len(t, m.Tables, 2)
+	require.Len(t, m.Datas, 1)
+	require.Equal(t, []byte{1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xfe}, a.Rodata[m.Datas[0].RodataOffset:][:m.Datas[0].Size])
+	require.Equal(t, []uint32{1, 2, 3}, m.Elems[0].Funcs)
+	require.Equal(t, Version, a.Header.CompilerVersion)
+	require.Equal(t, artifact.ArchAMD64, a.Header.Arch)
+	require.Equal(t, uint8(2), a.Header.OptLevel)
+	// Memory accesses are fault sites, call_indirect has explicit traps.
+	kinds := map[artifact.TrapKind]int{}
+	for _, s := range a.Code.Traps {
+		kinds[s.Kind]++
+		require.NotZero(t, s.WasmOffset)
+	}
+	require.NotZero(t, kinds[artifact.TrapMemoryOutOfBounds])
+	require.NotZero(t, kinds[artifact.TrapIndirectCallTypeMismatch])
+	require.NotZero(t, kinds[artifact.TrapTableOutOfBounds])
+	require.NotEmpty(t, a.Code.Calls)
+
+	b, err = os.ReadFile("testdata/exec/int.wasm")
+	require.NoError(t, err)
+	a, err = CompileArtifact(b, DefaultOptions())
+	require.NoError(t, err)
+	require.Equal(t, artifact.FeatureLZCNT|artifact.FeatureBMI1|artifact.FeaturePOPCNT, a.Header.Features)
+}
+
+func TestErrors(t *testing.T) {
+	b, err := os.ReadFile("testdata/exec/int.wasm")
+	require.NoError(t, err)
+	opts := DefaultOptions()
+	opts.Target = "arm64"
+	_, err = Compile(b, opts)
+	require.EqualError(t, err, "not supported: arm64 target")
+	opts = DefaultOptions()
+	opts.OptLevel = 3
+	_, err = Compile(b, opts)
+	require.Error(t, err)
+	_, err = Compile(b[:20], DefaultOptions())
+	require.Error(t, err)
+
+	simd, err := os.ReadFile("testdata/simd.wasm")
+	require.NoError(t, err)
+	_, err = Compile(simd, DefaultOptions())
+	require.Error(t, err)
+	var ce *Error
+	require.True(t, errors.As(err, &ce))
+	require.Equal(t, uint32(0), ce.Func)
+	require.Equal(t, "splat", ce.Name)
+	require.NotZero(t, ce.Offset)
+	require.Contains(t, err.Error(), "not supported: SIMD instruction")
+}
+
+func TestDumpSSA(t *testing.T) {
+	b, err := os.ReadFile("testdata/exec/int.wasm")
+	require.NoError(t, err)
+	opts := DefaultOptions()
+	var passes []string
+	opts.DumpSSA = &DumpSSA{Func: "1", Write: func(fn uint32, pass, text string) {
+		require.Equal(t, uint32(1), fn)
+		require.Contains(t, text, "i32.const 100")
+		passes = append(passes, pass)
+	}}
+	_, err = Compile(b, opts)
+	require.NoError(t, err)
+	require.Equal(t, "lower", passes[0])
+	require.Greater(t, len(passes), 1)
+}

@@ -1,0 +1,133 @@
+package compiler
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/wasiaot/wasiaot/backend/amd64"
+	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+// funcAlign is the alignment of every function and stub in .text.
+const funcAlign = 16
+
+// pad appends int3 bytes up to the next multiple of funcAlign.
+func pad(text []byte) []byte {
+	for len(text)%funcAlign != 0 {
+		text = append(text, 0xcc)
+	}
+	return text
+}
+
+// link lays the functions out in index order, patches direct calls,
+// appends the entry stubs and builds the trap and call tables.
+func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, layout abi.Layout) error {
+	nimp := uint32(m.NumImportedFuncs())
+	var text []byte
+	offsets := make([]uint32, len(codes))
+	for i, c := range codes {
+		text = pad(text)
+		offsets[i] = uint32(len(text))
+		text = append(text, c.Bytes...)
+		a.Module.Funcs[i].Offset = offsets[i]
+		a.Module.Funcs[i].Size = uint32(len(c.Bytes))
+	}
+	code := &a.Code
+	for i, c := range codes {
+		base := offsets[i]
+		fn := nimp + uint32(i)
+		for _, cs := range c.Calls {
+			callee := uint32(cs.Func)
+			if cs.Func < 0 || callee < nimp || callee-nimp >= uint32(len(codes)) {
+				return fmt.Errorf("function %d: direct call to function %d, which is not defined in the module", fn, cs.Func)
+			}
+			at := base + uint32(cs.Offset)
+			rel := int64(offsets[callee-nimp]) - int64(at+4)
+			binary.LittleEndian.PutUint32(text[at:], uint32(int32(rel)))
+		}
+		for _, t := range c.Traps {
+			kind := artifact.TrapKind(t.Code)
+			if t.Code == amd64.TrapCodeStackOverflow {
+				kind = artifact.TrapStackOverflow
+			}
+			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(t.Offset), Kind: kind, Func: fn, WasmOffset: uint32(t.Pos)})
+		}
+		for _, p := range c.Positions {
+			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(p.Offset), Kind: artifact.TrapMemoryOutOfBounds, Func: fn, WasmOffset: uint32(p.Pos)})
+		}
+		for _, r := range c.Returns {
+			code.Calls = append(code.Calls, artifact.Site{Offset: base + uint32(r.Offset), Func: fn, WasmOffset: uint32(r.Pos)})
+		}
+	}
+	bySite := func(x, y artifact.Site) int { return int(int64(x.Offset) - int64(y.Offset)) }
+	slices.SortFunc(code.Traps, bySite)
+	slices.SortFunc(code.Calls, bySite)
+
+	// Entry stubs, one per type index (identical signatures share code).
+	alloc := amd64.NewAllocator()
+	code.EntryStubs = make([]uint32, len(m.Types))
+	done := map[string]uint32{}
+	for t := range m.Types {
+		sig := ssaSig(&m.Types[t])
+		key := m.Types[t].String()
+		if off, ok := done[key]; ok {
+			code.EntryStubs[t] = off
+			continue
+		}
+		code.EntryStubs[t] = artifact.NoStub
+		f, err := amd64.EntryStub(fmt.Sprintf("entry_%d", t), &sig, layout.EntryTarget)
+		if err != nil {
+			continue // not callable from the host (v128)
+		}
+		if err := alloc.Allocate(f); err != nil {
+			continue // more params or results than registers
+		}
+		c, err := amd64.Emit(f)
+		if err != nil {
+			return fmt.Errorf("entry stub for type %d: %v", t, err)
+		}
+		text = pad(text)
+		off := uint32(len(text))
+		text = append(text, c.Bytes...)
+		code.EntryStubs[t] = off
+		done[key] = off
+		code.Stubs = append(code.Stubs, artifact.Stub{Name: f.Name, Offset: off, Size: uint32(len(c.Bytes))})
+	}
+	a.Text = pad(text)
+	return nil
+}
+
+func ssaType(t wasm.ValType) ssa.Type {
+	switch t {
+	case wasm.I32:
+		return ssa.TypeI32
+	case wasm.I64:
+		return ssa.TypeI64
+	case wasm.F32:
+		return ssa.TypeF32
+	case wasm.F64:
+		return ssa.TypeF64
+	case wasm.V128:
+		return ssa.TypeV128
+	case wasm.FuncRef:
+		return ssa.TypeFuncref
+	case wasm.ExternRef:
+		return ssa.TypeExternref
+	}
+	return ssa.TypeVoid
+}
+
+func ssaSig(t *wasm.FuncType) ssa.Signature {
+	var sig ssa.Signature
+	for _, p := range t.Params {
+		sig.Params = append(sig.Params, ssaType(p))
+	}
+	for _, r := range t.Results {
+		sig.Results = append(sig.Results, ssaType(r))
+	}
+	return sig
+}

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Rebuilds the .wasm file next to every .wat file here (needs wabt's wat2wasm).
+set -e
+cd "$(dirname "$0")"
+for wat in *.wat; do
+	wat2wasm --debug-names -o "${wat%.wat}.wasm" "$wat"
+done
