@@ -2,23 +2,70 @@ package wasi_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/runtime"
 	"github.com/wasiaot/wasiaot/wasi"
 )
 
 // engine runs a WASI command module against host and returns its exit
-// status. It is the one piece to swap for wasiaot's own runtime once that
-// can execute wasm.
+// status.
 type engine func(ctx context.Context, wasm []byte, host *wasi.Host) (exitCode uint32, err error)
 
-var runWasm engine = wazeroInterpreter
+// runWasm is wasiaot itself: compile to an artifact, load, instantiate, run _start.
+// WASI_ENGINE=wazero runs the same programs on wazero's interpreter instead, as a reference.
+var runWasm engine = func() engine {
+	if os.Getenv("WASI_ENGINE") == "wazero" {
+		return wazeroInterpreter
+	}
+	return wasiaotEngine
+}()
+
+// compiled caches artifacts by module, since several tests run the same program.
+var compiled sync.Map
+
+func wasiaotEngine(ctx context.Context, wasm []byte, host *wasi.Host) (uint32, error) {
+	key := sha256.Sum256(wasm)
+	art, ok := compiled.Load(key)
+	if !ok {
+		b, err := compiler.Compile(wasm, compiler.DefaultOptions())
+		if err != nil {
+			return 0, fmt.Errorf("compile: %w", err)
+		}
+		art, _ = compiled.LoadOrStore(key, b)
+	}
+	rt := runtime.New(runtime.Config{})
+	defer rt.Close()
+	mod, err := rt.Load(art.([]byte))
+	if err != nil {
+		return 0, err
+	}
+	defer mod.Close()
+	inst, err := mod.Instantiate(ctx, host.Imports())
+	if err != nil {
+		return 0, err
+	}
+	defer inst.Close()
+	start := inst.ExportedFunction("_start")
+	if start == nil {
+		return 0, errors.New("no _start export")
+	}
+	_, err = start.Call(ctx)
+	var exit *wasi.ExitError
+	if errors.As(err, &exit) {
+		return exit.Code, nil
+	}
+	return 0, err
+}
 
 // trace prints every host call to stderr (WASI_TRACE=1 go test ...).
 var trace = os.Getenv("WASI_TRACE") != ""
