@@ -21,6 +21,9 @@ type command struct {
 }
 
 var commands = []command{
+	{"build", "compile a WebAssembly module ahead of time into a native artifact (.so)", runBuild},
+	{"run", "run a WASI program or call an exported function, from an artifact or a module", runRun},
+	{"objdump", "disassemble an artifact, with wasm function names and trap sites", runObjdump},
 	{"validate", "check that a .wasm file is a valid WebAssembly module", runValidate},
 	{"inspect", "describe a module: sections, imports, exports, functions, limits, features", runInspect},
 	{"version", "print the version of wasiaot and of the Go toolchain that built it", runVersion},
@@ -55,6 +58,13 @@ func mainWithStatus(stdout, stderr io.Writer, args []string) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.As(err, new(*exitError)):
+			var e *exitError
+			errors.As(err, &e)
+			if e.msg != "" {
+				fmt.Fprintln(stderr, e.msg)
+			}
+			return e.code
 		default:
 			fmt.Fprintf(stderr, "wasiaot %s: %v\n", c.name, err)
 			var u usageError

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+func runObjdump(stdout, _ io.Writer, args []string) error {
+	fs := newFlagSet(stdout, "objdump", `Usage: wasiaot objdump [flags] APP.so
+
+Disassemble an artifact made by 'wasiaot build': every wasm function under its name (from the
+module's name section, or wasm_func_N), the runtime stubs, and the instructions that can trap
+annotated with the wasm trap and the byte offset in the source module. Direct calls show the
+callee's name.
+`)
+	only := fs.String("func", "", "disassemble only this function (name or index)")
+	syntax := fs.String("syntax", "intel", "assembler syntax: intel or gnu")
+	header := fs.Bool("header", true, "print the artifact's header first")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"give exactly one artifact"}
+	}
+	if *syntax != "intel" && *syntax != "gnu" {
+		return usageError{fmt.Sprintf("--syntax %q: want intel or gnu", *syntax)}
+	}
+	path := fs.Arg(0)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	a, err := artifact.Parse(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if a.Header.Arch != artifact.ArchAMD64 {
+		return fmt.Errorf("%s: not supported: disassembling %v code", path, a.Header.Arch)
+	}
+	d := newDisassembler(a, *syntax == "gnu")
+	if *header {
+		h := a.Header
+		fmt.Fprintf(stdout, "%s: wasiaot artifact, compiler %s, %v, ABI %d, -O%d, CPU features %v\n",
+			path, h.CompilerVersion, h.Arch, h.ABIVersion, h.OptLevel, h.Features)
+		fmt.Fprintf(stdout, "source sha256 %x, %d functions, %d bytes of code, %d trap sites\n\n",
+			h.SourceSHA256, len(a.Module.Funcs), len(a.Text), len(a.Code.Traps))
+	}
+	for _, r := range d.ranges {
+		if *only != "" && *only != r.name && *only != r.index {
+			continue
+		}
+		d.print(stdout, r)
+	}
+	if *only != "" && !d.has(*only) {
+		return fmt.Errorf("%s: no function %q", path, *only)
+	}
+	return nil
+}
+
+// codeRange is one function or stub in .text.
+type codeRange struct {
+	name   string
+	index  string // function index in decimal, "" for stubs
+	offset uint32
+	size   uint32
+}
+
+type disassembler struct {
+	a      *artifact.Artifact
+	gnu    bool
+	ranges []codeRange
+	traps  map[uint32]artifact.Site
+}
+
+func newDisassembler(a *artifact.Artifact, gnu bool) *disassembler {
+	d := &disassembler{a: a, gnu: gnu, traps: make(map[uint32]artifact.Site, len(a.Code.Traps))}
+	names := map[uint32]string{}
+	for _, n := range a.Module.FuncNames {
+		names[n.Index] = n.Name
+	}
+	nimp := uint32(a.Module.NumImportedFuncs())
+	for i, f := range a.Module.Funcs {
+		idx := nimp + uint32(i)
+		name := names[idx]
+		if name == "" {
+			name = "wasm_func_" + strconv.Itoa(int(idx))
+		}
+		d.ranges = append(d.ranges, codeRange{name, strconv.Itoa(int(idx)), f.Offset, f.Size})
+	}
+	for _, s := range a.Code.Stubs {
+		d.ranges = append(d.ranges, codeRange{s.Name, "", s.Offset, s.Size})
+	}
+	sort.SliceStable(d.ranges, func(i, j int) bool { return d.ranges[i].offset < d.ranges[j].offset })
+	for _, t := range a.Code.Traps {
+		d.traps[t.Offset] = t
+	}
+	return d
+}
+
+func (d *disassembler) has(name string) bool {
+	for _, r := range d.ranges {
+		if r.name == name || r.index == name {
+			return true
+		}
+	}
+	return false
+}
+
+// symbol names call and jump targets that start a function or stub.
+func (d *disassembler) symbol(addr uint64) (string, uint64) {
+	i := sort.Search(len(d.ranges), func(i int) bool { return uint64(d.ranges[i].offset) > addr }) - 1
+	if i >= 0 && addr < uint64(d.ranges[i].offset+d.ranges[i].size) {
+		return d.ranges[i].name, uint64(d.ranges[i].offset)
+	}
+	return "", 0
+}
+
+func (d *disassembler) print(w io.Writer, r codeRange) {
+	if r.index != "" {
+		fmt.Fprintf(w, "%08x <%s> (wasm function %s, %d bytes):\n", r.offset, r.name, r.index, r.size)
+	} else {
+		fmt.Fprintf(w, "%08x <%s> (stub, %d bytes):\n", r.offset, r.name, r.size)
+	}
+	end := uint64(r.offset) + uint64(r.size)
+	if end > uint64(len(d.a.Text)) {
+		fmt.Fprintf(w, "  (range ends past .text)\n\n")
+		return
+	}
+	afterTrap := ^uint32(0) // the return address of the last explicit trap call
+	for pc := uint64(r.offset); pc < end; {
+		inst, err := x86asm.Decode(d.a.Text[pc:end], 64)
+		if err != nil || inst.Len == 0 {
+			fmt.Fprintf(w, "%8x:\t%-24s\t(bad)\n", pc, hex.EncodeToString(d.a.Text[pc:pc+1]))
+			pc++
+			continue
+		}
+		var text string
+		if d.gnu {
+			text = x86asm.GNUSyntax(inst, pc, d.symbol)
+		} else {
+			text = x86asm.IntelSyntax(inst, pc, d.symbol)
+		}
+		note := ""
+		// An explicit trap is a call through the vmctx's trap stub, keyed by its return address
+		// (the end of the call); an instruction that may fault is keyed by its own offset.
+		end := uint32(pc) + uint32(inst.Len)
+		if t, ok := d.traps[end]; ok && inst.Op == x86asm.CALL {
+			note = fmt.Sprintf("\t; trap: %v (wasm offset %#x)", t.Kind, t.WasmOffset)
+			afterTrap = end
+		} else if t, ok := d.traps[uint32(pc)]; ok && uint32(pc) != afterTrap && inst.Op != x86asm.CALL {
+			note = fmt.Sprintf("\t; may trap: %v (wasm offset %#x)", t.Kind, t.WasmOffset)
+		}
+		fmt.Fprintf(w, "%8x:\t%-24s\t%s%s\n", pc, hex.EncodeToString(d.a.Text[pc:pc+uint64(inst.Len)]), text, note)
+		pc += uint64(inst.Len)
+	}
+	fmt.Fprintln(w)
+}

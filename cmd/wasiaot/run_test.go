@@ -1,0 +1,160 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const arithWat = `(module
+  (memory 1)
+  (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func $div (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func $fmax (export "fmax") (param f64 f64) (result f64) local.get 0 local.get 1 f64.max)
+  (func $load (export "load") (param i32) (result i32) local.get 0 i32.load offset=4))`
+
+func buildArith(t *testing.T) string {
+	t.Helper()
+	src := writeFile(t, "arith.wat", []byte(arithWat))
+	so := filepath.Join(t.TempDir(), "arith.so")
+	status, _, errOut := run(t, "build", src, "-o", so)
+	require.Equal(t, 0, status, errOut)
+	return so
+}
+
+func TestBuildAndInvoke(t *testing.T) {
+	so := buildArith(t)
+	b, err := os.ReadFile(so)
+	require.NoError(t, err)
+	assert.Equal(t, "\x7fELF", string(b[:4]))
+
+	status, out, errOut := run(t, "run", "--invoke", "add", so, "2", "40")
+	assert.Equal(t, 0, status, errOut)
+	assert.Equal(t, "42\n", out)
+
+	status, out, _ = run(t, "run", "--invoke", "add", so, "-1", "0x10")
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "15\n", out)
+
+	status, out, _ = run(t, "run", "--invoke", "fmax", so, "-0", "0")
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "0\n", out)
+
+	// A module runs directly too, compiled in memory.
+	wat := writeFile(t, "arith.wat", []byte(arithWat))
+	status, out, _ = run(t, "run", "--invoke", "add", wat, "1", "2")
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "3\n", out)
+}
+
+func TestRunTraps(t *testing.T) {
+	so := buildArith(t)
+	status, _, errOut := run(t, "run", "--invoke", "div", so, "1", "0")
+	assert.Equal(t, trapExitStatus, status)
+	assert.Contains(t, errOut, `wasm trap: integer divide by zero (in function 1 "div" at wasm offset 0x`)
+
+	status, _, errOut = run(t, "run", "--invoke", "div", so, "-2147483648", "-1")
+	assert.Equal(t, trapExitStatus, status)
+	assert.Contains(t, errOut, "integer overflow")
+
+	// The last valid i32 of one page is at 65532; offset=4 moves the access one past it.
+	status, out, _ := run(t, "run", "--invoke", "load", so, "65528")
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "0\n", out)
+	status, _, errOut = run(t, "run", "--invoke", "load", so, "65529")
+	assert.Equal(t, trapExitStatus, status)
+	assert.Contains(t, errOut, `out of bounds memory access (in function 3 "load"`)
+
+	status, _, errOut = run(t, "run", "--invoke", "add", so, "1")
+	assert.Equal(t, 2, status)
+	assert.Contains(t, errOut, "takes 2 arguments, got 1")
+	status, _, errOut = run(t, "run", "--invoke", "nope", so)
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, `no exported function "nope"`)
+}
+
+func TestRunWASI(t *testing.T) {
+	prog := filepath.Join("..", "..", "wasi", "testdata", "c", "argsenv.wasm")
+	so := filepath.Join(t.TempDir(), "argsenv.so")
+	status, _, errOut := run(t, "build", prog, "-o", so)
+	require.Equal(t, 0, status, errOut)
+	status, out, errOut := run(t, "run", "--env", "GREETING=hello=world", "--env", "EMPTY=", so, "--", "one", "with space", "")
+	assert.Equal(t, 0, status, errOut)
+	assert.Contains(t, out, "arg 0: argsenv.so\narg 1: one\narg 2: with space\n")
+	assert.NotContains(t, out, "FAIL")
+
+	exit := filepath.Join("..", "..", "wasi", "testdata", "c", "exitcode.wasm")
+	status, out, _ = run(t, "run", exit, "42")
+	assert.Equal(t, 42, status)
+	assert.Equal(t, "exiting with 42\n", out)
+	status, _, _ = run(t, "run", exit)
+	assert.Equal(t, 7, status)
+}
+
+func TestRunSandbox(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello world\n"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	prog := filepath.Join("..", "..", "wasi", "testdata", "c", "files.wasm")
+	status, out, errOut := run(t, "run", "--dir", dir+"::/sandbox", prog)
+	assert.Equal(t, 0, status, out+errOut)
+	assert.NotContains(t, out, "FAIL")
+
+	// Without the preopen the program sees nothing.
+	status, out, _ = run(t, "run", prog)
+	assert.NotEqual(t, 0, status)
+	assert.Contains(t, out, "FAIL c/files.c:11: fd >= 0")
+
+	// Read-only: the same program's writes are refused.
+	status, out, _ = run(t, "run", "--dir-ro", dir+"::/sandbox", prog)
+	assert.NotEqual(t, 0, status)
+	assert.Contains(t, out, "FAIL")
+	got, err := os.ReadFile(filepath.Join(dir, "hello.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "hello world\n", string(got))
+}
+
+func TestObjdump(t *testing.T) {
+	so := buildArith(t)
+	status, out, errOut := run(t, "objdump", so)
+	require.Equal(t, 0, status, errOut)
+	assert.Contains(t, out, "wasiaot artifact, compiler ")
+	assert.Contains(t, out, "<add> (wasm function 0,")
+	assert.Regexp(t, `add\s+eax, esi|lea\s+eax, ptr \[rdi\+rsi`, out)
+	assert.Contains(t, out, "; trap: integer divide by zero (wasm offset 0x")
+	assert.Contains(t, out, "; may trap: out of bounds memory access (wasm offset 0x")
+
+	status, out, _ = run(t, "objdump", "--func", "load", "--header=false", so)
+	assert.Equal(t, 0, status)
+	assert.True(t, strings.HasPrefix(out, "000000"), out)
+	assert.NotContains(t, out, "<add>")
+
+	status, _, errOut = run(t, "objdump", writeFile(t, "x.so", []byte("not an elf")))
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "artifact")
+
+	if _, err := exec.LookPath("nm"); err == nil {
+		nm, err := exec.Command("nm", so).CombinedOutput()
+		require.NoError(t, err, string(nm))
+		assert.Contains(t, string(nm), " T add\n")
+		assert.Contains(t, string(nm), " T load\n")
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	status, _, errOut := run(t, "build", "-O3", writeFile(t, "a.wat", []byte("(module)")))
+	assert.Equal(t, 2, status)
+	assert.Contains(t, errOut, "-O3")
+	status, _, errOut = run(t, "build", "--target", "arm64", writeFile(t, "b.wat", []byte("(module)")))
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "not supported")
+	simd := writeFile(t, "simd.wat", []byte(`(module (func (result v128) v128.const i32x4 1 2 3 4))`))
+	status, _, errOut = run(t, "build", simd)
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "not supported")
+}
