@@ -93,7 +93,7 @@ func CFG(f *ssa.Func) bool {
 	if changed {
 		f.ComputePreds()
 	}
-	if f.RemoveUnreachable() {
+	if f.RemoveUnreachableBuf(&sc.order) {
 		changed = true
 	}
 	if mergeBlocks(f, zeroed(&sc.bools[1], f.NumBlocks())) {

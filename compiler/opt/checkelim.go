@@ -22,9 +22,10 @@ const (
 //     or of a constant other than MIN, gets ssa.DivNoOverflow, so that
 //     instruction selection leaves those checks out.
 func CheckElim(f *ssa.Func) bool {
-	dom := ssa.ComputeDom(f)
 	sc := getScratch()
 	defer sc.release()
+	dom := &sc.dom
+	dom.Compute(f)
 	c := checkElim{f: f, known: zeroed(&sc.i8s, f.NumValues()), undo: sc.ids[0][:0]}
 	defer func() { sc.ids[0] = c.undo[:0] }()
 	type frame struct {
@@ -53,7 +54,7 @@ func CheckElim(f *ssa.Func) bool {
 	}
 	if c.cfg {
 		f.ComputePreds()
-		f.RemoveUnreachable()
+		f.RemoveUnreachableBuf(&sc.order)
 	}
 	return c.changed
 }

@@ -18,8 +18,10 @@ import "github.com/wasiaot/wasiaot/compiler/ssa"
 // allows for every NaN-producing op; abs, neg and copysign change only the
 // sign bit and keep NaN payloads, as the spec requires.
 func ConstFold(f *ssa.Func) bool {
+	sc := getScratch()
+	defer sc.release()
 	changed, cfg := false, false
-	for _, b := range f.ReversePostorder() {
+	for _, b := range f.ReversePostorderBuf(&sc.order) {
 		removed := false
 	instrs:
 		for i := 0; i < len(b.Instrs); i++ {
@@ -71,7 +73,7 @@ func ConstFold(f *ssa.Func) bool {
 	}
 	if cfg {
 		f.ComputePreds()
-		f.RemoveUnreachable()
+		f.RemoveUnreachableBuf(&sc.order)
 	}
 	return changed
 }

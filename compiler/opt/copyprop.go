@@ -41,7 +41,7 @@ func CopyProp(f *ssa.Func) bool {
 	}
 
 	// Parameters, to a fixed point: removing one can make another trivial.
-	rpo := f.ReversePostorder()
+	rpo := f.ReversePostorderBuf(&sc.order)
 	// Edges from unreachable blocks count too: they only make a parameter
 	// less likely to be trivial, and their arguments must go with it.
 	incoming := incomingEdges(f, sc)

@@ -10,9 +10,9 @@ import "github.com/wasiaot/wasiaot/compiler/ssa"
 // parameter's incoming edge arguments are needed only when the parameter
 // is. Entry parameters are the function's and always stay.
 func DCE(f *ssa.Func) bool {
-	changed := f.RemoveUnreachable()
 	sc := getScratch()
 	defer sc.release()
+	changed := f.RemoveUnreachableBuf(&sc.order)
 	n := f.NumValues()
 	live := zeroed(&sc.bools[0], n)
 	paramIndex := zeroed(&sc.i32s[0], n)

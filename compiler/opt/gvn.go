@@ -22,14 +22,15 @@ import (
 // preorder sees exactly the values of the current tree path, without
 // scopes to pop.
 func GVN(f *ssa.Func) bool {
-	dom := ssa.ComputeDom(f)
+	sc := getScratch()
+	defer sc.release()
+	dom := &sc.dom
+	dom.Compute(f)
 	n := 0
 	for _, b := range dom.RPO {
 		n += len(b.Instrs)
 	}
 	size := 1 << bits.Len(uint(2*n+1))
-	sc := getScratch()
-	defer sc.release()
 	g := gvn{f: f, dom: dom, table: zeroed(&sc.ids[0], size), mask: uint64(size - 1)}
 	for i := range g.table {
 		g.table[i] = -1

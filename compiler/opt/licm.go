@@ -32,9 +32,10 @@ import (
 // the header's parameters and jumps to it, through which every outside
 // edge is redirected. It is created only when something is hoisted.
 func LICM(f *ssa.Func) bool {
-	dom := ssa.ComputeDom(f)
 	sc := getScratch()
 	defer sc.release()
+	dom := &sc.dom
+	dom.Compute(f)
 	l := licm{f: f, dom: dom, nOrig: f.NumBlocks()}
 	l.loopOf = zeroed(&sc.i32s[0], f.NumBlocks())
 	l.order = zeroed(&sc.i32s[1], f.NumBlocks())

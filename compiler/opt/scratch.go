@@ -18,6 +18,8 @@ type scratch struct {
 	i32s  [3][]int32
 	i8s   []int8
 	edges []*ssa.Edge
+	order ssa.OrderBuf
+	dom   ssa.DomTree
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

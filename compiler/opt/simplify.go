@@ -40,8 +40,11 @@ import (
 // Values that die are turned into copies for copy propagation and dead-code
 // elimination to remove.
 func Simplify(f *ssa.Func) bool {
-	s := simplifier{f: f}
-	for _, b := range f.ReversePostorder() {
+	sc := getScratch()
+	defer sc.release()
+	s := simplifier{f: f, out: sc.ids[0][:0]}
+	defer func() { sc.ids[0] = s.out[:0] }()
+	for _, b := range f.ReversePostorderBuf(&sc.order) {
 		s.b = b
 		s.out = s.out[:0]
 		grew := false

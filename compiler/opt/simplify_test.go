@@ -16,7 +16,7 @@ import (
 // what eval computes directly, for interesting x and c of both widths.
 func TestSimplifyAgreesWithEval(t *testing.T) {
 	consts := []int64{0, 1, -1, 2, -2, 3, 4, -4, 7, 8, 16, -16, 1 << 20, 1 << 30, -1 << 30,
-		1<<31 - 1, -1 << 31, 1 << 31, 1 << 40, 1<<62, -1 << 62, 1<<63 - 1, -1 << 63, 0x1234_5678_9abc}
+		1<<31 - 1, -1 << 31, 1 << 31, 1 << 40, 1 << 62, -1 << 62, 1<<63 - 1, -1 << 63, 0x1234_5678_9abc}
 	checked := 0
 	for _, o := range []*intOps{ops32, ops64} {
 		for op := ssa.Op(0); int(op) < ssa.NumOps; op++ {

@@ -2,17 +2,35 @@ package ssa
 
 // ReversePostorder returns the blocks reachable from the entry in reverse
 // postorder: every block comes before its successors, back edges aside.
-func (f *Func) ReversePostorder() []*Block {
+func (f *Func) ReversePostorder() []*Block { return f.ReversePostorderBuf(new(OrderBuf)) }
+
+// OrderBuf holds the storage of ReversePostorderBuf, RemoveUnreachableBuf
+// and DomTree.Compute, so that passes run over many functions can reuse it
+// instead of allocating it each time. The zero value is ready to use.
+type OrderBuf struct {
+	seen  []bool
+	stack []rpoFrame
+	post  []*Block
+}
+
+// rpoFrame is a frame of the iterative DFS: a block and the index of the
+// next successor to visit, so deep CFGs cannot overflow the Go stack.
+type rpoFrame struct {
+	b    *Block
+	next int
+}
+
+// ReversePostorderBuf is ReversePostorder with storage from buf; the
+// result stays valid until buf's next use.
+func (f *Func) ReversePostorderBuf(buf *OrderBuf) []*Block {
 	n := len(f.blocks)
-	seen := make([]bool, n)
-	post := make([]*Block, 0, len(f.Blocks))
-	// Iterative DFS: each frame is a block and the index of the next
-	// successor to visit, so deep CFGs cannot overflow the Go stack.
-	type frame struct {
-		b    *Block
-		next int
+	if cap(buf.seen) < n {
+		buf.seen = make([]bool, n, n+n/4)
 	}
-	stack := []frame{{f.Entry(), 0}}
+	seen := buf.seen[:n]
+	clear(seen)
+	post := buf.post[:0]
+	stack := append(buf.stack[:0], rpoFrame{f.Entry(), 0})
 	seen[f.Entry().ID] = true
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
@@ -21,7 +39,7 @@ func (f *Func) ReversePostorder() []*Block {
 			top.next++
 			if s >= 0 && int(s) < n && f.blocks[s] != nil && !seen[s] {
 				seen[s] = true
-				stack = append(stack, frame{f.blocks[s], 0})
+				stack = append(stack, rpoFrame{f.blocks[s], 0})
 			}
 			continue
 		}
@@ -31,6 +49,7 @@ func (f *Func) ReversePostorder() []*Block {
 	for i, j := 0, len(post)-1; i < j; i, j = i+1, j-1 {
 		post[i], post[j] = post[j], post[i]
 	}
+	buf.seen, buf.post, buf.stack = seen, post, stack
 	return post
 }
 
@@ -39,8 +58,10 @@ type DomTree struct {
 	// RPO lists the reachable blocks in reverse postorder.
 	RPO []*Block
 
-	idom  []BlockID // by block ID; NoBlock for the entry and unreachable blocks
-	order []int32   // position in RPO by block ID, -1 if unreachable
+	idom   []BlockID // by block ID; NoBlock for the entry and unreachable blocks
+	order  []int32   // position in RPO by block ID, -1 if unreachable
+	buf    OrderBuf  // storage of RPO, reused by Compute
+	tstack []domFrame
 	// The children of b are kids[kidStart[b]:kidStart[b+1]], in RPO order:
 	// one flat array rather than a slice per block.
 	kidStart []int32
@@ -54,12 +75,18 @@ type DomTree struct {
 // is fast on the small, reducible CFGs that wasm produces.
 // Predecessor lists must be current.
 func ComputeDom(f *Func) *DomTree {
+	d := new(DomTree)
+	d.Compute(f)
+	return d
+}
+
+// Compute recomputes d for f (any function), reusing d's storage: a pass
+// that runs over many functions keeps one DomTree.
+func (d *DomTree) Compute(f *Func) {
 	n := len(f.blocks)
-	d := &DomTree{
-		RPO: f.ReversePostorder(),
-	}
-	d.idom = make([]BlockID, n)
-	d.order = make([]int32, n)
+	d.RPO = f.ReversePostorderBuf(&d.buf)
+	d.idom = resize(d.idom, n)
+	d.order = resize(d.order, n)
 	for i := range d.idom {
 		d.idom[i] = NoBlock
 		d.order[i] = -1
@@ -91,16 +118,18 @@ func ComputeDom(f *Func) *DomTree {
 	}
 	d.idom[entry] = NoBlock
 
-	// One allocation for the per-block tables: kidStart, pre and post.
-	ints := make([]int32, 3*n+1)
-	d.kidStart, d.pre, d.post = ints[:n+1], ints[n+1:2*n+1], ints[2*n+1:]
+	d.kidStart = resize(d.kidStart, n+1)
+	d.pre = resize(d.pre, n)
+	d.post = resize(d.post, n)
+	clear(d.kidStart)
+	clear(d.pre)
 	for _, b := range d.RPO[1:] {
 		d.kidStart[d.idom[b.ID]+1]++
 	}
 	for i := 1; i <= n; i++ {
 		d.kidStart[i] += d.kidStart[i-1]
 	}
-	d.kids = make([]BlockID, max(len(d.RPO)-1, 0))
+	d.kids = resize(d.kids, max(len(d.RPO)-1, 0))
 	fill := d.pre // zero until the preorder numbering below
 	for _, b := range d.RPO[1:] {
 		p := d.idom[b.ID]
@@ -109,11 +138,8 @@ func ComputeDom(f *Func) *DomTree {
 	}
 	clear(fill)
 	var pre, post int32
-	type frame struct {
-		b    BlockID
-		next int
-	}
-	stack := []frame{{entry, 0}}
+	stack := append(d.tstack[:0], domFrame{entry, 0})
+	defer func() { d.tstack = stack[:0] }()
 	d.pre[entry] = pre
 	pre++
 	for len(stack) > 0 {
@@ -123,14 +149,18 @@ func ComputeDom(f *Func) *DomTree {
 			top.next++
 			d.pre[c] = pre
 			pre++
-			stack = append(stack, frame{c, 0})
+			stack = append(stack, domFrame{c, 0})
 			continue
 		}
 		d.post[top.b] = post
 		post++
 		stack = stack[:len(stack)-1]
 	}
-	return d
+}
+
+type domFrame struct {
+	b    BlockID
+	next int
 }
 
 func (d *DomTree) intersect(a, b BlockID) BlockID {
@@ -164,4 +194,13 @@ func (d *DomTree) Dominates(a, b BlockID) bool {
 		return false
 	}
 	return d.pre[a] <= d.pre[b] && d.post[b] <= d.post[a]
+}
+
+// resize returns s with length n, reusing its storage when it can; the
+// contents are not cleared.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
 }

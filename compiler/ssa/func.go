@@ -84,8 +84,7 @@ type Func struct {
 	small   [numSmallChunk][]Value // ids below chunkSize, see smallChunk
 	chunks  []*[chunkSize]Value    // by id>>chunkBits; chunks[0] is unused
 	nvalues int
-	slab    []ID    // argument storage shared by values and edges
-	bslab   []Block // block storage: filled, then replaced, never grown
+	slab    []ID // argument storage shared by values and edges
 }
 
 // NewFunc returns an empty function.
@@ -101,11 +100,14 @@ func (f *Func) NumBlocks() int { return len(f.blocks) }
 
 // Value returns the value with the given ID.
 func (f *Func) Value(id ID) *Value {
-	if id < chunkSize {
-		k, off := smallChunk(id)
-		return &f.small[k][off]
+	if id >= chunkSize {
+		return &f.chunks[id>>chunkBits][id&(chunkSize-1)]
 	}
-	return &f.chunks[id>>chunkBits][id&(chunkSize-1)]
+	if id < 1<<firstBits {
+		return &f.small[0][id]
+	}
+	n := bits.Len32(uint32(id))
+	return &f.small[n-firstBits][id-1<<(n-1)]
 }
 
 // smallChunk locates an id below chunkSize: chunk 0 holds ids
@@ -167,13 +169,7 @@ func (f *Func) CopyIDs(ids []ID) []ID {
 
 // NewBlock appends a new empty block to the layout.
 func (f *Func) NewBlock() *Block {
-	if len(f.bslab) == cap(f.bslab) {
-		// Blocks come in slabs that double up to 64, so that a function
-		// costs a few allocations for its blocks rather than one each.
-		f.bslab = make([]Block, 0, min(max(4, 2*cap(f.bslab)), 64))
-	}
-	f.bslab = append(f.bslab, Block{ID: BlockID(len(f.blocks))})
-	b := &f.bslab[len(f.bslab)-1]
+	b := &Block{ID: BlockID(len(f.blocks))}
 	f.blocks = append(f.blocks, b)
 	f.Blocks = append(f.Blocks, b)
 	return b
@@ -213,15 +209,15 @@ func (f *Func) RemoveBlocks(dead func(*Block) bool) {
 
 // RemoveUnreachable drops the blocks that cannot be reached from the entry
 // and reports whether there were any.
-func (f *Func) RemoveUnreachable() bool {
-	rpo := f.ReversePostorder()
+func (f *Func) RemoveUnreachable() bool { return f.RemoveUnreachableBuf(new(OrderBuf)) }
+
+// RemoveUnreachableBuf is RemoveUnreachable with storage from buf.
+func (f *Func) RemoveUnreachableBuf(buf *OrderBuf) bool {
+	rpo := f.ReversePostorderBuf(buf)
 	if len(rpo) == len(f.Blocks) {
 		return false
 	}
-	reach := make([]bool, len(f.blocks))
-	for _, b := range rpo {
-		reach[b.ID] = true
-	}
+	reach := buf.seen // the DFS marked exactly the reachable blocks
 	f.RemoveBlocks(func(b *Block) bool { return !reach[b.ID] })
 	return true
 }
