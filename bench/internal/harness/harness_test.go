@@ -1,0 +1,148 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasiaot/wasiaot/bench/internal/engine"
+	"github.com/wasiaot/wasiaot/bench/internal/workload"
+)
+
+// fake is an engine whose output and behaviour the test dictates.
+type fake struct {
+	name   string
+	output string
+	exit   int
+	err    error
+	hang   bool
+	slow   bool
+	calls  int
+}
+
+func (f *fake) Name() string    { return f.name }
+func (f *fake) Version() string { return "test" }
+func (f *fake) Native() bool    { return false }
+func (f *fake) Slow() bool      { return f.slow }
+
+func (f *fake) Run(ctx context.Context, p engine.Program, inv engine.Invocation) (engine.Sample, error) {
+	f.calls++
+	if f.hang {
+		<-ctx.Done()
+		return engine.Sample{}, engine.ErrTimeout
+	}
+	if f.err != nil {
+		return engine.Sample{}, f.err
+	}
+	if err := os.WriteFile(inv.StdoutPath, []byte(f.output), 0o644); err != nil {
+		return engine.Sample{}, err
+	}
+	return engine.Sample{Compile: time.Millisecond, Instantiate: time.Millisecond, Run: 2 * time.Millisecond, ExitCode: f.exit, Split: true}, nil
+}
+
+func helloWorkload() *workload.Workload {
+	return &workload.Workload{Name: "hello", Group: workload.GroupMicro, Bin: "hello",
+		Args: func(float64) []string { return nil }, Check: workload.Exact}
+}
+
+func testEnv(t *testing.T) *workload.Env {
+	bin, err := filepath.Abs("testdata/bin")
+	require.NoError(t, err)
+	return &workload.Env{BinDir: bin, InputDir: t.TempDir(), Scale: 1}
+}
+
+func mustEngine(t *testing.T, name string) engine.Engine {
+	e, err := engine.New(name)
+	require.NoError(t, err)
+	return e
+}
+
+// TestSmokeInProcessEngines runs the hello module on every in-process engine
+// and checks each output against the native program's.
+func TestSmokeInProcessEngines(t *testing.T) {
+	engs := []engine.Engine{mustEngine(t, "native"), mustEngine(t, "wazero"), mustEngine(t, "wazero-interp"), mustEngine(t, "wasmtime")}
+	out, err := Run(context.Background(), Config{
+		Engines: engs, Workloads: []*workload.Workload{helloWorkload()}, Env: testEnv(t),
+		Reps: 2, SlowReps: 1, Timeout: time.Minute, SlowTimeout: time.Minute, Warmup: true, WorkDir: t.TempDir(),
+	})
+	require.NoError(t, err)
+	require.Len(t, out.Cells, 4)
+	for _, c := range out.Cells {
+		assert.Equal(t, OK, c.Status, "%s: %s", c.Engine, c.Detail)
+		want := 2
+		if c.Engine == "wazero-interp" {
+			want = 1
+		}
+		require.Len(t, c.Samples, want, c.Engine)
+		for _, s := range c.Samples {
+			assert.Positive(t, s.Exec(), c.Engine)
+			assert.Equal(t, 0, s.ExitCode)
+		}
+		if c.Engine != "native" {
+			assert.True(t, c.Samples[0].Split, c.Engine)
+			assert.Positive(t, c.Samples[0].Compile, c.Engine)
+		}
+	}
+	ref := out.References["hello"]
+	// sha256("hello, world\n")
+	assert.Equal(t, "853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020", ref.Digest)
+}
+
+func TestVerificationAndFailures(t *testing.T) {
+	good := &fake{name: "good", output: "hello, world\n"}
+	liar := &fake{name: "liar", output: "hello, world!\n"}
+	badExit := &fake{name: "badexit", output: "hello, world\n", exit: 3}
+	broken := &fake{name: "broken", err: errors.New("boom")}
+	hung := &fake{name: "hung", hang: true, slow: true}
+	picky := &fake{name: "picky", err: fmt.Errorf("%w: too big", engine.ErrUnsupported)}
+	engs := []engine.Engine{mustEngine(t, "native"), good, liar, badExit, broken, hung, picky}
+	out, err := Run(context.Background(), Config{
+		Engines: engs, Workloads: []*workload.Workload{helloWorkload()}, Env: testEnv(t),
+		Reps: 3, SlowReps: 2, Timeout: time.Minute, SlowTimeout: 50 * time.Millisecond, WorkDir: t.TempDir(),
+	})
+	require.NoError(t, err)
+
+	want := map[string]Status{"native": OK, "good": OK, "liar": Wrong, "badexit": Wrong, "broken": Failed, "hung": Capped, "picky": Skipped}
+	for name, st := range want {
+		c := out.Cell("hello", name)
+		require.NotNil(t, c, name)
+		assert.Equal(t, st, c.Status, "%s: %s", name, c.Detail)
+		if st != OK {
+			assert.Empty(t, c.Samples, "%s: a failed cell has no timings", name)
+		}
+	}
+	assert.Len(t, out.Cell("hello", "good").Samples, 3)
+	assert.Contains(t, out.Cell("hello", "liar").Detail, "stdout differs")
+	assert.Contains(t, out.Cell("hello", "badexit").Detail, "exit code 3, native 0")
+	assert.Contains(t, out.Cell("hello", "broken").Detail, "boom")
+	assert.Contains(t, out.Cell("hello", "hung").Detail, "50ms")
+	// A failing engine is not retried in later repetitions.
+	assert.Equal(t, 1, liar.calls)
+	assert.Equal(t, 1, hung.calls)
+}
+
+func TestMissingBinaries(t *testing.T) {
+	w := helloWorkload()
+	w.Bin = "does-not-exist"
+	out, err := Run(context.Background(), Config{
+		Engines: []engine.Engine{mustEngine(t, "native"), &fake{name: "good"}}, Workloads: []*workload.Workload{w},
+		Env: testEnv(t), Reps: 1, Timeout: time.Minute, WorkDir: t.TempDir(),
+	})
+	require.NoError(t, err)
+	for _, c := range out.Cells {
+		assert.Equal(t, Unavailable, c.Status)
+		assert.Contains(t, c.Detail, "does-not-exist.wasm")
+	}
+}
+
+func TestRejectsZeroRepetitions(t *testing.T) {
+	_, err := Run(context.Background(), Config{Reps: 0, WorkDir: t.TempDir()})
+	require.Error(t, err)
+}
