@@ -64,9 +64,6 @@ func runLine(t *testing.T, in *instance, line string, n int) {
 	for i, s := range fields[1:] {
 		args[i] = parseValue(t, ft.Params[i], s, n)
 	}
-	if os.Getenv("EXEC_TRACE") != "" {
-		println("exec:", line)
-	}
 	got := in.invoke(t, name, args)
 	want = strings.TrimSpace(want)
 	if kind, ok := strings.CutPrefix(want, "trap "); ok {

@@ -16,6 +16,9 @@ type Allocator struct {
 	Check bool       // run the independent checker on every allocation
 	// Last holds the result of the last allocation (for tests and stats).
 	Last *regalloc.Result
+	// slab holds rewritten blocks; a function's instructions stay valid
+	// until the next Allocate.
+	slab, base []Instr
 }
 
 // NewAllocator returns an allocator for amd64.
@@ -24,7 +27,9 @@ func NewAllocator() *Allocator {
 }
 
 // Allocate rewrites f to use physical registers only, inserting moves,
-// spills and reloads, and records the frame layout used by Emit.
+// spills and reloads, and records the frame layout used by Emit. The
+// rewritten instructions share storage with the next Allocate's: emit f
+// before then.
 func (a *Allocator) Allocate(f *Func) error {
 	if f.allocated {
 		return fmt.Errorf("amd64: %s already allocated", f.Name)
@@ -68,6 +73,7 @@ func (a *Allocator) Allocate(f *Func) error {
 		}
 	}
 	a.Last = res
+	a.slab = a.base[:cap(a.base)]
 	f.spillBase = (f.OutArgs + 15) &^ 15
 	for k, p := range a.ptrs {
 		switch l := res.Locs[k]; {
@@ -291,6 +297,17 @@ func isCopy(in *Instr) bool {
 		in.Dst.Kind == KReg && in.Src[0].Kind == KReg
 }
 
+// take returns an empty slice with room for n instructions from the slab.
+func (a *Allocator) take(n int) []Instr {
+	if n > len(a.slab) {
+		a.base = make([]Instr, max(n, 2*cap(a.base), 4096))
+		a.slab = a.base
+	}
+	b := a.slab[:0:n]
+	a.slab = a.slab[n:]
+	return b
+}
+
 // rewrite inserts the allocator's copies and drops copies made redundant,
 // and lays out the frame.
 func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
@@ -308,7 +325,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		}
 		out := blk.Instrs[:0]
 		if n > 0 {
-			out = make([]Instr, 0, len(blk.Instrs)+n)
+			out = a.take(len(blk.Instrs) + n)
 		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {

@@ -50,17 +50,43 @@ type Position struct {
 
 var initOnce sync.Mutex
 
-// newLink creates an assembler context that reports errors into errs.
-func newLink(errs *[]string) *obj.Link {
+// assembler is a reusable golang-asm context: creating one costs more
+// than assembling a small function.
+type assembler struct {
+	ctxt  *obj.Link
+	errs  []string
+	progs [][]obj.Prog // instruction chunks, reused by the next function
+}
+
+var assemblers = sync.Pool{New: func() any {
 	initOnce.Lock()
 	defer initOnce.Unlock()
-	ctxt := obj.Linknew(&x86.Linkamd64)
-	ctxt.Headtype = objabi.Hlinux
-	ctxt.DiagFunc = func(format string, args ...any) {
-		*errs = append(*errs, fmt.Sprintf(format, args...))
+	a := &assembler{ctxt: obj.Linknew(&x86.Linkamd64)}
+	a.ctxt.Headtype = objabi.Hlinux
+	a.ctxt.DiagFunc = func(format string, args ...any) {
+		a.errs = append(a.errs, fmt.Sprintf(format, args...))
 	}
-	x86.Linkamd64.Init(ctxt)
-	return ctxt
+	x86.Linkamd64.Init(a.ctxt)
+	return a
+}}
+
+// progChunk is how many instructions newProg allocates at once.
+const progChunk = 1024
+
+// newProg hands out instructions from the assembler's chunks: nothing
+// refers to them once Emit returns, so the next function reuses them.
+func (e *emitter) newProg() *obj.Prog {
+	if len(e.progs) == 0 {
+		if e.chunk == len(e.asm.progs) {
+			e.asm.progs = append(e.asm.progs, make([]obj.Prog, progChunk))
+		}
+		e.progs = e.asm.progs[e.chunk]
+		e.chunk++
+	}
+	p := &e.progs[0]
+	e.progs = e.progs[1:]
+	*p = obj.Prog{Ctxt: e.ctxt}
+	return p
 }
 
 type emitter struct {
@@ -80,6 +106,9 @@ type emitter struct {
 	pcrel map[*obj.LSym]*obj.Prog
 	// tables are the jump tables, filled in after assembly.
 	tables []*Instr
+	asm    *assembler
+	progs  []obj.Prog // the rest of the current chunk
+	chunk  int        // next chunk of asm.progs
 }
 
 type site struct {
@@ -94,14 +123,16 @@ func Emit(f *Func) (code *Code, err error) {
 	if !f.allocated {
 		return nil, fmt.Errorf("amd64: %s: emit before register allocation", f.Name)
 	}
-	var errs []string
-	e := &emitter{f: f, ctxt: newLink(&errs)}
+	asm := assemblers.Get().(*assembler)
+	asm.errs = asm.errs[:0]
+	defer assemblers.Put(asm)
+	e := &emitter{f: f, ctxt: asm.ctxt, asm: asm}
 	e.consts = &obj.LSym{Name: "wasiaot.consts"}
 	e.funcs = &obj.LSym{Name: "wasiaot.funcs"}
 	e.pcrel = map[*obj.LSym]*obj.Prog{}
 	e.labels = make([]*obj.Prog, len(f.Blocks))
 	for b := range f.Blocks {
-		e.labels[b] = e.ctxt.NewProg()
+		e.labels[b] = e.newProg()
 		e.labels[b].As = obj.ANOP
 	}
 	constOff, poolSize := layoutConsts(f.Consts)
@@ -124,13 +155,13 @@ func Emit(f *Func) (code *Code, err error) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				errs = append(errs, fmt.Sprint(r))
+				asm.errs = append(asm.errs, fmt.Sprint(r))
 			}
 		}()
-		x86.Linkamd64.Assemble(e.ctxt, sym, e.ctxt.NewProg)
+		x86.Linkamd64.Assemble(e.ctxt, sym, e.newProg)
 	}()
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("amd64: %s: assembler: %s", f.Name, errs[0])
+	if len(asm.errs) > 0 {
+		return nil, fmt.Errorf("amd64: %s: assembler: %s", f.Name, asm.errs[0])
 	}
 	code = &Code{CodeSize: len(sym.P)}
 	pool := (len(sym.P) + 15) &^ 15
@@ -212,7 +243,7 @@ func (e *emitter) add(p *obj.Prog) *obj.Prog {
 }
 
 func (e *emitter) prog(as obj.As) *obj.Prog {
-	p := e.ctxt.NewProg()
+	p := e.newProg()
 	p.As = as
 	return e.add(p)
 }
@@ -272,7 +303,7 @@ func (e *emitter) prologue() {
 		p = e.prog(x86.ACMPQ)
 		p.From = regAddr(Scratch)
 		p.To = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: abi.VMCtxStackLimit}
-		ok := e.ctxt.NewProg()
+		ok := e.newProg()
 		ok.As = obj.ANOP
 		p = e.prog(x86.AJCC)
 		p.To.Type = obj.TYPE_BRANCH
@@ -486,7 +517,7 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		return err
 	}
 	if in.Op == OpCall {
-		ret := e.ctxt.NewProg()
+		ret := e.newProg()
 		ret.As = obj.ANOP
 		e.add(ret)
 		e.sites = append(e.sites, site{p: p, in: in, ret: ret})
@@ -506,7 +537,7 @@ func vmctxMem(off int64) obj.Addr {
 func (e *emitter) leaPC(target *obj.Prog) *obj.Prog {
 	sym := &obj.LSym{Name: "wasiaot.pc"}
 	e.pcrel[sym] = target
-	p := e.ctxt.NewProg()
+	p := e.newProg()
 	p.As = x86.ALEAQ
 	p.From = obj.Addr{Type: obj.TYPE_MEM, Name: obj.NAME_EXTERN, Sym: sym}
 	p.To = regAddr(Scratch)
@@ -518,7 +549,7 @@ func (e *emitter) exit(in *Instr) {
 	p := e.prog(x86.AMOVL)
 	p.From = obj.Addr{Type: obj.TYPE_CONST, Offset: int64(in.Trap)}
 	p.To = vmctxMem(abi.VMCtxExitArg)
-	resume := e.ctxt.NewProg()
+	resume := e.newProg()
 	resume.As = obj.ANOP
 	e.add(e.leaPC(resume))
 	p = e.prog(obj.AJMP)
@@ -530,7 +561,7 @@ func (e *emitter) exit(in *Instr) {
 // poll emits the preemption and interrupt check of docs/abi.md with its
 // slow path out of line.
 func (e *emitter) poll() {
-	top := e.ctxt.NewProg()
+	top := e.newProg()
 	top.As = obj.ANOP
 	e.add(top)
 	p := e.prog(x86.AMOVQ)
@@ -549,7 +580,7 @@ func (e *emitter) poll() {
 	p = e.prog(x86.AJNE)
 	p.To.Type = obj.TYPE_BRANCH
 	p.To.SetTarget(slow)
-	jmp := e.ctxt.NewProg()
+	jmp := e.newProg()
 	jmp.As = obj.AJMP
 	jmp.To = vmctxMem(abi.VMCtxPreemptStub)
 	slow.Link = jmp

@@ -35,6 +35,7 @@ type Selector struct {
 	// Used accumulates the CPU features of everything selected so far.
 	Used Features
 	s    isel
+	slab []Instr // instruction storage, reused from one function to the next
 }
 
 // NewSelector returns a selector for functions of the described module.
@@ -49,7 +50,8 @@ type Error struct {
 func (e *Error) Error() string { return e.Msg }
 
 // Select translates f into machine IR over virtual registers. f must be
-// valid SSA; its predecessor lists are recomputed.
+// valid SSA; its predecessor lists are recomputed. The result shares
+// storage with the next Select's: allocate and emit it before then.
 func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -61,9 +63,27 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 		}
 	}()
 	s.s.reset(s.mi, f)
+	s.s.base = s.slab
+	s.s.slab = s.slab[:cap(s.slab)]
 	s.s.run()
+	// Keep the largest slab for the next function.
+	if cap(s.s.base) > cap(s.slab) {
+		s.slab = s.s.base[:0]
+	}
 	s.Used |= s.s.used
 	return s.s.out, nil
+}
+
+// take returns an empty instruction slice with room for n, carved from
+// the slab (appending beyond n moves it to the heap).
+func (s *isel) take(n int) []Instr {
+	if n > len(s.slab) {
+		s.base = make([]Instr, max(n, 2*cap(s.base), 4096))
+		s.slab = s.base
+	}
+	b := s.slab[:0:n]
+	s.slab = s.slab[n:]
+	return b
 }
 
 // isel holds the state of selecting one function.
@@ -87,15 +107,18 @@ type isel struct {
 	folded []bool    // per SSA value: a load that is its user's memory operand
 	tuples map[ssa.ID][]Reg
 	curBlk *ssa.Block
-	resPtr Reg // the results area of a function with results beyond registers
+	base   []Instr // the current slab
+	slab   []Instr // its unused rest
+	resPtr Reg     // the results area of a function with results beyond registers
 
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg
+	consts  map[ssa.ID]Reg // constants materialised in the current block
 	fconsts map[[2]uint64]int32
 }
 
 func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
-	*s = isel{mi: mi, f: f, out: &Func{Name: f.Name}, fconsts: map[[2]uint64]int32{}, tuples: map[ssa.ID][]Reg{}}
+	*s = isel{mi: mi, f: f, out: &Func{Name: f.Name}, fconsts: map[[2]uint64]int32{}, tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}}
 }
 
 func (s *isel) fail(pos int32, format string, args ...any) {
@@ -108,7 +131,7 @@ func (s *isel) notSupported(pos int32, format string, args ...any) {
 
 // newBlock starts a machine block without placing it in the layout.
 func (s *isel) newBlock(depth int32) int32 {
-	s.blocks = append(s.blocks, &Block{LoopDepth: depth})
+	s.blocks = append(s.blocks, &Block{LoopDepth: depth, Instrs: s.take(8)})
 	return int32(len(s.blocks) - 1)
 }
 
@@ -130,6 +153,7 @@ func (s *isel) coldBlock() int32 {
 func (s *isel) switchTo(b int32) {
 	s.cur = b
 	s.membase = NoReg
+	clear(s.consts)
 }
 
 func (s *isel) emit(in Instr) {
@@ -154,7 +178,9 @@ func (s *isel) jcc(c Cond, t, f int32) {
 func (s *isel) branch(c Cond, t int32) {
 	next := s.after(s.cur)
 	s.jcc(c, t, next)
-	s.switchTo(next)
+	// The fall-through block has no other predecessor, so what the
+	// current block cached stays valid.
+	s.cur = next
 }
 
 // after creates a block laid out right after block b, so that the fall
@@ -213,7 +239,7 @@ func (s *isel) run() {
 	s.lists = make([][]int32, len(rpo))
 	for i, b := range rpo {
 		s.head[b.ID] = s.newBlock(s.depth[b.ID])
-		s.blocks[s.head[b.ID]].Instrs = make([]Instr, 0, len(b.Instrs)+len(b.Params)+4)
+		s.blocks[s.head[b.ID]].Instrs = s.take(len(b.Instrs) + len(b.Params) + 8)
 		s.lists[i] = []int32{s.head[b.ID]}
 	}
 	for i, b := range rpo {
@@ -406,93 +432,6 @@ func (s *isel) constOf(id ssa.ID) (int64, bool) {
 	return 0, false
 }
 
-// layout orders the machine blocks (SSA reverse postorder, each SSA
-// block's extra blocks after it, cold blocks last), splits critical edges
-// and renumbers the jump targets.
-func (s *isel) layout() {
-	var order []int32
-	for _, l := range s.lists {
-		order = append(order, l...)
-	}
-	order = append(order, s.cold...)
-	// Split critical edges: a jcc target with several predecessors gets
-	// a block of its own, placed at the end.
-	preds := make([]int32, len(s.blocks))
-	for _, b := range order {
-		for _, t := range s.succs(s.blocks[b]) {
-			preds[t]++
-		}
-	}
-	for _, b := range order {
-		blk := s.blocks[b]
-		last := &blk.Instrs[len(blk.Instrs)-1]
-		if last.Op == OpJmpTab {
-			// One edge block per distinct target with other predecessors.
-			split := map[int32]int32{}
-			for k, t := range last.Table {
-				if e, ok := split[t]; ok {
-					last.Table[k] = e
-					continue
-				}
-				e := t
-				if preds[t] > 1 {
-					e = s.newBlock(blk.LoopDepth)
-					s.blocks[e].Instrs = []Instr{{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg}}
-					order = append(order, e)
-				}
-				split[t] = e
-				last.Table[k] = e
-			}
-			continue
-		}
-		if last.Op != OpJcc {
-			continue
-		}
-		for k := 0; k < 2; k++ {
-			t := last.Target[k]
-			if preds[t] > 1 || (k == 1 && last.Target[0] == t) {
-				e := s.newBlock(blk.LoopDepth)
-				s.blocks[e].Instrs = []Instr{{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg}}
-				order = append(order, e)
-				last.Target[k] = e
-			}
-		}
-	}
-	index := make([]int32, len(s.blocks))
-	for i, b := range order {
-		index[b] = int32(i)
-	}
-	s.out.Blocks = make([]*Block, len(order))
-	for i, b := range order {
-		blk := s.blocks[b]
-		last := &blk.Instrs[len(blk.Instrs)-1]
-		switch last.Op {
-		case OpJmp:
-			last.Target[0] = index[last.Target[0]]
-		case OpJcc:
-			last.Target[0], last.Target[1] = index[last.Target[0]], index[last.Target[1]]
-		case OpJmpTab:
-			for k, t := range last.Table {
-				last.Table[k] = index[t]
-			}
-		}
-		s.out.Blocks[i] = blk
-	}
-}
-
-func (s *isel) succs(b *Block) []int32 {
-	last := &b.Instrs[len(b.Instrs)-1]
-	switch last.Op {
-	case OpJmp:
-		return last.Target[:1]
-	case OpJcc:
-		return last.Target[:2]
-	case OpJmpTab:
-		return last.Table
-	}
-	return nil
-}
-
 // term selects the terminator of b.
 func (s *isel) term(b *ssa.Block) {
 	switch b.Term {
@@ -606,8 +545,13 @@ func (s *isel) isConst(v *ssa.Value) bool {
 func (s *isel) use(a ssa.ID) Reg {
 	v := s.f.Value(a)
 	if s.isConst(v) {
+		// Once per block: the uses are close together.
+		if r, ok := s.consts[a]; ok {
+			return r
+		}
 		r := s.tmp(isFloatType(v.Type))
 		s.materialize(r, v)
+		s.consts[a] = r
 		return r
 	}
 	if s.fused[a] {
@@ -649,97 +593,4 @@ func (s *isel) fconst(lo, hi uint64, size int) Operand {
 	op := s.out.AddConst(data, size)
 	s.fconsts[key] = op.Const
 	return op
-}
-
-// brTable selects br_table as a bounds check and a binary search over the
-// case values.
-func (s *isel) brTable(b *ssa.Block) {
-	n := len(b.Succs) - 1
-	targets := make([]int32, n+1)
-	seen := map[string]int32{}
-	for i, e := range b.Succs {
-		key := fmt.Sprint(e.Block, e.Args)
-		if t, ok := seen[key]; ok {
-			targets[i] = t
-			continue
-		}
-		targets[i] = s.edgeTarget(e)
-		seen[key] = targets[i]
-	}
-	if c, ok := s.constOf(b.Controls[0]); ok {
-		i := uint32(c)
-		if int64(i) >= int64(n) {
-			i = uint32(n)
-		}
-		s.jmp(targets[i])
-		return
-	}
-	same := true
-	for _, t := range targets[1:] {
-		same = same && t == targets[0]
-	}
-	if same {
-		s.jmp(targets[0])
-		return
-	}
-	idx := s.use(b.Controls[0])
-	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), Imm(int64(n))}})
-	s.branch(CondAE, targets[n])
-	if n >= jumpTableMin && len(distinct(targets[:n])) > 1 {
-		table := s.out.AddConst(make([]byte, 8*n), 8)
-		s.emit(Instr{Op: OpJmpTab, Src: [3]Operand{R(idx), table}, Table: targets[:n]})
-		return
-	}
-	if len(distinct(targets[:n])) == 1 {
-		s.jmp(targets[0])
-		return
-	}
-	s.search(idx, targets, 0, n)
-}
-
-// jumpTableMin is the smallest br_table that gets a jump table rather
-// than a binary search.
-const jumpTableMin = 8
-
-func (s *isel) search(idx Reg, targets []int32, lo, hi int) {
-	if hi-lo > 4 {
-		mid := (lo + hi) / 2
-		lower, upper := s.inline(), s.inline()
-		s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), Imm(int64(mid))}})
-		s.jcc(CondB, lower, upper)
-		s.switchTo(lower)
-		s.search(idx, targets, lo, mid)
-		s.switchTo(upper)
-		s.search(idx, targets, mid, hi)
-		return
-	}
-	for k := lo; k < hi-1; k++ {
-		s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), Imm(int64(k))}})
-		s.branch(CondE, targets[k])
-	}
-	s.jmp(targets[hi-1])
-}
-
-func trapKind(k ssa.TrapKind) artifact.TrapKind {
-	switch k {
-	case ssa.TrapUnreachable:
-		return artifact.TrapUnreachable
-	case ssa.TrapIntDivideByZero:
-		return artifact.TrapIntegerDivideByZero
-	case ssa.TrapIntOverflow:
-		return artifact.TrapIntegerOverflow
-	case ssa.TrapInvalidConversion:
-		return artifact.TrapInvalidConversion
-	case ssa.TrapMemoryOutOfBounds:
-		return artifact.TrapMemoryOutOfBounds
-	case ssa.TrapTableOutOfBounds:
-		return artifact.TrapTableOutOfBounds
-	case ssa.TrapIndirectCallTypeMismatch:
-		return artifact.TrapIndirectCallTypeMismatch
-	case ssa.TrapUninitializedElement:
-		return artifact.TrapIndirectCallNull
-	case ssa.TrapStackExhausted:
-		return artifact.TrapStackOverflow
-	}
-	return artifact.TrapUnreachable
 }

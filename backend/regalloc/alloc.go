@@ -23,7 +23,10 @@ type Allocator struct {
 	liveIn     []uint64
 	children   []*interval // per virtual register: its first piece
 	fixed      [64][]rng
-	copies     []copyReq
+	// fixedAt[r] skips the ranges of fixed[r] that end before the scan
+	// position, which only grows.
+	fixedAt [64]int
+	copies  []copyReq
 
 	pieces    [][]*interval // per virtual register, every piece
 	unhandled []*interval   // sorted by start, descending
@@ -110,6 +113,7 @@ func (a *Allocator) scan() error {
 		a.pieces[v] = a.pieces[v][:0]
 	}
 	a.unhandled = a.unhandled[:0]
+	a.fixedAt = [64]int{}
 	a.active = a.active[:0]
 	a.inactive = a.inactive[:0]
 	for _, it := range a.children {
@@ -212,7 +216,7 @@ func (a *Allocator) tryFree(cur *interval) bool {
 	}
 	for _, r := range order {
 		if free[r] > start {
-			if p := intersectBefore(a.fixed[r], cur.ranges, start, free[r]); p >= 0 {
+			if p := intersectBefore(a.fixedFrom(r, start), cur.ranges, start, free[r]); p >= 0 {
 				free[r] = p
 			}
 		}
@@ -244,6 +248,16 @@ func (a *Allocator) tryFree(cur *interval) bool {
 	cur.reg = best
 	a.addUnhandled(cur.split(a.splitPos(start, hi)))
 	return true
+}
+
+// fixedFrom returns the fixed ranges of r that end after pos.
+func (a *Allocator) fixedFrom(r PReg, pos int32) []rng {
+	rs, i := a.fixed[r], a.fixedAt[r]
+	for i < len(rs) && rs[i].to <= pos {
+		i++
+	}
+	a.fixedAt[r] = i
+	return rs[i:]
 }
 
 func (a *Allocator) allocBlocked(cur *interval) error {
@@ -278,7 +292,7 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		}
 	}
 	for _, r := range order {
-		if p := intersect(a.fixed[r], cur.ranges, start); p >= 0 {
+		if p := intersect(a.fixedFrom(r, start), cur.ranges, start); p >= 0 {
 			block[r] = min(block[r], p)
 			next[r] = min(next[r], p)
 		}
