@@ -7,11 +7,13 @@ FUZZTIME  ?= 1m
 SUITES    ?=
 BENCHTIME ?= 1s
 
-.PHONY: help build test spectest fuzz testdata bench lint
+.PHONY: help build test gostd spectest fuzz testdata bench lint demo
 
 help:
 	@echo "make build      build bin/wasiaot (pure Go, CGO_ENABLED=0)"
 	@echo "make test       the whole test suite (what CI runs)"
+	@echo "make gostd      Go standard-library tests (wasip1) under wasiaot, with timings"
+	@echo "make demo       build a C program to wasm, compile it, run it sandboxed"
 	@echo "make spectest   the WebAssembly spec suite alone, per file and total (SUITES=v1,v2,...)"
 	@echo "make fuzz       every fuzz target for FUZZTIME each (default $(FUZZTIME))"
 	@echo "make testdata   rebuild checked-in test programs (needs clang-16 + wasi-libc)"
@@ -21,8 +23,15 @@ help:
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/wasiaot ./cmd/wasiaot
 
+# The whole test suite: every package, then the Go standard-library test binaries run under
+# wasiaot (they take a few minutes: each is built for wasip1 and compiled).
 test:
 	CGO_ENABLED=0 $(GO) test ./...
+	CGO_ENABLED=0 $(GO) test ./testsuite -run '^TestGoStdlib$$' -count=1 -timeout 40m -args -gostd
+
+# The Go standard-library test binaries alone, with per-package compile and run times.
+gostd:
+	CGO_ENABLED=0 $(GO) test ./testsuite -run '^TestGoStdlib$$' -count=1 -timeout 40m -v -args -gostd
 
 spectest:
 	@$(GO) test ./testsuite -run '^TestSpec$$' -count=1 -v -args -suites='$(SUITES)' \
@@ -32,13 +41,20 @@ spectest:
 # Fuzz targets as package:target pairs; go test fuzzes one target per invocation.
 FUZZ_TARGETS = \
 	./compiler/wasm:FuzzDecode \
-	./compiler/validate:FuzzValidate
+	./compiler/validate:FuzzValidate \
+	./compiler/wat:FuzzParse \
+	./compiler/lower:FuzzLower \
+	./compiler/ssa:FuzzParse \
+	./compiler/opt:FuzzPipeline \
+	./runtime/artifact:FuzzParse \
+	./runtime/artifact:FuzzMetadata \
+	./runtime:FuzzLoadInstantiate
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
-		$(GO) test $$pkg -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) -parallel=1; \
+		$(GO) test $$pkg -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s -parallel=1; \
 	done
 
 # Checked-in test programs, rebuilt from their sources. Needs clang-16, lld-16, wasi-libc,
@@ -47,8 +63,19 @@ testdata:
 	sh wasi/testdata/build.sh
 	sh compiler/lower/testdata/build.sh
 
+# Micro-benchmarks of the library (compile, instantiate, calls) and the side-by-side comparison
+# with other engines on real programs (bench/, its own module; see bench/README.md).
 bench:
 	$(GO) test ./... -run='^$$' -bench=. -benchtime=$(BENCHTIME)
+	cd bench && $(GO) run ./cmd/bench
+
+# A C program (wasi-libc) compiled ahead of time, run in the sandbox, and disassembled.
+demo: build
+	@mkdir -p $(BIN)/demo
+	$(BIN)/wasiaot build -v wasi/testdata/c/argsenv.wasm -o $(BIN)/demo/argsenv.so
+	$(BIN)/wasiaot run --env GREETING=hello=world --env EMPTY= $(BIN)/demo/argsenv.so -- one "with space" ""
+	$(BIN)/wasiaot objdump --header=false --func main $(BIN)/demo/argsenv.so | head -n 24
+	nm $(BIN)/demo/argsenv.so | head -n 5
 
 lint:
 	$(GO) vet ./...

@@ -142,11 +142,16 @@ func (d *disassembler) print(w io.Writer, r codeRange) {
 			pc++
 			continue
 		}
+		// Only branch targets are code addresses; immediates elsewhere are plain numbers.
+		var sym x86asm.SymLookup
+		if isBranch(inst.Op) {
+			sym = d.symbol
+		}
 		var text string
 		if d.gnu {
-			text = x86asm.GNUSyntax(inst, pc, d.symbol)
+			text = x86asm.GNUSyntax(inst, pc, sym)
 		} else {
-			text = x86asm.IntelSyntax(inst, pc, d.symbol)
+			text = x86asm.IntelSyntax(inst, pc, sym)
 		}
 		note := ""
 		// An explicit trap is a call through the vmctx's trap stub, keyed by its return address
@@ -162,4 +167,14 @@ func (d *disassembler) print(w io.Writer, r codeRange) {
 		pc += uint64(inst.Len)
 	}
 	fmt.Fprintln(w)
+}
+
+func isBranch(op x86asm.Op) bool {
+	switch op {
+	case x86asm.CALL, x86asm.JMP, x86asm.JA, x86asm.JAE, x86asm.JB, x86asm.JBE, x86asm.JE, x86asm.JG,
+		x86asm.JGE, x86asm.JL, x86asm.JLE, x86asm.JNE, x86asm.JNO, x86asm.JNP, x86asm.JNS, x86asm.JO,
+		x86asm.JP, x86asm.JS:
+		return true
+	}
+	return false
 }
