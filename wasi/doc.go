@@ -9,20 +9,46 @@
 //
 // The guest sees stdio, the preopened directories (fds 3..) and the
 // preopened listeners (after the directories), nothing else. Every path is
-// resolved by the kernel beneath the directory fd it is relative to
-// (openat2 with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS), never by joining
-// strings, so "..", absolute paths and symlinks that point outside fail
-// atomically even if the tree changes concurrently. Calls that act on a
-// final component without following it (unlink, rmdir, rename, mkdir,
-// symlink, readlink, link) resolve the parent directory that way and pass
-// the last component to the *at system call; calls that follow a final
-// symlink (stat, set times, link with SYMLINK_FOLLOW) open the object with
-// O_PATH beneath the directory first. A directory fd is a capability for
-// what lies beneath it only: "../x" relative to a subdirectory fd fails
-// even when it would still be inside the preopen, as in Wasmtime.
+// resolved beneath the directory fd it is relative to, never by joining
+// strings: by the kernel (openat2 with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS)
+// where it can, otherwise one component at a time, each step an openat with
+// O_NOFOLLOW on a directory fd the host holds, with symlinks read and
+// followed by the host. Calls that act on a final component without
+// following it (unlink, rmdir, rename, mkdir, symlink, readlink, link)
+// resolve the parent directory that way and pass the last component to the
+// *at system call; calls that follow a final symlink (stat, set times, link
+// with SYMLINK_FOLLOW) open the object with O_PATH beneath the directory
+// first.
+//
+// The guest's own path is held to the directory fd it passes: an absolute
+// path, or a ".." that climbs above that fd, fails, even when it would
+// still be inside the preopen, as in Wasmtime.
+//
+// Symlink targets are resolved as if the preopen the lookup started in
+// were the root of the file system (a chroot at the preopen):
+//   - an absolute target starts again at the preopen's root directory, so
+//     with the preopen "/" -> "/" it means what it means on the host, and
+//     below a preopen of /srv/data a link to /etc/passwd names
+//     /srv/data/etc/passwd;
+//   - a ".." in a target may climb above the guest's directory fd, up to
+//     the preopen's root but never above it: such a lookup fails with
+//     ENOTCAPABLE, as does a guest ".." after an absolute target that
+//     climbs above the root;
+//   - fds opened beneath a preopen keep resolving against its root after
+//     the guest closes the preopen's fd.
+//
+// No target can name anything outside the preopen, and a tree changing
+// concurrently cannot lead a lookup outside either. The kernel refuses the
+// first two cases under RESOLVE_BENEATH (EXDEV); such lookups are redone
+// component by component, where an absolute target restarts from a held fd
+// of the preopen's root and a target's ".." above the guest's directory is
+// followed by opening ".." upwards until the root's device and inode are
+// met (failing when the host's "/" comes first).
 //
 // Errno choices where the spec leaves room:
-//   - a path that leaves its directory: ENOTCAPABLE;
+//   - a path that leaves its directory, or a symlink target that leaves
+//     its preopen: ENOTCAPABLE (an absolute target naming something the
+//     preopen lacks is ENOENT, as it is inside a chroot);
 //   - a write below a read-only preopen (open for FD_WRITE, O_CREAT,
 //     O_TRUNC, and every modifying path_* or fd_filestat_set_*/fd_allocate
 //     call): EROFS. Read-only preopens keep full inheriting rights because

@@ -74,7 +74,16 @@ type Host struct {
 
 	mu  sync.Mutex
 	fds []*fileEntry // index = guest fd; nil = free
+
+	// roots are the preopens' root directories, held apart from the
+	// guest's fds so that closing a preopen leaves the fds opened beneath
+	// it able to resolve absolute symlinks.
+	roots []*preopenRoot
 }
+
+// preopenRoot is the host directory of one preopen, where absolute
+// symlink targets met beneath it start.
+type preopenRoot struct{ fd int }
 
 // New builds a Host. Errors name the preopen or listener that is unusable.
 func New(cfg Config) (*Host, error) {
@@ -100,10 +109,17 @@ func New(cfg Config) (*Host, error) {
 		newStdio(nil, cfg.Stderr, false))
 	for i, p := range cfg.Preopens {
 		e, err := openPreopen(p)
+		if err == nil {
+			e.root, err = newPreopenRoot(e.hostFd)
+			if err != nil {
+				e.close()
+			}
+		}
 		if err != nil {
 			h.Close()
 			return nil, fmt.Errorf("wasi: preopen %d (%q): %w", i, p.HostPath, err)
 		}
+		h.roots = append(h.roots, e.root)
 		h.fds = append(h.fds, e)
 	}
 	for i, l := range cfg.Listeners {
@@ -140,6 +156,10 @@ func (h *Host) Close() error {
 			h.fds[i] = nil
 		}
 	}
+	for _, r := range h.roots {
+		syscall.Close(r.fd)
+	}
+	h.roots = nil
 	return errors.Join(errs...)
 }
 
@@ -214,6 +234,8 @@ type fileEntry struct {
 	raw      syscall.RawConn // the listener's fd, for accept
 	preopen  string          // guest path of a preopened directory, "" otherwise
 
+	root *preopenRoot // the preopen a directory fd lies in; nil otherwise
+
 	dir *dirState
 }
 
@@ -276,6 +298,22 @@ func fileFd(v any) int {
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// rootFd is the host fd of the preopen root e lies in, or -1.
+func (e *fileEntry) rootFd() int {
+	if e.root == nil {
+		return -1
+	}
+	return e.root.fd
+}
+
+func newPreopenRoot(fd int) (*preopenRoot, error) {
+	r, err := fcntl(fd, syscall.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &preopenRoot{fd: r}, nil
+}
 
 func openPreopen(p Preopen) (*fileEntry, error) {
 	if p.GuestPath == "" {

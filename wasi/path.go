@@ -48,7 +48,7 @@ func (a at) slashed() string {
 	return a.name
 }
 
-func splitBeneath(dirfd int, path string) (at, Errno) {
+func splitBeneath(dirfd, root int, path string) (at, Errno) {
 	if path == "" {
 		return at{}, errnoNoent
 	}
@@ -71,7 +71,7 @@ func splitBeneath(dirfd int, path string) (at, Errno) {
 	if dir == "" {
 		return at{fd: dirfd, name: name, trailing: trailing}, errnoSuccess
 	}
-	fd, err := openBeneath(dirfd, dir, oPath|syscall.O_DIRECTORY, 0)
+	fd, err := openBeneath(dirfd, root, dir, oPath|syscall.O_DIRECTORY, 0)
 	if err != nil {
 		return at{}, toErrno(err)
 	}
@@ -92,7 +92,7 @@ func (h *Host) pathCreateDirectory(_ context.Context, m mem, s []uint64) Errno {
 	if errno != errnoSuccess {
 		return errno
 	}
-	a, errno := splitBeneath(d.hostFd, p)
+	a, errno := splitBeneath(d.hostFd, d.rootFd(), p)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -106,7 +106,7 @@ func (h *Host) pathCreateDirectory(_ context.Context, m mem, s []uint64) Errno {
 // openPath opens the object a guest path names as O_PATH, following a
 // final symlink only when lookupflags says so; the kernel keeps every
 // step, the followed symlink included, beneath dirfd.
-func openPath(dirfd int, path string, lookup uint32) (int, Errno) {
+func openPath(dirfd, root int, path string, lookup uint32) (int, Errno) {
 	if path == "" {
 		return -1, errnoNoent
 	}
@@ -114,7 +114,7 @@ func openPath(dirfd int, path string, lookup uint32) (int, Errno) {
 	if lookup&lookupSymlinkFollow == 0 {
 		flags |= syscall.O_NOFOLLOW
 	}
-	fd, err := openBeneath(dirfd, path, flags, 0)
+	fd, err := openBeneath(dirfd, root, path, flags, 0)
 	if err != nil {
 		return -1, toErrno(err)
 	}
@@ -134,7 +134,7 @@ func (h *Host) pathFilestatGet(_ context.Context, m mem, s []uint64) Errno {
 	if _, ok := m.slice(ptr, filestatSize); !ok {
 		return errnoFault
 	}
-	fd, errno := openPath(d.hostFd, p, uint32(s[1]))
+	fd, errno := openPath(d.hostFd, d.rootFd(), p, uint32(s[1]))
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -164,14 +164,14 @@ func (h *Host) pathFilestatSetTimes(_ context.Context, m mem, s []uint64) Errno 
 		return errnoRofs
 	}
 	if uint32(s[1])&lookupSymlinkFollow != 0 {
-		fd, errno := openPath(d.hostFd, p, lookupSymlinkFollow)
+		fd, errno := openPath(d.hostFd, d.rootFd(), p, lookupSymlinkFollow)
 		if errno != errnoSuccess {
 			return errno
 		}
 		defer syscall.Close(fd)
 		return toErrno(utimensat(fd, "", ts, atEmptyPath))
 	}
-	a, errno := splitBeneath(d.hostFd, p)
+	a, errno := splitBeneath(d.hostFd, d.rootFd(), p)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -199,7 +199,7 @@ func (h *Host) pathLink(_ context.Context, m mem, s []uint64) Errno {
 	if nd.readOnly {
 		return errnoRofs
 	}
-	na, errno := splitBeneath(nd.hostFd, np)
+	na, errno := splitBeneath(nd.hostFd, nd.rootFd(), np)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -211,7 +211,7 @@ func (h *Host) pathLink(_ context.Context, m mem, s []uint64) Errno {
 		// Resolve the symlink beneath the directory first, then link the
 		// object it names: the kernel's own AT_SYMLINK_FOLLOW would not
 		// stay beneath it.
-		fd, errno := openPath(od.hostFd, op, lookupSymlinkFollow)
+		fd, errno := openPath(od.hostFd, od.rootFd(), op, lookupSymlinkFollow)
 		if errno != errnoSuccess {
 			return errno
 		}
@@ -224,7 +224,7 @@ func (h *Host) pathLink(_ context.Context, m mem, s []uint64) Errno {
 		}
 		return toErrno(err)
 	}
-	oa, errno := splitBeneath(od.hostFd, op)
+	oa, errno := splitBeneath(od.hostFd, od.rootFd(), op)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -304,7 +304,7 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 	// Opening a FIFO without a peer would block the host forever, so the
 	// open itself is always non-blocking; the guest's mode is restored
 	// right after.
-	fd, err := openBeneath(d.hostFd, p, flags|syscall.O_NONBLOCK, 0o666)
+	fd, err := openBeneath(d.hostFd, d.rootFd(), p, flags|syscall.O_NONBLOCK, 0o666)
 	if err != nil {
 		return toErrno(err)
 	}
@@ -326,6 +326,7 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 		fdflags:       ff,
 		readOnly:      d.readOnly,
 		hostFd:        fd,
+		root:          d.root,
 	}
 	if e.filetype == filetypeDirectory {
 		e.rightsBase &= rightsDir
@@ -358,7 +359,7 @@ func (h *Host) pathReadlink(_ context.Context, m mem, s []uint64) Errno {
 	if _, ok := m.slice(usedPtr, 4); !ok {
 		return errnoFault
 	}
-	a, errno := splitBeneath(d.hostFd, p)
+	a, errno := splitBeneath(d.hostFd, d.rootFd(), p)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -387,7 +388,7 @@ func (h *Host) mutate(m mem, s []uint64, need uint64, op func(a at) error) Errno
 	if errno != errnoSuccess {
 		return errno
 	}
-	a, errno := splitBeneath(d.hostFd, p)
+	a, errno := splitBeneath(d.hostFd, d.rootFd(), p)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -427,12 +428,12 @@ func (h *Host) pathRename(_ context.Context, m mem, s []uint64) Errno {
 	if errno != errnoSuccess {
 		return errno
 	}
-	oa, errno := splitBeneath(od.hostFd, op)
+	oa, errno := splitBeneath(od.hostFd, od.rootFd(), op)
 	if errno != errnoSuccess {
 		return errno
 	}
 	defer oa.close()
-	na, errno := splitBeneath(nd.hostFd, np)
+	na, errno := splitBeneath(nd.hostFd, nd.rootFd(), np)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -456,7 +457,7 @@ func (h *Host) pathSymlink(_ context.Context, m mem, s []uint64) Errno {
 	if errno != errnoSuccess {
 		return errno
 	}
-	a, errno := splitBeneath(d.hostFd, p)
+	a, errno := splitBeneath(d.hostFd, d.rootFd(), p)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -464,7 +465,8 @@ func (h *Host) pathSymlink(_ context.Context, m mem, s []uint64) Errno {
 	if d.readOnly {
 		return errnoRofs
 	}
-	// Any target text is allowed: it is only ever resolved beneath a
-	// directory fd, where absolute or escaping targets fail.
+	// Any target text is allowed: it is only ever resolved inside a
+	// preopen, absolute targets from the preopen's root, and targets
+	// that would climb above that root fail.
 	return toErrno(symlinkat(target, a.fd, a.slashed()))
 }

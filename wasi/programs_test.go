@@ -22,7 +22,8 @@ import (
 //	  hello.txt         "hello world\n"
 //	  sub/inner.txt
 //	  link_in -> hello.txt
-//	  esc_abs -> <abs>/outside/secret.txt
+//	  esc_abs -> /..<abs>/outside/secret.txt (the secret on the host; above
+//	             the preopen's root for the guest)
 //	  esc_rel -> ../outside/secret.txt
 //	  esc_dir -> ../outside
 //	  chain1 -> chain2 -> sub/../../outside/secret.txt
@@ -48,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 	write(filepath.Join(f.ro, "ro.txt"), "read only\n")
 	links := map[string]string{
 		"link_in": "hello.txt",
-		"esc_abs": filepath.Join(f.outside, "secret.txt"),
+		"esc_abs": "/.." + filepath.Join(f.outside, "secret.txt"),
 		"esc_rel": "../outside/secret.txt",
 		"esc_dir": "../outside",
 		"chain1":  "chain2",
