@@ -15,7 +15,7 @@ func TestRegistry(t *testing.T) {
 	names := Names()
 	require.GreaterOrEqual(t, len(names), 5)
 	assert.Equal(t, "native", names[0], "native is the first column")
-	for _, want := range []string{"wazero", "wazero-interp", "wasmtime", "node", "wasm-interp"} {
+	for _, want := range []string{"wasiaot", "wazero", "wazero-interp", "wasmtime", "node", "wasm-interp"} {
 		assert.Contains(t, names, want)
 	}
 	_, err := New("nonesuch")
@@ -38,7 +38,7 @@ func helloProgram(t *testing.T) Program {
 // TestEnginesRunHello runs the hello module on each wasm engine available
 // here and checks stdout and the phase timings.
 func TestEnginesRunHello(t *testing.T) {
-	for _, name := range []string{"wazero", "wazero-interp", "wasmtime", "node", "wasm2c"} {
+	for _, name := range []string{"wasiaot", "wazero", "wazero-interp", "wasmtime", "node", "wasm2c"} {
 		t.Run(name, func(t *testing.T) {
 			e, err := New(name)
 			require.NoError(t, err)
@@ -51,11 +51,17 @@ func TestEnginesRunHello(t *testing.T) {
 				assert.Equal(t, "hello, world\n", string(got))
 				assert.Equal(t, 0, s.ExitCode)
 				assert.Positive(t, s.Run)
-				if name == "wasm2c" {
+				switch name {
+				case "wasm2c":
 					// Compiled once, on the first run.
 					assert.Equal(t, i == 0, s.Compile > 0, "run %d", i)
 					assert.False(t, s.Split)
-				} else {
+				case "wasiaot":
+					// Compiled once; every run loads and instantiates.
+					assert.Equal(t, i == 0, s.Compile > 0, "run %d", i)
+					assert.True(t, s.Split)
+					assert.Positive(t, s.Instantiate)
+				default:
 					assert.True(t, s.Split)
 					assert.Positive(t, s.Compile)
 				}
@@ -69,7 +75,7 @@ func TestEnginesRunHello(t *testing.T) {
 func TestWasmEnginesReportBadModules(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.wasm")
 	require.NoError(t, os.WriteFile(bad, []byte("\x00asm\x01\x00\x00\x00\x05\xff"), 0o644))
-	for _, name := range []string{"wazero", "wasmtime", "node"} {
+	for _, name := range []string{"wasiaot", "wazero", "wasmtime", "node"} {
 		e, err := New(name)
 		require.NoError(t, err)
 		t.Cleanup(func() { Close(e) })
@@ -114,7 +120,7 @@ func TestTimeCap(t *testing.T) {
 		0x06, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00,
 		0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b,
 	}, 0o644))
-	for _, name := range []string{"wasmtime", "wazero-interp", "node"} {
+	for _, name := range []string{"wasiaot", "wasmtime", "wazero-interp", "node"} {
 		t.Run(name, func(t *testing.T) {
 			e, err := New(name)
 			require.NoError(t, err)
@@ -135,4 +141,26 @@ func TestWasm2cRejectsHugeModules(t *testing.T) {
 	require.NoError(t, os.WriteFile(big, make([]byte, maxWasm2cModule+1), 0o644))
 	_, err = e.Run(context.Background(), Program{Wasm: big}, Invocation{StdoutPath: filepath.Join(t.TempDir(), "o")})
 	require.ErrorIs(t, err, ErrUnsupported)
+}
+
+func TestWasiaotExitCode(t *testing.T) {
+	// _start calls proc_exit(3).
+	prog := filepath.Join(t.TempDir(), "exit.wasm")
+	require.NoError(t, os.WriteFile(prog, []byte{
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x08, 0x02, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x00, // types: (i32) -> (), () -> ()
+		0x02, 0x24, 0x01, 0x16, 'w', 'a', 's', 'i', '_', 's', 'n', 'a', 'p', 's', 'h', 'o', 't', '_',
+		'p', 'r', 'e', 'v', 'i', 'e', 'w', '1', 0x09, 'p', 'r', 'o', 'c', '_', 'e', 'x', 'i', 't', 0x00, 0x00,
+		0x03, 0x02, 0x01, 0x01, // func 1: type 1
+		0x05, 0x03, 0x01, 0x00, 0x01,
+		0x07, 0x13, 0x02, 0x06, '_', 's', 't', 'a', 'r', 't', 0x00, 0x01,
+		0x06, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00,
+		0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x03, 0x10, 0x00, 0x0b,
+	}, 0o644))
+	e, err := New("wasiaot")
+	require.NoError(t, err)
+	t.Cleanup(func() { Close(e) })
+	s, err := e.Run(context.Background(), Program{Wasm: prog}, Invocation{StdoutPath: filepath.Join(t.TempDir(), "o")})
+	require.NoError(t, err)
+	assert.Equal(t, 3, s.ExitCode)
 }

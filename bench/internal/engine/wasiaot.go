@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/runtime"
+	"github.com/wasiaot/wasiaot/wasi"
+)
+
+func init() { Register("wasiaot", 15, newWasiaot) }
+
+// wasiaotEngine runs modules with this repository's compiler and runtime,
+// in-process. A module is compiled once per process to an artifact file
+// (what `wasiaot build` writes), and its compile time is reported on the
+// first sample only. Each run maps that file into a fresh runtime and
+// instantiates it with the WASI host, as a deployment of a prebuilt
+// artifact would.
+type wasiaotEngine struct {
+	mu    sync.Mutex
+	built map[string]string // wasm path → artifact path
+	dir   string
+}
+
+func newWasiaot() (Engine, error) {
+	return &wasiaotEngine{built: map[string]string{}}, nil
+}
+
+func (e *wasiaotEngine) Name() string { return "wasiaot" }
+func (e *wasiaotEngine) Version() string {
+	return "wasiaot " + compiler.Version + " (in-process, OptLevel 2)"
+}
+func (e *wasiaotEngine) Native() bool { return false }
+
+func (e *wasiaotEngine) Run(ctx context.Context, p Program, inv Invocation) (Sample, error) {
+	var s Sample
+	artifactPath, compile, err := e.build(p.Wasm)
+	if err != nil {
+		return s, err
+	}
+	s.Compile = compile
+
+	var stdin io.Reader = emptyReader{}
+	if inv.StdinPath != "" {
+		f, err := os.Open(inv.StdinPath)
+		if err != nil {
+			return s, err
+		}
+		defer f.Close()
+		stdin = f
+	}
+	out, err := os.Create(inv.StdoutPath)
+	if err != nil {
+		return s, err
+	}
+	defer out.Close()
+	var stderr io.Writer = io.Discard
+	if inv.Stderr != nil {
+		stderr = inv.Stderr
+	}
+	host, err := wasi.New(wasi.Config{
+		Args:   append([]string{filepath.Base(p.Wasm)}, inv.Args...),
+		Stdin:  stdin,
+		Stdout: out,
+		Stderr: stderr,
+	})
+	if err != nil {
+		return s, err
+	}
+	defer host.Close()
+
+	// A fresh runtime per run: no pooled memory or instance is reused
+	// across samples.
+	rt := runtime.New(runtime.Config{})
+	defer rt.Close()
+
+	t1 := time.Now()
+	mod, err := rt.LoadFile(artifactPath)
+	if err != nil {
+		return s, fmt.Errorf("load: %w", err)
+	}
+	defer mod.Close()
+	inst, err := mod.Instantiate(ctx, host.Imports())
+	s.Instantiate = time.Since(t1)
+	if err != nil {
+		return s, fmt.Errorf("instantiate: %w", err)
+	}
+	defer inst.Close()
+	start := inst.ExportedFunction("_start")
+	if start == nil {
+		return s, errors.New("module has no _start export")
+	}
+
+	s.Split = true
+	t2 := time.Now()
+	_, err = start.Call(ctx)
+	s.Run = time.Since(t2)
+	var exit *wasi.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		s.ExitCode = int(exit.Code)
+	default:
+		if ctx.Err() != nil {
+			return s, ErrTimeout
+		}
+		return s, fmt.Errorf("run: %w", err)
+	}
+	return s, nil
+}
+
+// Close removes the artifacts.
+func (e *wasiaotEngine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.built = map[string]string{}
+	if e.dir == "" {
+		return nil
+	}
+	dir := e.dir
+	e.dir = ""
+	return os.RemoveAll(dir)
+}
+
+// build returns the artifact for wasm, compiling it on first use. The time
+// returned is that of compiler.Compile alone (zero when already built).
+func (e *wasiaotEngine) build(wasm string) (string, time.Duration, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if a, ok := e.built[wasm]; ok {
+		return a, 0, nil
+	}
+	bin, err := os.ReadFile(wasm)
+	if err != nil {
+		return "", 0, err
+	}
+	t0 := time.Now()
+	so, err := compiler.Compile(bin, compiler.DefaultOptions())
+	compile := time.Since(t0)
+	if err != nil {
+		return "", 0, fmt.Errorf("compile: %w", err)
+	}
+	if e.dir == "" {
+		if e.dir, err = os.MkdirTemp("", "bench-wasiaot-"); err != nil {
+			return "", 0, err
+		}
+	}
+	a := filepath.Join(e.dir, fmt.Sprintf("%d.so", len(e.built)))
+	if err := os.WriteFile(a, so, 0o644); err != nil {
+		return "", 0, err
+	}
+	e.built[wasm] = a
+	return a, compile, nil
+}
