@@ -100,15 +100,22 @@ Examples:
 	if *invoke != "" {
 		cfg.Args = []string{filepath.Base(path)}
 	}
-	if *inheritEnv {
-		cfg.Env = os.Environ()
-	}
+	set := map[string]bool{}
 	for _, kv := range *envs {
-		if !strings.Contains(kv, "=") {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
 			return usageError{fmt.Sprintf("--env %q: want K=V", kv)}
 		}
-		cfg.Env = append(cfg.Env, kv)
+		set[k] = true
 	}
+	if *inheritEnv {
+		for _, kv := range os.Environ() {
+			if k, _, _ := strings.Cut(kv, "="); !set[k] {
+				cfg.Env = append(cfg.Env, kv)
+			}
+		}
+	}
+	cfg.Env = append(cfg.Env, *envs...)
 	for _, spec := range *dirs {
 		cfg.Preopens = append(cfg.Preopens, preopen(spec, false))
 	}
@@ -167,7 +174,8 @@ func loadProgram(rt *runtime.Runtime, path string, f wasm.Features) (*runtime.Mo
 	}
 	_, err = io.ReadFull(file, head)
 	file.Close()
-	if err == nil && bytes.Equal(head, []byte("\x7fELF")) {
+	// Anything named .so is an artifact, so a damaged one gets the artifact reader's precise error.
+	if (err == nil && bytes.Equal(head, []byte("\x7fELF"))) || filepath.Ext(path) == ".so" {
 		m, err := rt.LoadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)

@@ -119,6 +119,18 @@ func TestRunSandbox(t *testing.T) {
 	assert.Equal(t, "hello world\n", string(got))
 }
 
+func TestRunBadArtifact(t *testing.T) {
+	status, _, errOut := run(t, "run", writeFile(t, "bad.so", []byte("garbage")))
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "artifact")
+	so := buildArith(t)
+	b, err := os.ReadFile(so)
+	require.NoError(t, err)
+	status, _, errOut = run(t, "run", "--invoke", "add", writeFile(t, "trunc.so", b[:len(b)/2]), "1", "2")
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "truncated")
+}
+
 func TestObjdump(t *testing.T) {
 	so := buildArith(t)
 	status, out, errOut := run(t, "objdump", so)
