@@ -176,11 +176,7 @@ func loadProgram(rt *runtime.Runtime, path string, f wasm.Features) (*runtime.Mo
 	file.Close()
 	// Anything named .so is an artifact, so a damaged one gets the artifact reader's precise error.
 	if (err == nil && bytes.Equal(head, []byte("\x7fELF"))) || filepath.Ext(path) == ".so" {
-		m, err := rt.LoadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return m, nil
+		return rt.LoadFile(path) // its errors name the file
 	}
 	src, err := readModule(path, f)
 	if err != nil {
