@@ -75,6 +75,14 @@ func describe(m *wasm.Module) (*artifact.Module, []byte, error) {
 		d.Elems = append(d.Elems, seg)
 	}
 	var rodata []byte
+	if len(m.Data) > 0 {
+		size := 0
+		for _, s := range m.Data {
+			size = (size+7)&^7 + len(s.Init)
+		}
+		rodata = make([]byte, 0, size)
+		d.Datas = make([]artifact.DataSegment, 0, len(m.Data))
+	}
 	for i, s := range m.Data {
 		seg := artifact.DataSegment{Mode: segmentMode(s.Mode), Memory: s.Memory, Size: uint32(len(s.Init))}
 		if s.Mode == wasm.SegmentActive {

@@ -27,7 +27,14 @@ func pad(text []byte) []byte {
 // appends the entry stubs and builds the trap and call tables.
 func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, layout abi.Layout) error {
 	nimp := uint32(m.NumImportedFuncs())
-	var text []byte
+	// Size everything up front: these grow to tens of megabytes.
+	size, ntraps, ncalls := 0, 0, 0
+	for _, c := range codes {
+		size = (size+funcAlign-1)&^(funcAlign-1) + len(c.Bytes)
+		ntraps += len(c.Traps) + len(c.Positions)
+		ncalls += len(c.Returns)
+	}
+	text := make([]byte, 0, size+size/64+4096)
 	offsets := make([]uint32, len(codes))
 	for i, c := range codes {
 		text = pad(text)
@@ -37,6 +44,8 @@ func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, layout abi.
 		a.Module.Funcs[i].Size = uint32(len(c.Bytes))
 	}
 	code := &a.Code
+	code.Traps = slices.Grow(code.Traps, ntraps)
+	code.Calls = slices.Grow(code.Calls, ncalls)
 	for i, c := range codes {
 		base := offsets[i]
 		fn := nimp + uint32(i)

@@ -56,6 +56,7 @@ type assembler struct {
 	ctxt  *obj.Link
 	errs  []string
 	progs [][]obj.Prog // instruction chunks, reused by the next function
+	sites []site       // reused by the next function
 }
 
 var assemblers = sync.Pool{New: func() any {
@@ -126,7 +127,11 @@ func Emit(f *Func) (code *Code, err error) {
 	asm := assemblers.Get().(*assembler)
 	asm.errs = asm.errs[:0]
 	defer assemblers.Put(asm)
-	e := &emitter{f: f, ctxt: asm.ctxt, asm: asm}
+	e := &emitter{f: f, ctxt: asm.ctxt, asm: asm, sites: asm.sites[:0]}
+	defer func() {
+		clear(e.sites) // drop the references to f and the instructions
+		asm.sites = e.sites[:0]
+	}()
 	e.consts = &obj.LSym{Name: "wasiaot.consts"}
 	e.funcs = &obj.LSym{Name: "wasiaot.funcs"}
 	e.pcrel = map[*obj.LSym]*obj.Prog{}

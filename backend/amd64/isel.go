@@ -164,6 +164,10 @@ func (s *isel) emit(in Instr) {
 		in.Dst2 = NoReg
 	}
 	blk := s.blocks[s.cur]
+	if n := len(blk.Instrs); n == cap(blk.Instrs) {
+		// Grow within the slab rather than on the heap.
+		blk.Instrs = append(s.take(2*n+8), blk.Instrs...)
+	}
 	blk.Instrs = append(blk.Instrs, in)
 }
 

@@ -22,7 +22,15 @@ type Allocator struct {
 	words      int
 	liveIn     []uint64
 	children   []*interval // per virtual register: its first piece
-	fixed      [64][]rng
+	// first backs children: first[v] is reused for v by every function,
+	// along with the capacity of its range and use lists.
+	first []interval
+	gen   []uint64 // liveness scratch
+	kill  []uint64
+	out   []uint64
+	moves []pmove  // resolve scratch
+	keys  []uint64 // scan scratch
+	fixed [64][]rng
 	// fixedAt[r] skips the ranges of fixed[r] that end before the scan
 	// position, which only grows.
 	fixedAt [64]int
@@ -31,7 +39,7 @@ type Allocator struct {
 	pieces    [][]*interval // per virtual register, every piece
 	unhandled []*interval   // sorted by start, descending
 	active    []*interval
-	inactive  []*interval
+	inactive  []inactiveEntry
 	moved     []*interval // scratch for scan
 	slot      []int32     // per virtual register, -1 if it never spills
 	scratch   int32
@@ -116,13 +124,20 @@ func (a *Allocator) scan() error {
 	a.fixedAt = [64]int{}
 	a.active = a.active[:0]
 	a.inactive = a.inactive[:0]
-	for _, it := range a.children {
+	// Order by start, descending, ties in register order: sort keys
+	// holding the start's complement above the position in children.
+	keys := a.keys[:0]
+	for i, it := range a.children {
 		if it != nil && len(it.ranges) > 0 {
 			a.pieces[it.v] = append(a.pieces[it.v], it)
-			a.unhandled = append(a.unhandled, it)
+			keys = append(keys, uint64(math.MaxUint32-uint32(it.start()))<<32|uint64(i))
 		}
 	}
-	sort.SliceStable(a.unhandled, func(i, j int) bool { return a.unhandled[i].start() > a.unhandled[j].start() })
+	slices.Sort(keys)
+	for _, k := range keys {
+		a.unhandled = append(a.unhandled, a.children[uint32(k)])
+	}
+	a.keys = keys
 	for len(a.unhandled) > 0 {
 		cur := a.unhandled[len(a.unhandled)-1]
 		a.unhandled = a.unhandled[:len(a.unhandled)-1]
@@ -131,9 +146,9 @@ func (a *Allocator) scan() error {
 		moved := a.moved[:0]
 		for _, it := range a.active {
 			switch {
-			case it.end() <= pos:
-			case pos < it.until:
+			case pos < it.until: // until <= end: still live
 				act = append(act, it)
+			case it.end() <= pos:
 			case !it.recheck(pos):
 				moved = append(moved, it)
 			default:
@@ -141,19 +156,32 @@ func (a *Allocator) scan() error {
 			}
 		}
 		a.active = act
-		inact := a.inactive[:0]
-		for _, it := range a.inactive {
-			switch {
-			case it.end() <= pos:
-			case pos < it.until:
-				inact = append(inact, it)
-			case it.recheck(pos):
-				a.active = append(a.active, it)
-			default:
-				inact = append(inact, it)
+		// Compact in place, writing only the slots that change.
+		inact := a.inactive
+		n := 0
+		for i := range inact {
+			e := &inact[i]
+			if pos >= e.until { // else until <= end: still inactive
+				it := e.it
+				if it.end() <= pos {
+					continue
+				}
+				if it.recheck(pos) {
+					a.active = append(a.active, it)
+					continue
+				}
+				e.until = it.until
 			}
+			if n != i {
+				inact[n] = *e
+			}
+			n++
 		}
-		a.inactive = append(inact, moved...)
+		inact = inact[:n]
+		for _, it := range moved {
+			inact = append(inact, inactiveEntry{until: it.until, reg: it.reg, class: it.class, it: it})
+		}
+		a.inactive = inact
 		a.moved = moved[:0]
 		if !a.tryFree(cur) {
 			if err := a.allocBlocked(cur); err != nil {
@@ -166,6 +194,16 @@ func (a *Allocator) scan() error {
 		}
 	}
 	return nil
+}
+
+// inactiveEntry is an interval in the inactive list, with copies of the
+// fields the scan reads on every step: until, kept equal to it.until, and
+// the register and class, which do not change while it is inactive.
+type inactiveEntry struct {
+	until int32
+	reg   PReg
+	class Class
+	it    *interval
 }
 
 // hints lists the registers cur would like, best first.
@@ -207,21 +245,26 @@ func (a *Allocator) tryFree(cur *interval) bool {
 	}
 	start := cur.start()
 	// Only an intersection before the register's current limit matters.
-	for _, it := range a.inactive {
-		if it.class == c && free[it.reg] > start {
-			if p := intersectBefore(it.ranges, cur.ranges, start, free[it.reg]); p >= 0 {
-				free[it.reg] = p
+	// The first range of cur ends after start; so do every range from
+	// fixedFrom and, for an inactive interval, every range from it.at on.
+	// An inactive interval is dead below it.until, so it cannot meet cur
+	// before min(it.until, end).
+	end := cur.end()
+	for _, e := range a.inactive {
+		if e.class == c && e.until < min(free[e.reg], end) {
+			it := e.it
+			if p := intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, free[e.reg]); p >= 0 {
+				free[e.reg] = p
 			}
 		}
 	}
 	for _, r := range order {
 		if free[r] > start {
-			if p := intersectBefore(a.fixedFrom(r, start), cur.ranges, start, free[r]); p >= 0 {
+			if p := intersectFrom(a.fixedFrom(r, start), cur.ranges, 0, 0, start, free[r]); p >= 0 {
 				free[r] = p
 			}
 		}
 	}
-	end := cur.end()
 	for _, h := range a.hints(cur) {
 		if h != NoPReg && a.allocatable[c].Has(h) && free[h] >= end {
 			cur.reg = h
@@ -281,7 +324,8 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 			next[it.reg] = min(next[it.reg], u)
 		}
 	}
-	for _, it := range a.inactive {
+	for _, e := range a.inactive {
+		it := e.it
 		if it.class != c || intersect(it.ranges, cur.ranges, start) < 0 {
 			continue
 		}
@@ -343,16 +387,15 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		act = append(act, it)
 	}
 	a.active = act
-	inact := a.inactive[:0]
-	for _, it := range a.inactive {
-		if it.reg == best && it.class == c {
+	for k := range a.inactive {
+		e := &a.inactive[k]
+		if it := e.it; it.reg == best && it.class == c {
 			if intersect(it.ranges, cur.ranges, start) >= 0 {
 				a.addUnhandled(it.split(it.nextCover(start)))
+				e.until = it.until
 			}
 		}
-		inact = append(inact, it)
 	}
-	a.inactive = inact
 	return nil
 }
 

@@ -121,9 +121,11 @@ func (a *Allocator) number() {
 	}
 }
 
+// grow returns s resized to n, reallocating with room to spare when it
+// is too small. The contents are not cleared.
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]T, n)
+		return make([]T, n, max(n, 2*cap(s)))
 	}
 	return s[:n]
 }
@@ -135,8 +137,11 @@ func (a *Allocator) liveness() error {
 	w := (len(f.VRegClass) + 63) / 64
 	a.words = w
 	a.liveIn = grow(a.liveIn, nb*w)
-	gen := make([]uint64, nb*w)
-	kill := make([]uint64, nb*w)
+	a.gen = grow(a.gen, nb*w)
+	a.kill = grow(a.kill, nb*w)
+	gen, kill := a.gen, a.kill
+	clear(gen)
+	clear(kill)
 	clear(a.liveIn)
 	for b, blk := range f.Blocks {
 		g, k := gen[b*w:(b+1)*w], kill[b*w:(b+1)*w]
@@ -154,7 +159,8 @@ func (a *Allocator) liveness() error {
 			}
 		}
 	}
-	out := make([]uint64, w)
+	a.out = grow(a.out, w)
+	out := a.out
 	for changed := true; changed; {
 		changed = false
 		for b := nb - 1; b >= 0; b-- {
@@ -189,7 +195,8 @@ func (a *Allocator) live(b int, v VReg) bool {
 func (a *Allocator) parent(v VReg) *interval {
 	it := a.children[v]
 	if it == nil {
-		it = &interval{v: v, class: a.f.VRegClass[v], reg: NoPReg, hint: NoPReg, hintV: -1}
+		it = &a.first[v]
+		*it = interval{v: v, class: a.f.VRegClass[v], ranges: it.ranges[:0], uses: it.uses[:0], reg: NoPReg, hint: NoPReg, hintV: -1}
 		a.children[v] = it
 	}
 	return it
@@ -202,11 +209,16 @@ func (a *Allocator) buildIntervals() {
 	w := a.words
 	a.children = grow(a.children, len(f.VRegClass))
 	clear(a.children)
+	if cap(a.first) < len(f.VRegClass) {
+		a.first = make([]interval, len(f.VRegClass))
+	}
+	a.first = a.first[:len(f.VRegClass)]
 	for r := range a.fixed {
 		a.fixed[r] = a.fixed[r][:0]
 	}
 	a.copies = a.copies[:0]
-	out := make([]uint64, w)
+	a.out = grow(a.out, w)
+	out := a.out
 	for b := len(f.Blocks) - 1; b >= 0; b-- {
 		blk := &f.Blocks[b]
 		bs, be := a.blockStart[b], a.blockEnd[b]

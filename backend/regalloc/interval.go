@@ -32,7 +32,10 @@ type interval struct {
 	// until caches the scan's last look at it: it stays active (or
 	// inactive) at positions below until.
 	until int32
-	prev  *interval // the piece before this one, after a split
+	// at is the index of the first range ending after the position of
+	// the scan's last recheck, which stays the same below until.
+	at   int32
+	prev *interval // the piece before this one, after a split
 }
 
 func (it *interval) start() int32 { return it.ranges[0].from }
@@ -47,7 +50,9 @@ func (it *interval) covers(pos int32) bool {
 // recheck reports whether it covers pos (pos < end) and records in until
 // how long that answer holds.
 func (it *interval) recheck(pos int32) bool {
-	r := it.ranges[firstEnding(it.ranges, pos)]
+	i := firstEnding(it.ranges, pos)
+	it.at = int32(i)
+	r := it.ranges[i]
 	if r.from <= pos {
 		it.until = r.to
 		return true
@@ -75,7 +80,12 @@ func intersect(a, b []rng, from int32) int32 {
 // returns -1 when the first common position is limit or later, without
 // looking that far.
 func intersectBefore(a, b []rng, from, limit int32) int32 {
-	i, j := firstEnding(a, from), firstEnding(b, from)
+	return intersectFrom(a, b, firstEnding(a, from), firstEnding(b, from), from, limit)
+}
+
+// intersectFrom is intersectBefore given i and j, the indexes of the first
+// ranges of a and b ending after from.
+func intersectFrom(a, b []rng, i, j int, from, limit int32) int32 {
 	for i < len(a) && j < len(b) {
 		ra, rb := a[i], b[j]
 		lo := max(ra.from, rb.from, from)
@@ -185,6 +195,8 @@ func (it *interval) split(pos int32) *interval {
 			break
 		}
 	}
+	// The scan relies on until <= end for the intervals it tracks.
+	it.until = min(it.until, it.end())
 	for i, u := range it.uses {
 		if u >= pos {
 			t.uses = it.uses[i:]

@@ -1,10 +1,10 @@
 package regalloc
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
 	"slices"
-	"sort"
 )
 
 // Stages order the copies inserted before one instruction.
@@ -52,7 +52,17 @@ func (a *Allocator) locOf(it *interval) Loc {
 // locAt returns v's location at pos.
 func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
 	ps := a.pieces[v]
-	i := sort.Search(len(ps), func(i int) bool { return ps[i].start() > pos }) - 1
+	// The last piece starting at or before pos.
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ps[m].start() <= pos {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	i := lo - 1
 	if i < 0 || !ps[i].covers(pos) {
 		return NoLoc, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, pos)
 	}
@@ -70,7 +80,9 @@ func (a *Allocator) resolve() (*Result, error) {
 	a.scratch = -1
 	for v := range a.pieces {
 		ps := a.pieces[v]
-		sort.Slice(ps, func(i, j int) bool { return ps[i].start() < ps[j].start() })
+		if len(ps) > 1 { // pieces are disjoint: their starts are distinct
+			slices.SortFunc(ps, func(x, y *interval) int { return cmp.Compare(x.start(), y.start()) })
+		}
 		for _, it := range ps {
 			if !it.stack && it.reg == NoPReg {
 				return nil, fmt.Errorf("regalloc: internal error: v%d unallocated at %d", v, it.start())
@@ -114,7 +126,7 @@ func (a *Allocator) resolve() (*Result, error) {
 		}
 	}
 
-	var moves []pmove
+	moves := a.moves[:0]
 	add := func(at int32, stage int8, from, to Loc, v VReg) {
 		if from != to {
 			moves = append(moves, pmove{at: at, seq: int32(len(moves)), stage: stage, from: from, to: to, class: f.VRegClass[v], v: v})
@@ -184,6 +196,10 @@ func (a *Allocator) resolve() (*Result, error) {
 		}
 		return int(x.seq - y.seq)
 	})
+	// Usually one edit per move; breaking a cycle adds one.
+	if len(moves) > 0 {
+		res.Edits = make([]Edit, 0, len(moves)+len(moves)/8)
+	}
 	for i := 0; i < len(moves); {
 		j := i + 1
 		for j < len(moves) && moves[j].at == moves[i].at && moves[j].stage == moves[i].stage {
@@ -192,6 +208,7 @@ func (a *Allocator) resolve() (*Result, error) {
 		a.sequentialize(moves[i:j])
 		i = j
 	}
+	a.moves = moves
 	res.FrameSize = (res.FrameSize + 15) &^ 15
 	res.count()
 	return res, nil
