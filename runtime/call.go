@@ -23,6 +23,35 @@ func (inst *Instance) Call(ctx context.Context, name string, args ...uint64) ([]
 
 // invoke runs function fidx of inst. params and results are uint64 words.
 func (inst *Instance) invoke(ctx context.Context, fidx uint32, params, results []uint64) error {
+	if int(fidx) < len(inst.funcs) {
+		if inst.refs.Load() == 0 {
+			return ErrClosed
+		}
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		return inst.funcs[fidx].call(ctx, inst, params, results)
+	}
+	entry, target := inst.entryOf(fidx)
+	return inst.run(ctx, fidx, entry, target, params, results)
+}
+
+// entryOf returns the entry stub address for defined function fidx (0 if
+// its type has none) and the address of its code.
+func (inst *Instance) entryOf(fidx uint32) (entry uintptr, target uint64) {
+	m := inst.mod
+	t := m.funcType[fidx]
+	f := m.m.Funcs[fidx-uint32(len(inst.funcs))]
+	target = uint64(m.text + uintptr(f.Offset))
+	if stubs := m.art.Code.EntryStubs; int(t) < len(stubs) && stubs[t] != artifact.NoStub {
+		entry = m.text + uintptr(stubs[t])
+	}
+	return entry, target
+}
+
+// run runs defined function fidx of inst through the entry stub at entry
+// with its code at target.
+func (inst *Instance) run(ctx context.Context, fidx uint32, entry uintptr, target uint64, params, results []uint64) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -30,9 +59,6 @@ func (inst *Instance) invoke(ctx context.Context, fidx uint32, params, results [
 		return ErrClosed
 	}
 	m := inst.mod
-	if int(fidx) < len(inst.funcs) {
-		return inst.funcs[fidx].call(ctx, inst, params, results)
-	}
 	// Every activation already running must be parked in a host call, or
 	// another goroutine is using the instance.
 	depth := inst.active.Load()
@@ -46,59 +72,117 @@ func (inst *Instance) invoke(ctx context.Context, fidx uint32, params, results [
 	default:
 		inst.active.Add(1)
 	}
-	defer inst.active.Add(-1)
-	t := m.funcType[fidx]
-	ft := &m.types[t]
-	stubs := m.art.Code.EntryStubs
-	if int(t) >= len(stubs) || stubs[t] == artifact.NoStub {
+	ft := &m.types[m.funcType[fidx]]
+	if entry == 0 {
+		inst.active.Add(-1)
 		return fmt.Errorf("not supported: calling function %d of type %v from the host (no entry stub)", fidx, *ft)
 	}
 	args := inst.ctx.Args()
 	putSlots(args, ft.Params, params)
-	f := m.m.Funcs[fidx-uint32(len(inst.funcs))]
-	*u64At(inst.vm + uintptr(m.layout.EntryTarget)) = uint64(m.text + uintptr(f.Offset))
+	*u64At(inst.vm + uintptr(m.layout.EntryTarget)) = target
 
 	prev := inst.goctx
 	inst.goctx = ctx
-	defer func() { inst.goctx = prev }()
-	watch := depth == 0 && ctx.Done() != nil
-	if watch {
-		if err := ctx.Err(); err != nil {
-			return &Trap{Kind: TrapInterrupted, Func: fidx, FuncName: m.FuncName(fidx), Err: context.Cause(ctx)}
+	watch := false
+	if depth == 0 {
+		if done := ctx.Done(); done != nil {
+			watch = true
+			if !inst.arm(ctx, done) {
+				inst.leave(prev, watch)
+				return &Trap{Kind: TrapInterrupted, Func: fidx, FuncName: m.FuncName(fidx), Err: context.Cause(ctx)}
+			}
 		}
-		defer inst.disarm(inst.arm(ctx))
 	}
-	if err := inst.ctx.Call(m.text+uintptr(stubs[t]), inst.host); err != nil {
+	// Deferred so that a panicking host function leaves inst usable.
+	defer inst.leave(prev, watch)
+	if err := inst.ctx.Call(entry, inst.host); err != nil {
 		return inst.mapError(ctx, err)
 	}
 	getSlots(args, ft.Results, results)
 	return nil
 }
 
-// arm makes cancellation of ctx interrupt the running call; disarm undoes
-// it. The generation check keeps a late AfterFunc from interrupting a later
-// call.
-func (inst *Instance) arm(ctx context.Context) (stop func() bool) {
-	inst.intr.Lock()
-	inst.intr.gen++
-	gen := inst.intr.gen
-	inst.intr.armed = gen
-	inst.intr.Unlock()
-	return context.AfterFunc(ctx, func() {
-		inst.intr.Lock()
-		if inst.intr.armed == gen {
-			inst.ctx.Interrupt()
-		}
-		inst.intr.Unlock()
-	})
+// leave ends an activation started by run.
+func (inst *Instance) leave(prev context.Context, watched bool) {
+	if watched {
+		inst.disarm()
+	}
+	inst.goctx = prev
+	inst.active.Add(-1)
 }
 
-func (inst *Instance) disarm(stop func() bool) {
-	stop()
-	inst.intr.Lock()
-	inst.intr.armed = 0
-	inst.ctx.ClearInterrupt()
-	inst.intr.Unlock()
+// watch is a context.AfterFunc registration that interrupts calls made with
+// contexts whose Done channel is done. It stays registered across calls and
+// only interrupts a running call armed with its gen.
+type watch struct {
+	done <-chan struct{}
+	gen  uint64
+	stop func() bool
+}
+
+// firing marks intr.armed once a callback has claimed the armed call.
+const firing = 1 << 63
+
+// arm makes cancellation of ctx (whose Done channel is done) interrupt the
+// running call; disarm undoes it (also after arm failed). arm fails when
+// ctx is already done.
+func (inst *Instance) arm(ctx context.Context, done <-chan struct{}) bool {
+	in := &inst.intr
+	w := in.w.Load()
+	if w == nil || w.done != done {
+		w = inst.watch(ctx, done)
+	}
+	in.armed.Store(w.gen)
+	// A cancellation before armed was set was missed by the callback but
+	// shows here.
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
+}
+
+// watch replaces the registration with one for ctx.
+func (inst *Instance) watch(ctx context.Context, done <-chan struct{}) *watch {
+	in := &inst.intr
+	in.Lock()
+	defer in.Unlock()
+	if old := in.w.Load(); old != nil {
+		old.stop()
+	}
+	in.gen++
+	w := &watch{done: done, gen: in.gen}
+	w.stop = context.AfterFunc(ctx, func() {
+		in.Lock()
+		if in.armed.CompareAndSwap(w.gen, w.gen|firing) {
+			inst.ctx.Interrupt()
+		}
+		in.Unlock()
+	})
+	in.w.Store(w)
+	return w
+}
+
+func (inst *Instance) disarm() {
+	in := &inst.intr
+	if in.armed.Swap(0)&firing != 0 {
+		// The callback claimed this call; wait for its Interrupt before
+		// clearing it.
+		in.Lock()
+		inst.ctx.ClearInterrupt()
+		in.Unlock()
+	}
+}
+
+// unwatch drops the registration left by arm.
+func (inst *Instance) unwatch() {
+	in := &inst.intr
+	in.Lock()
+	if w := in.w.Swap(nil); w != nil {
+		w.stop()
+	}
+	in.Unlock()
 }
 
 // putSlots writes values to the args buffer, one 16-byte slot each.
@@ -162,7 +246,7 @@ func (inst *Instance) dispatch(c *native.Context, idx uint32) error {
 // callOut calls f with params from the args buffer starting at slot first
 // and leaves its results in the buffer from slot 0.
 func (inst *Instance) callOut(f *Function, args []byte, first int) error {
-	np, nr := words(f.typ.Params), words(f.typ.Results)
+	np, nr := int(f.np), int(f.nr)
 	buf := inst.take(np + nr)
 	defer inst.drop(np + nr)
 	params, results := buf[:np], buf[np:]

@@ -164,3 +164,43 @@ func BenchmarkInstantiate(b *testing.B) {
 		})
 	}
 }
+
+func TestCancelReusedContext(t *testing.T) {
+	rt := newRuntime(t)
+	inst := instantiate(t, load(t, rt, trapModule), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	for range 3 {
+		_, err := inst.Call(ctx, "div", 10, 2)
+		require.NoError(t, err)
+	}
+	// Cancelled between calls: later calls with other contexts run, calls
+	// with it fail up front.
+	cancel()
+	require.Equal(t, []uint64{5}, call(t, inst, "div", 10, 2))
+	_, err := inst.Call(ctx, "div", 10, 2)
+	requireTrap(t, err, TrapInterrupted, 0)
+	require.ErrorIs(t, err, context.Canceled)
+
+	// A context cancelled while no call runs does not interrupt a later
+	// call made with another one.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	_, err = inst.Call(ctx2, "div", 10, 2)
+	require.NoError(t, err)
+	ctx3, cancel3 := context.WithCancel(context.Background())
+	defer cancel3()
+	_, err = inst.Call(ctx3, "div", 10, 2)
+	require.NoError(t, err)
+	cancel2()
+	_, err = inst.Call(ctx3, "div", 10, 2)
+	require.NoError(t, err)
+
+	// The registration made by earlier calls still interrupts a running one.
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		cancel3()
+	}()
+	_, err = inst.Call(ctx3, "spin")
+	requireTrap(t, err, TrapInterrupted, 3)
+	require.Equal(t, []uint64{5}, call(t, inst, "div", 10, 2))
+	require.NoError(t, inst.Close())
+}

@@ -55,13 +55,17 @@ type Function struct {
 	inst  *Instance
 	index uint32
 
+	np, nr int32   // param and result words
+	entry  uintptr // wasm functions: entry stub address, 0 if none
+	target uint64  // wasm functions: code address
+
 	mu  sync.Mutex
 	ref uintptr // FuncRef record; host functions get it on first use
 }
 
 // NewHostFunction makes a host function of type t; name is used in messages.
 func NewHostFunction(name string, t FuncType, fn HostFunc) *Function {
-	return &Function{typ: t, typeID: typeID(t), host: fn, name: name}
+	return &Function{typ: t, typeID: typeID(t), host: fn, name: name, np: int32(words(t.Params)), nr: int32(words(t.Results))}
 }
 
 // Kind is KindFunc.
@@ -76,10 +80,10 @@ func (f *Function) Call(ctx context.Context, args ...uint64) ([]uint64, error) {
 	if f.inst != nil && f.inst.closed.Load() {
 		return nil, ErrClosed
 	}
-	if len(args) != words(f.typ.Params) {
-		return nil, fmt.Errorf("call: %d argument words for %v, want %d", len(args), f.typ, words(f.typ.Params))
+	if len(args) != int(f.np) {
+		return nil, fmt.Errorf("call: %d argument words for %v, want %d", len(args), f.typ, f.np)
 	}
-	results := make([]uint64, words(f.typ.Results))
+	results := make([]uint64, f.nr)
 	if err := f.call(ctx, nil, args, results); err != nil {
 		return nil, err
 	}
@@ -90,7 +94,7 @@ func (f *Function) Call(ctx context.Context, args ...uint64) ([]uint64, error) {
 // argument words on entry and the result words on return, and must be
 // large enough for both.
 func (f *Function) CallWithStack(ctx context.Context, stack []uint64) error {
-	np, nr := words(f.typ.Params), words(f.typ.Results)
+	np, nr := int(f.np), int(f.nr)
 	if len(stack) < max(np, nr) {
 		return fmt.Errorf("call: stack of %d words for %v, want %d", len(stack), f.typ, max(np, nr))
 	}
@@ -118,7 +122,7 @@ func (f *Function) call(ctx context.Context, caller *Instance, params, results [
 		}
 		return nil
 	}
-	return f.inst.invoke(ctx, f.index, params, results)
+	return f.inst.run(ctx, f.index, f.entry, f.target, params, results)
 }
 
 // hostFuncs finds host functions by the id in their FuncRef record, for

@@ -49,9 +49,10 @@ type Instance struct {
 	scratch []uint64
 	sp      int
 	intr    struct {
-		sync.Mutex
-		gen   uint64
-		armed uint64
+		sync.Mutex // serializes registering and firing
+		gen        uint64
+		w          atomic.Pointer[watch] // current registration, nil if none
+		armed      atomic.Uint64         // gen of the running call's watch, 0 if none
 	}
 }
 
@@ -525,6 +526,7 @@ func (inst *Instance) unref() error {
 func (inst *Instance) release() error {
 	inst.closed.Store(true)
 	unregisterInstance(inst)
+	inst.unwatch()
 	var err error
 	if mem := inst.memory; mem != nil {
 		mem.removeLen(&inst.ctx.Header().MemoryLen)
