@@ -14,7 +14,8 @@ func (l *funcLowerer) finish() {
 	f := l.f
 	entry := f.Entry()
 	if len(l.zeros) > 0 {
-		entry.Instrs = append(slices.Clip(l.zeros), entry.Instrs...)
+		// A new array: l.zeros is scratch for the next function.
+		entry.Instrs = slices.Concat(l.zeros, entry.Instrs)
 	}
 	f.Blocks = append(f.Blocks[:0], l.order...)
 	if l.ndead > 0 {

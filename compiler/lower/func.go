@@ -17,6 +17,7 @@ const allFeatures = ^wasm.Features(0)
 // scratch space reused by the next function.
 type funcLowerer struct {
 	mi        *moduleInfo
+	reuse     bool // reset the previous Func for the next one
 	funcIndex uint32
 	f         *ssa.Func
 	b         *ssa.Builder
@@ -105,7 +106,13 @@ func (l *funcLowerer) lower(funcIndex uint32) (*ssa.Func, error) {
 	if name == "" {
 		name = fmt.Sprintf("wasm_func_%d", funcIndex)
 	}
-	l.reset(ssa.NewFunc(name, ssa.Signature{Params: si.sig.Params, Results: si.sig.Results}))
+	sig := ssa.Signature{Params: si.sig.Params, Results: si.sig.Results}
+	if l.reuse && l.f != nil {
+		l.f.Reset(name, sig)
+		l.reset(l.f)
+	} else {
+		l.reset(ssa.NewFunc(name, sig))
+	}
 
 	entry := l.newBlock(si.sig.Params)
 	l.blk[entry.ID].sealed = true
@@ -155,7 +162,11 @@ func (l *funcLowerer) setLocals(code *wasm.Code, si *sigInfo) error {
 
 func (l *funcLowerer) reset(f *ssa.Func) {
 	l.f = f
-	l.b = ssa.NewBuilder(f)
+	if l.b == nil {
+		l.b = ssa.NewBuilder(f)
+	} else {
+		l.b.Reset(f)
+	}
 	l.cur = nil
 	l.defs.reset()
 	l.blk = l.blk[:0]

@@ -45,7 +45,7 @@ func instantiate(m *wasm.Module) (*instance, error) {
 	if len(m.Imports) > 0 || m.NumMemories() > 1 {
 		return nil, errUnsupported
 	}
-	x := &instance{m: m, l: lower.NewLowerer(m, lower.Options{}), funcs: make([]*ssa.Func, len(m.Functions)),
+	x := &instance{m: m, l: lower.NewLowerer(m, lower.Options{KeepFuncs: true}), funcs: make([]*ssa.Func, len(m.Functions)),
 		dataGone: make([]bool, len(m.Data)), elemGone: make([]bool, len(m.Elements))}
 	for _, g := range m.Globals {
 		v, err := x.constExpr(g.Init)

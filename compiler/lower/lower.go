@@ -31,6 +31,10 @@ type Options struct {
 	// Workers bounds the number of functions Module lowers at once;
 	// 0 means runtime.GOMAXPROCS(0).
 	Workers int
+	// KeepFuncs makes every Lower of a Lowerer return a new Func. By
+	// default a Lowerer reuses the storage of the Func it returned last,
+	// which is then no longer valid.
+	KeepFuncs bool
 }
 
 // Error is a lowering failure in one function. Its text is Msg alone, so
@@ -109,14 +113,17 @@ type Lowerer struct {
 	fl funcLowerer
 }
 
-// NewLowerer returns a Lowerer for functions of m.
+// NewLowerer returns a Lowerer for functions of m. Unless opts.KeepFuncs
+// is set, the Func that Lower returns is valid only until the next call
+// of Lower: its storage is reused.
 func NewLowerer(m *wasm.Module, opts Options) *Lowerer {
-	return newLowerer(newModuleInfo(m))
+	return newLowerer(newModuleInfo(m), !opts.KeepFuncs)
 }
 
-func newLowerer(mi *moduleInfo) *Lowerer {
+func newLowerer(mi *moduleInfo, reuse bool) *Lowerer {
 	l := &Lowerer{mi: mi}
 	l.fl.mi = mi
+	l.fl.reuse = reuse
 	return l
 }
 
@@ -160,7 +167,7 @@ func Module(m *wasm.Module, opts Options) ([]*ssa.Func, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l := newLowerer(mi)
+			l := newLowerer(mi, false)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {

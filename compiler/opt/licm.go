@@ -36,7 +36,15 @@ func LICM(f *ssa.Func) bool {
 	defer sc.release()
 	dom := &sc.dom
 	dom.Compute(f)
-	l := licm{f: f, dom: dom, nOrig: f.NumBlocks()}
+	l := licm{f: f, dom: dom, nOrig: f.NumBlocks(), body: sc.blocks[:0], hoist: sc.values[:0],
+		latches: sc.bids[0][:0], outside: sc.bids[1][:0], work: sc.bids[2][:0]}
+	defer func() {
+		// Hand the storage back without keeping the function alive.
+		clear(l.body[:cap(l.body)])
+		clear(l.hoist[:cap(l.hoist)])
+		sc.blocks, sc.values = l.body[:0], l.hoist[:0]
+		sc.bids = [3][]ssa.BlockID{l.latches[:0], l.outside[:0], l.work[:0]}
+	}()
 	l.loopOf = zeroed(&sc.i32s[0], f.NumBlocks())
 	l.order = zeroed(&sc.i32s[1], f.NumBlocks())
 	for i, b := range dom.RPO {
@@ -63,6 +71,8 @@ type licm struct {
 	body    []*ssa.Block
 	hoist   []*ssa.Value
 	changed bool
+	// Storage reused from one header to the next.
+	latches, outside, work []ssa.BlockID
 }
 
 func (l *licm) reachable(b ssa.BlockID) bool {
@@ -70,7 +80,10 @@ func (l *licm) reachable(b ssa.BlockID) bool {
 }
 
 func (l *licm) loop(h *ssa.Block) {
-	var latches, outside []ssa.BlockID
+	// Most blocks are no loop header: build the lists in reused storage
+	// and copy them only for a preheader.
+	latches, outside := l.latches[:0], l.outside[:0]
+	defer func() { l.latches, l.outside = latches[:0], outside[:0] }()
 	for _, p := range h.Preds {
 		if int(p) < l.nOrig && l.dom.Dominates(h.ID, p) {
 			latches = append(latches, p)
@@ -85,7 +98,8 @@ func (l *licm) loop(h *ssa.Block) {
 	stamp := l.stamp
 	l.body = append(l.body[:0], h)
 	l.loopOf[h.ID] = stamp
-	work := slices.Clone(latches)
+	work := append(l.work[:0], latches...)
+	defer func() { l.work = work[:0] }()
 	for len(work) > 0 {
 		b := work[len(work)-1]
 		work = work[:len(work)-1]
@@ -201,8 +215,8 @@ func (l *licm) preheader(h *ssa.Block, latches, outside []ssa.BlockID) *ssa.Bloc
 			}
 		}
 	}
-	p.Preds = outside
-	h.Preds = append(latches, p.ID)
+	p.Preds = slices.Clone(outside)
+	h.Preds = append(append(make([]ssa.BlockID, 0, len(latches)+1), latches...), p.ID)
 	// Lay the preheader out just before its header.
 	at := slices.Index(f.Blocks, h)
 	copy(f.Blocks[at+1:], f.Blocks[at:len(f.Blocks)-1])

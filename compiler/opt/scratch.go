@@ -18,8 +18,12 @@ type scratch struct {
 	i32s  [3][]int32
 	i8s   []int8
 	edges []*ssa.Edge
-	order ssa.OrderBuf
-	dom   ssa.DomTree
+	bids  [3][]ssa.BlockID
+	// blocks and values are cleared before they go back to the pool.
+	blocks []*ssa.Block
+	values []*ssa.Value
+	order  ssa.OrderBuf
+	dom    ssa.DomTree
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

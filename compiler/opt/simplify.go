@@ -62,7 +62,7 @@ func Simplify(f *ssa.Func) bool {
 			s.out = append(s.out, id)
 		}
 		if grew {
-			b.Instrs = append([]ssa.ID(nil), s.out...)
+			b.Instrs = append(b.Instrs[:0], s.out...)
 		}
 		s.branch(b)
 	}

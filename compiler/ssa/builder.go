@@ -8,13 +8,18 @@ import "fmt"
 // Misuse (emitting into a terminated block, an op whose result type cannot
 // be inferred) is a bug in the caller and panics; Verify checks the rest.
 type Builder struct {
-	f   *Func
-	cur *Block
-	pos int32
+	f     *Func
+	cur   *Block
+	pos   int32
+	succs []Edge // scratch for BrTable
 }
 
 // NewBuilder returns a builder for f.
 func NewBuilder(f *Func) *Builder { return &Builder{f: f} }
+
+// Reset makes b a builder for f, as NewBuilder(f) does, keeping its
+// scratch storage.
+func (b *Builder) Reset(f *Func) { *b = Builder{f: f, succs: b.succs} }
 
 // Func returns the function being built.
 func (b *Builder) Func() *Func { return b.f }
@@ -210,9 +215,10 @@ func (b *Builder) BrIf(cond ID, then *Block, thenArgs []ID, els *Block, elseArgs
 // BrTable ends the current block with a jump to targets[index], or to def
 // when index is out of range.
 func (b *Builder) BrTable(index ID, targets []Edge, def Edge) {
-	succs := make([]Edge, 0, len(targets)+1)
-	succs = append(append(succs, targets...), def)
-	b.terminate(OpBrTable, []ID{index}, succs)
+	succs := append(append(b.succs[:0], targets...), def)
+	b.terminate(OpBrTable, []ID{index}, succs) // copies succs
+	clear(succs)
+	b.succs = succs[:0]
 }
 
 // Return ends the current block, returning results.

@@ -2,7 +2,15 @@ package ssa
 
 // ReversePostorder returns the blocks reachable from the entry in reverse
 // postorder: every block comes before its successors, back edges aside.
-func (f *Func) ReversePostorder() []*Block { return f.ReversePostorderBuf(new(OrderBuf)) }
+// The result is a new slice; the working storage is kept in f.
+func (f *Func) ReversePostorder() []*Block {
+	buf := &f.order
+	buf.post = make([]*Block, 0, len(f.blocks))
+	rpo := f.ReversePostorderBuf(buf)
+	buf.post = nil
+	clear(buf.stack[:cap(buf.stack)])
+	return rpo
+}
 
 // OrderBuf holds the storage of ReversePostorderBuf, RemoveUnreachableBuf
 // and DomTree.Compute, so that passes run over many functions can reuse it
@@ -68,6 +76,11 @@ type DomTree struct {
 	kids     []BlockID
 	pre      []int32 // tree preorder and postorder numbers: a dominates b
 	post     []int32 // iff pre[a] <= pre[b] && post[b] <= post[a]
+	// The CFG the tree was computed for (see sameCFG), so that passes
+	// in a row over a function whose CFG they do not change compute it
+	// once.
+	cfgBlocks []*Block
+	cfgSuccs  []BlockID
 }
 
 // ComputeDom computes the dominator tree with the iterative algorithm of
@@ -83,6 +96,52 @@ func ComputeDom(f *Func) *DomTree {
 // Compute recomputes d for f (any function), reusing d's storage: a pass
 // that runs over many functions keeps one DomTree.
 func (d *DomTree) Compute(f *Func) {
+	if d.sameCFG(f) {
+		return
+	}
+	d.computeFull(f)
+	d.cfgBlocks = append(d.cfgBlocks[:0], f.Blocks[0])
+	d.cfgBlocks = append(d.cfgBlocks, f.blocks...)
+	succs := d.cfgSuccs[:0]
+	for _, b := range f.blocks {
+		if b != nil {
+			succs = append(succs, BlockID(len(b.Succs)))
+			for _, e := range b.Succs {
+				succs = append(succs, e.Block)
+			}
+		}
+	}
+	d.cfgSuccs = succs
+}
+
+// sameCFG reports whether f has the entry, blocks and successor edges
+// that d was last computed for: then d is still its dominator tree.
+func (d *DomTree) sameCFG(f *Func) bool {
+	if len(d.cfgBlocks) != len(f.blocks)+1 || len(f.Blocks) == 0 || d.cfgBlocks[0] != f.Blocks[0] {
+		return false
+	}
+	succs := d.cfgSuccs
+	for i, b := range f.blocks {
+		if d.cfgBlocks[i+1] != b {
+			return false
+		}
+		if b == nil {
+			continue
+		}
+		if len(succs) <= len(b.Succs) || succs[0] != BlockID(len(b.Succs)) {
+			return false
+		}
+		for j, e := range b.Succs {
+			if succs[1+j] != e.Block {
+				return false
+			}
+		}
+		succs = succs[1+len(b.Succs):]
+	}
+	return len(succs) == 0
+}
+
+func (d *DomTree) computeFull(f *Func) {
 	n := len(f.blocks)
 	d.RPO = f.ReversePostorderBuf(&d.buf)
 	d.idom = resize(d.idom, n)

@@ -105,3 +105,34 @@ func TestDomDeepChain(t *testing.T) {
 	require.True(t, d.Dominates(0, prev.ID))
 	require.NoError(t, Verify(f))
 }
+
+// A DomTree recomputed for a function whose CFG changed follows the
+// change; one recomputed for another function with the same shape fits
+// that function.
+func TestDomRecomputeAfterChange(t *testing.T) {
+	text := `func f(i32) {
+b0(v0:i32):
+  brif v0, b1, b2
+b1:
+  jump b3
+b2:
+  jump b3
+b3:
+  return
+}
+`
+	f := parseOK(t, text)
+	var d DomTree
+	d.Compute(f)
+	require.Equal(t, BlockID(0), d.Idom(3))
+	// b1 now returns, and b2 is the only way into b3.
+	f.Block(1).Term, f.Block(1).Succs = OpReturn, nil
+	f.ComputePreds()
+	d.Compute(f)
+	require.Equal(t, idoms(f, ComputeDom(f)), idoms(f, &d))
+	require.Equal(t, BlockID(2), d.Idom(3))
+	g := parseOK(t, text)
+	d.Compute(g)
+	require.Equal(t, BlockID(0), d.Idom(3))
+	require.Same(t, g.Entry(), d.RPO[0])
+}

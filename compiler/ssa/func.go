@@ -1,7 +1,5 @@
 package ssa
 
-import "math/bits"
-
 // ID names a value within its Func. IDs are small and dense so that passes
 // can keep side tables in slices indexed by ID instead of maps.
 type ID int32
@@ -43,16 +41,16 @@ type Edge struct {
 // the returned values) and Succs its outgoing edges (brif: then, else;
 // br_table: targets then default). A trap terminator keeps its kind in Aux.
 type Block struct {
-	ID       BlockID
+	ID   BlockID
+	Term Op
+	// Pos is the wasm byte offset of the instruction that produced the
+	// terminator (0: none); a trap terminator reports it.
+	Pos      int32
 	Params   []ID
 	Instrs   []ID
-	Term     Op
 	Controls []ID
 	Succs    []Edge
 	Aux      int64
-	// Pos is the wasm byte offset of the instruction that produced the
-	// terminator (0: none); a trap terminator reports it.
-	Pos int32
 	// Preds has one entry per incoming edge (a block branching here twice
 	// appears twice). It is kept current by the Builder and by
 	// Func.ComputePreds.
@@ -64,10 +62,9 @@ type Block struct {
 // small functions of a module do not each pay for a full chunk; ids from
 // chunkSize on sit in full chunks of chunkSize values.
 const (
-	chunkBits     = 8
-	chunkSize     = 1 << chunkBits
-	firstBits     = 4 // the first small chunk holds 1<<firstBits values
-	numSmallChunk = chunkBits - firstBits + 1
+	chunkBits = 8
+	chunkSize = 1 << chunkBits
+	firstBits = 4 // the first small chunk holds 1<<firstBits values
 )
 
 // Func is a function in SSA form.
@@ -80,16 +77,46 @@ type Func struct {
 	// parameters are the function's parameters.
 	Blocks []*Block
 
-	blocks  []*Block               // by ID; nil once removed
-	small   [numSmallChunk][]Value // ids below chunkSize, see smallChunk
-	chunks  []*[chunkSize]Value    // by id>>chunkBits; chunks[0] is unused
+	blocks []*Block // by ID; nil once removed
+	// tab maps id>>firstBits to the group of 1<<firstBits values holding
+	// id. Every chunk, small or full, is a whole number of groups, so one
+	// lookup serves all ids.
+	tab     []*[1 << firstBits]Value
 	nvalues int
-	slab    []ID // argument storage shared by values and edges
+	slab    []ID     // argument storage shared by values and edges
+	eslab   []Edge   // storage of successor lists
+	bslab   []Block  // storage for new blocks
+	owned   []*Block // every block taken from bslab
+	spare   []*Block // blocks of owned not in use since Reset
+	order   OrderBuf // storage of ReversePostorder
 }
 
 // NewFunc returns an empty function.
 func NewFunc(name string, sig Signature) *Func {
 	return &Func{Name: name, Sig: sig}
+}
+
+// Reset empties f to hold a new function with the given name and
+// signature, keeping the storage of its values and blocks for reuse.
+// Every *Value, *Block and ID slice obtained from f before is invalid
+// afterwards.
+func (f *Func) Reset(name string, sig Signature) {
+	spare := append(f.spare[:0], f.owned...)
+	clear(f.blocks)
+	clear(f.Blocks)
+	*f = Func{
+		Name:   name,
+		Sig:    sig,
+		Blocks: f.Blocks[:0],
+		blocks: f.blocks[:0],
+		tab:    f.tab,
+		slab:   f.slab[:0],
+		eslab:  f.eslab[:0],
+		bslab:  f.bslab,
+		spare:  spare,
+		owned:  f.owned,
+		order:  f.order,
+	}
 }
 
 // NumValues is one more than the largest value ID in use, for side tables.
@@ -100,23 +127,7 @@ func (f *Func) NumBlocks() int { return len(f.blocks) }
 
 // Value returns the value with the given ID.
 func (f *Func) Value(id ID) *Value {
-	if id >= chunkSize {
-		return &f.chunks[id>>chunkBits][id&(chunkSize-1)]
-	}
-	if id < 1<<firstBits {
-		return &f.small[0][id]
-	}
-	n := bits.Len32(uint32(id))
-	return &f.small[n-firstBits][id-1<<(n-1)]
-}
-
-// smallChunk locates an id below chunkSize: chunk 0 holds ids
-// [0, 1<<firstBits), chunk k > 0 holds [1<<(firstBits+k-1), 1<<(firstBits+k)).
-func smallChunk(id ID) (k int, off ID) {
-	n := bits.Len32(uint32(id))
-	k = max(n-firstBits, 0)
-	base := ID(1<<n>>1) &^ (1<<firstBits - 1)
-	return k, id - base
+	return &f.tab[id>>firstBits][id&(1<<firstBits-1)]
 }
 
 // Block returns the block with the given ID, or nil if it was removed.
@@ -135,15 +146,14 @@ func (f *Func) NewValue(op Op, t Type, args ...ID) *Value {
 
 func (f *Func) allocValue() *Value {
 	id := f.nvalues
-	if id < chunkSize {
-		if k, off := smallChunk(ID(id)); off == 0 {
-			f.small[k] = make([]Value, max(1<<firstBits, id))
+	if id>>firstBits >= len(f.tab) {
+		// Chunks below chunkSize double in size (16, 16, 32, 64, 128
+		// values); from there on they hold chunkSize values.
+		n := min(max(1<<firstBits, id), chunkSize)
+		c := make([]Value, n)
+		for i := 0; i < n; i += 1 << firstBits {
+			f.tab = append(f.tab, (*[1 << firstBits]Value)(c[i:]))
 		}
-	} else if id>>chunkBits >= len(f.chunks) {
-		if len(f.chunks) == 0 {
-			f.chunks = append(f.chunks, nil)
-		}
-		f.chunks = append(f.chunks, new([chunkSize]Value))
 	}
 	f.nvalues++
 	v := f.Value(ID(id))
@@ -159,7 +169,9 @@ func (f *Func) CopyIDs(ids []ID) []ID {
 		return nil
 	}
 	if cap(f.slab)-len(f.slab) < n {
-		f.slab = make([]ID, 0, max(1024, n))
+		// Chunks grow with the function, so that a reset Func soon
+		// fits in its last one; the filled chunk is left to its users.
+		f.slab = make([]ID, 0, max(1024, n, min(2*cap(f.slab), 1<<16)))
 	}
 	s := f.slab[len(f.slab) : len(f.slab)+n : len(f.slab)+n]
 	f.slab = f.slab[:len(f.slab)+n]
@@ -167,9 +179,39 @@ func (f *Func) CopyIDs(ids []ID) []ID {
 	return s
 }
 
+// copyEdges copies edges into the function's edge storage, with no spare
+// capacity, like CopyIDs.
+func (f *Func) copyEdges(edges []Edge) []Edge {
+	n := len(edges)
+	if cap(f.eslab)-len(f.eslab) < n {
+		f.eslab = make([]Edge, 0, max(256, n, min(2*cap(f.eslab), 1<<14)))
+	}
+	s := f.eslab[len(f.eslab) : len(f.eslab)+n : len(f.eslab)+n]
+	f.eslab = f.eslab[:len(f.eslab)+n]
+	copy(s, edges)
+	return s
+}
+
 // NewBlock appends a new empty block to the layout.
 func (f *Func) NewBlock() *Block {
-	b := &Block{ID: BlockID(len(f.blocks))}
+	if n := len(f.spare); n > 0 {
+		b := f.spare[n-1]
+		f.spare = f.spare[:n-1]
+		// Keep the storage of the lists that grow by appending: each
+		// block owns its own.
+		*b = Block{ID: BlockID(len(f.blocks)), Instrs: b.Instrs[:0], Preds: b.Preds[:0]}
+		f.blocks = append(f.blocks, b)
+		f.Blocks = append(f.Blocks, b)
+		return b
+	}
+	if len(f.bslab) == cap(f.bslab) {
+		// Blocks come in slabs that never move, doubling up to 32.
+		f.bslab = make([]Block, 0, min(max(2, 2*cap(f.bslab)), 32))
+	}
+	f.bslab = f.bslab[:len(f.bslab)+1]
+	b := &f.bslab[len(f.bslab)-1]
+	f.owned = append(f.owned, b)
+	b.ID = BlockID(len(f.blocks))
 	f.blocks = append(f.blocks, b)
 	f.Blocks = append(f.Blocks, b)
 	return b
@@ -222,12 +264,16 @@ func (f *Func) RemoveUnreachableBuf(buf *OrderBuf) bool {
 	return true
 }
 
-// SetTerm sets b's terminator. It does not update predecessor lists; the
-// Builder and ComputePreds do.
+// SetTerm sets b's terminator, copying controls and succs into the
+// function's storage. It does not update predecessor lists; the Builder
+// and ComputePreds do.
 func (f *Func) SetTerm(b *Block, op Op, controls []ID, succs []Edge) {
 	b.Term = op
 	b.Controls = f.CopyIDs(controls)
-	b.Succs = succs
+	b.Succs = nil
+	if len(succs) > 0 {
+		b.Succs = f.copyEdges(succs)
+	}
 	for i := range b.Succs {
 		b.Succs[i].Args = f.CopyIDs(b.Succs[i].Args)
 	}
