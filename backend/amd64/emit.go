@@ -216,7 +216,10 @@ func Emit(f *Func) (code *Code, err error) {
 			continue
 		}
 		if s.trap {
+			// Keyed by the return address only: the call itself cannot fault, so it is not a
+			// position (see Code.Positions).
 			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + int32(s.p.Isize), Code: s.in.Trap, Pos: s.in.Pos})
+			continue
 		}
 		if s.in.Pos != 0 {
 			code.Positions = append(code.Positions, Position{Offset: int32(s.p.Pc), Pos: s.in.Pos})
