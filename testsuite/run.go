@@ -254,3 +254,47 @@ func SuitesNamed(names string) ([]Suite, error) {
 	}
 	return out, nil
 }
+
+// ForEachModule decodes and validates every module a suite defines with a "module" command and
+// hands it to fn with a name such as "v2/i32.json:i32.0.wasm". Compiler stages use it to run
+// over the whole corpus.
+func ForEachModule(s Suite, fn func(name string, m *wasm.Module)) error {
+	dir, err := SuiteDir(s.Name)
+	if err != nil {
+		return err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("spec suite %q: no .json files in %s", s.Name, dir)
+	}
+	sort.Strings(files)
+	for _, file := range files {
+		sc, err := LoadScript(file)
+		if err != nil {
+			return err
+		}
+		for i := range sc.Commands {
+			c := &sc.Commands[i]
+			if c.Type != "module" || c.ModuleType == "text" {
+				continue
+			}
+			bin, err := sc.ModuleBytes(c)
+			if err != nil {
+				return err
+			}
+			name := sc.Name() + ":" + c.Filename
+			m, err := wasm.Decode(bin, s.Features)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if err := validate.Validate(m, s.Features); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			fn(name, m)
+		}
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package opt_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,49 +18,28 @@ import (
 // rejects) verifies after every pass of Pipeline at both levels, and a
 // second Pipeline run finds nothing left to do.
 func TestSpecCorpus(t *testing.T) {
-	for _, suite := range []struct {
-		name string
-		feat wasm.Features
-	}{{"v1", wasm.FeaturesV1}, {"v2", wasm.FeaturesV2}} {
-		t.Run(suite.name, func(t *testing.T) {
-			dir, err := testsuite.SuiteDir(suite.name)
-			require.NoError(t, err)
-			files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-			require.NoError(t, err)
-			require.NotEmpty(t, files)
+	for _, suite := range testsuite.Suites[:2] { // v1 and v2
+		t.Run(suite.Name, func(t *testing.T) {
 			funcs, simd := 0, 0
-			for _, file := range files {
-				s, err := testsuite.LoadScript(file)
-				require.NoError(t, err)
-				for i := range s.Commands {
-					c := &s.Commands[i]
-					if c.Type != "module" || c.ModuleType == "text" {
+			err := testsuite.ForEachModule(suite, func(where string, m *wasm.Module) {
+				l := lower.NewLowerer(m, lower.Options{})
+				for j := range m.Functions {
+					idx := uint32(m.NumImportedFuncs() + j)
+					f, err := l.Lower(idx)
+					if err != nil {
+						// Only SIMD is left out; compiler/lower's own
+						// corpus test checks the details.
+						require.ErrorContains(t, err, "not supported:", where)
+						require.Contains(t, where, "simd", "%s: %v", where, err)
+						simd++
 						continue
 					}
-					data, err := s.ModuleBytes(c)
-					require.NoError(t, err)
-					where := filepath.Base(file) + ":" + c.Filename
-					m, err := wasm.Decode(data, suite.feat)
-					require.NoError(t, err, where)
-					require.NoError(t, validate.Validate(m, suite.feat), where)
-					l := lower.NewLowerer(m, lower.Options{})
-					for j := range m.Functions {
-						idx := uint32(m.NumImportedFuncs() + j)
-						f, err := l.Lower(idx)
-						if err != nil {
-							// Only SIMD is left out; compiler/lower's own
-							// corpus test checks the details.
-							require.ErrorContains(t, err, "not supported:", where)
-							require.Contains(t, filepath.Base(file), "simd", "%s: %v", where, err)
-							simd++
-							continue
-						}
-						funcs++
-						checkFunc(t, f, where, idx)
-					}
+					funcs++
+					checkFunc(t, f, where, idx)
 				}
-			}
-			t.Logf("%s: %d functions optimised, %d SIMD functions left out", suite.name, funcs, simd)
+			})
+			require.NoError(t, err)
+			t.Logf("%s: %d functions optimised, %d SIMD functions left out", suite.Name, funcs, simd)
 		})
 	}
 }
