@@ -79,16 +79,26 @@ func splitBeneath(dirfd, root int, path string) (at, Errno) {
 }
 
 // guestPath decodes a path argument.
+// dirPath returns the directory entry of a path call that needs rights, and the guest path it
+// names, in that order of checks.
+func (h *Host) dirPath(m mem, fd, ptr, n uint64, need uint64) (*fileEntry, string, Errno) {
+	d, errno := h.dirFor(uint32(fd), need)
+	if errno != errnoSuccess {
+		return nil, "", errno
+	}
+	p, errno := guestPath(m, ptr, n)
+	if errno != errnoSuccess {
+		return nil, "", errno
+	}
+	return d, p, errnoSuccess
+}
+
 func guestPath(m mem, ptr, n uint64) (string, Errno) {
 	return m.path(uint32(ptr), uint32(n))
 }
 
 func (h *Host) pathCreateDirectory(_ context.Context, m mem, s []uint64) Errno {
-	d, errno := h.dirFor(uint32(s[0]), rightPathCreateDirectory)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[1], s[2])
+	d, p, errno := h.dirPath(m, s[0], s[1], s[2], rightPathCreateDirectory)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -122,11 +132,7 @@ func openPath(dirfd, root int, path string, lookup uint32) (int, Errno) {
 }
 
 func (h *Host) pathFilestatGet(_ context.Context, m mem, s []uint64) Errno {
-	d, errno := h.dirFor(uint32(s[0]), rightPathFilestatGet)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[2], s[3])
+	d, p, errno := h.dirPath(m, s[0], s[2], s[3], rightPathFilestatGet)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -148,11 +154,7 @@ func (h *Host) pathFilestatGet(_ context.Context, m mem, s []uint64) Errno {
 }
 
 func (h *Host) pathFilestatSetTimes(_ context.Context, m mem, s []uint64) Errno {
-	d, errno := h.dirFor(uint32(s[0]), rightPathFilestatSetTimes)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[2], s[3])
+	d, p, errno := h.dirPath(m, s[0], s[2], s[3], rightPathFilestatSetTimes)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -180,19 +182,11 @@ func (h *Host) pathFilestatSetTimes(_ context.Context, m mem, s []uint64) Errno 
 }
 
 func (h *Host) pathLink(_ context.Context, m mem, s []uint64) Errno {
-	od, errno := h.dirFor(uint32(s[0]), rightPathLinkSource)
+	od, op, errno := h.dirPath(m, s[0], s[2], s[3], rightPathLinkSource)
 	if errno != errnoSuccess {
 		return errno
 	}
-	nd, errno := h.dirFor(uint32(s[4]), rightPathLinkTarget)
-	if errno != errnoSuccess {
-		return errno
-	}
-	op, errno := guestPath(m, s[2], s[3])
-	if errno != errnoSuccess {
-		return errno
-	}
-	np, errno := guestPath(m, s[5], s[6])
+	nd, np, errno := h.dirPath(m, s[4], s[5], s[6], rightPathLinkTarget)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -243,11 +237,7 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 	// os.Root opens its directory read-only, which drops that right, and then creates files
 	// with O_TRUNC beneath it; Wasmtime does not enforce it either. Truncation stays refused
 	// beneath a read-only preopen (EROFS), which is what the right protected.
-	d, errno := h.dirFor(uint32(s[0]), need)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[2], s[3])
+	d, p, errno := h.dirPath(m, s[0], s[2], s[3], need)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -343,11 +333,7 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 }
 
 func (h *Host) pathReadlink(_ context.Context, m mem, s []uint64) Errno {
-	d, errno := h.dirFor(uint32(s[0]), rightPathReadlink)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[1], s[2])
+	d, p, errno := h.dirPath(m, s[0], s[1], s[2], rightPathReadlink)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -380,11 +366,7 @@ func (h *Host) pathReadlink(_ context.Context, m mem, s []uint64) Errno {
 // mutate runs one single-path modification: mkdir-like calls that must
 // refuse read-only preopens.
 func (h *Host) mutate(m mem, s []uint64, need uint64, op func(a at) error) Errno {
-	d, errno := h.dirFor(uint32(s[0]), need)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[1], s[2])
+	d, p, errno := h.dirPath(m, s[0], s[1], s[2], need)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -412,19 +394,11 @@ func (h *Host) pathUnlinkFile(_ context.Context, m mem, s []uint64) Errno {
 }
 
 func (h *Host) pathRename(_ context.Context, m mem, s []uint64) Errno {
-	od, errno := h.dirFor(uint32(s[0]), rightPathRenameSource)
+	od, op, errno := h.dirPath(m, s[0], s[1], s[2], rightPathRenameSource)
 	if errno != errnoSuccess {
 		return errno
 	}
-	nd, errno := h.dirFor(uint32(s[3]), rightPathRenameTarget)
-	if errno != errnoSuccess {
-		return errno
-	}
-	op, errno := guestPath(m, s[1], s[2])
-	if errno != errnoSuccess {
-		return errno
-	}
-	np, errno := guestPath(m, s[4], s[5])
+	nd, np, errno := h.dirPath(m, s[3], s[4], s[5], rightPathRenameTarget)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -449,11 +423,7 @@ func (h *Host) pathSymlink(_ context.Context, m mem, s []uint64) Errno {
 	if errno != errnoSuccess {
 		return errno
 	}
-	d, errno := h.dirFor(uint32(s[2]), rightPathSymlink)
-	if errno != errnoSuccess {
-		return errno
-	}
-	p, errno := guestPath(m, s[3], s[4])
+	d, p, errno := h.dirPath(m, s[2], s[3], s[4], rightPathSymlink)
 	if errno != errnoSuccess {
 		return errno
 	}
