@@ -18,7 +18,7 @@ type Allocator struct {
 	Last *regalloc.Result
 	// slab holds rewritten blocks; a function's instructions stay valid
 	// until the next Allocate.
-	slab, base []Instr
+	slab slab
 }
 
 // NewAllocator returns an allocator for amd64.
@@ -73,7 +73,7 @@ func (a *Allocator) Allocate(f *Func) error {
 		}
 	}
 	a.Last = res
-	a.slab = a.base[:cap(a.base)]
+	a.slab.reset()
 	f.spillBase = (f.OutArgs + 15) &^ 15
 	for k, p := range a.ptrs {
 		switch l := res.Locs[k]; {
@@ -298,15 +298,7 @@ func isCopy(in *Instr) bool {
 }
 
 // take returns an empty slice with room for n instructions from the slab.
-func (a *Allocator) take(n int) []Instr {
-	if n > len(a.slab) {
-		a.base = make([]Instr, max(n, 2*cap(a.base), 4096))
-		a.slab = a.base
-	}
-	b := a.slab[:0:n]
-	a.slab = a.slab[n:]
-	return b
-}
+func (a *Allocator) take(n int) []Instr { return a.slab.take(n) }
 
 // rewrite inserts the allocator's copies and drops copies made redundant,
 // and lays out the frame.

@@ -35,7 +35,7 @@ type Selector struct {
 	// Used accumulates the CPU features of everything selected so far.
 	Used Features
 	s    isel
-	slab []Instr // instruction storage, reused from one function to the next
+	slab slab // instruction storage, reused from one function to the next
 }
 
 // NewSelector returns a selector for functions of the described module.
@@ -63,28 +63,16 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 		}
 	}()
 	s.s.reset(s.mi, f)
-	s.s.base = s.slab
-	s.s.slab = s.slab[:cap(s.slab)]
+	s.slab.reset()
+	s.s.slab = &s.slab
 	s.s.run()
-	// Keep the largest slab for the next function.
-	if cap(s.s.base) > cap(s.slab) {
-		s.slab = s.s.base[:0]
-	}
 	s.Used |= s.s.used
 	return s.s.out, nil
 }
 
 // take returns an empty instruction slice with room for n, carved from
 // the slab (appending beyond n moves it to the heap).
-func (s *isel) take(n int) []Instr {
-	if n > len(s.slab) {
-		s.base = make([]Instr, max(n, 2*cap(s.base), 4096))
-		s.slab = s.base
-	}
-	b := s.slab[:0:n]
-	s.slab = s.slab[n:]
-	return b
-}
+func (s *isel) take(n int) []Instr { return s.slab.take(n) }
 
 // isel holds the state of selecting one function.
 type isel struct {
@@ -107,9 +95,8 @@ type isel struct {
 	folded []bool    // per SSA value: a load that is its user's memory operand
 	tuples map[ssa.ID][]Reg
 	curBlk *ssa.Block
-	base   []Instr // the current slab
-	slab   []Instr // its unused rest
-	resPtr Reg     // the results area of a function with results beyond registers
+	slab   *slab // instruction storage, owned by the Selector
+	resPtr Reg   // the results area of a function with results beyond registers
 
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg

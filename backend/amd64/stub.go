@@ -11,7 +11,7 @@ import (
 // returns.
 func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, error) {
 	f := &Func{Name: name}
-	s := &isel{out: f}
+	s := &isel{out: f, slab: new(slab)}
 	s.blocks = []*Block{{}}
 	s.cur = 0
 	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {

@@ -326,13 +326,19 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 	}
 	for _, e := range a.inactive {
 		it := e.it
-		if it.class != c || intersect(it.ranges, cur.ranges, start) < 0 {
+		if e.class != c {
 			continue
 		}
 		// Evicting it means splitting it where it comes back to life,
-		// which needs no copy.
-		if u := it.nextUse(start); u >= 0 {
-			next[it.reg] = min(next[it.reg], u)
+		// which needs no copy. Only a use sooner than the register's
+		// current one matters, so look for the (costlier) intersection
+		// only then, from the first range ending after start (it.at).
+		u := it.nextUse(start)
+		if u < 0 || u >= next[e.reg] {
+			continue
+		}
+		if intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32) >= 0 {
+			next[e.reg] = u
 		}
 	}
 	for _, r := range order {
