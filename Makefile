@@ -62,6 +62,8 @@ fuzz:
 testdata:
 	sh wasi/testdata/build.sh
 	sh compiler/lower/testdata/build.sh
+	sh compiler/testdata/exec/build.sh
+	sh testsuite/testdata/kernels/build.sh
 
 # Micro-benchmarks of the library (compile, instantiate, calls) and the side-by-side comparison
 # with other engines on real programs (bench/, its own module; see bench/README.md).
