@@ -245,6 +245,19 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 		if err = needReg(&in.Src[0], "index"); err == nil {
 			err = use(&in.Src[0])
 		}
+	case fRep:
+		src := RSI
+		if in.Op == OpRepStosb {
+			src = RAX
+		}
+		for k, r := range [3]Reg{RDI, src, RCX} {
+			if err == nil {
+				if err = needReg(&in.Src[k], "rep operand"); err == nil {
+					err = fixed(&in.Src[k].Reg, regalloc.Use, r)
+				}
+			}
+		}
+		clobbers = regalloc.RegSet(0).With(RDI.PReg()).With(src.PReg()).With(RCX.PReg())
 	}
 	if err != nil {
 		return err

@@ -501,6 +501,23 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 	case fPoll:
 		e.poll()
 		return nil
+	case fRep:
+		src := RSI
+		if in.Op == OpRepStosb {
+			src = RAX
+		}
+		if in.Src[0].Reg != RDI || in.Src[1].Reg != src || in.Src[2].Reg != RCX {
+			return fmt.Errorf("%s uses rdi, %s and rcx", info.name, src)
+		}
+		if in.Op == OpRepMovsbBack {
+			e.prog(x86.ASTD)
+		}
+		e.prog(x86.AREP)
+		p = e.prog(as)
+		if in.Op == OpRepMovsbBack {
+			e.prog(x86.ACLD)
+		}
+		return nil
 	case fJmpTab:
 		// lea r11, [rip+table]; add r11, [r11+8*index]; jmp r11
 		if in.Src[0].Kind != KReg || in.Src[1].Kind != KConst || int(in.Src[1].Const) >= len(e.f.Consts) || len(e.f.Consts[in.Src[1].Const].Data) != 8*len(in.Table) {

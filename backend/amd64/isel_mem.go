@@ -110,9 +110,9 @@ func (s *isel) memValue(v *ssa.Value) bool {
 	case ssa.OpMemoryGrow:
 		s.builtin(v, abi.BuiltinMemoryGrow, nil, v.Args)
 	case ssa.OpMemoryFill:
-		s.builtin(v, abi.BuiltinMemoryFill, nil, v.Args)
+		s.memoryFill(v)
 	case ssa.OpMemoryCopy:
-		s.builtin(v, abi.BuiltinMemoryCopy, nil, v.Args)
+		s.memoryCopy(v)
 	case ssa.OpMemoryInit:
 		s.builtin(v, abi.BuiltinMemoryInit, []int64{v.Aux}, v.Args)
 	case ssa.OpDataDrop:
@@ -362,5 +362,200 @@ func (s *isel) callIndirect(v *ssa.Value) {
 		}
 	}
 	s.jmp(join)
+	s.switchTo(join)
+}
+
+// memoryEnd checks that [at, at+n) lies inside linear memory 0, trapping
+// otherwise. at and n are zero-extended i32s, so their 64-bit sum cannot
+// wrap.
+func (s *isel) memoryEnd(at, n, size Reg, pos int32) {
+	end := s.tmp(false)
+	s.emit(Instr{Op: OpLea, Size: 8, Dst: R(end), Src: [3]Operand{M(Mem{Base: at, Index: n, Scale: 1})}})
+	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(end), R(size)}})
+	s.trapIf(CondA, artifact.TrapMemoryOutOfBounds, pos)
+}
+
+// memorySizeBytes loads the current byte length of memory 0.
+func (s *isel) memorySizeBytes() Reg {
+	owner := s.load8(vmctx(s.mi.Layout.MemoryOwner))
+	return s.load8(M(Base(owner, abi.VMCtxMemoryLen)))
+}
+
+// memoryBase returns a register holding the base of memory 0.
+func (s *isel) memoryBase() Reg {
+	if s.membase == NoReg {
+		s.membase = s.load8(vmctx(abi.VMCtxMemoryBase))
+	}
+	return s.membase
+}
+
+// memoryCopy inlines memory.copy: both ranges are checked before anything
+// is written (a trap copies nothing). Up to 32 bytes move as two
+// overlapping loads and two stores, all loads first, which is right for
+// overlapping ranges too; longer copies use rep movsb, forwards, or
+// backwards when the destination starts inside the source.
+func (s *isel) memoryCopy(v *ssa.Value) {
+	if v.Aux != 0 || v.Aux2 != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	d, src, n := s.use(v.Args[0]), s.use(v.Args[1]), s.use(v.Args[2])
+	size := s.memorySizeBytes()
+	s.memoryEnd(d, n, size, v.Pos)
+	s.memoryEnd(src, n, size, v.Pos)
+	base := s.memoryBase()
+	da, sa := s.lea(base, d, 0), s.lea(base, src, 0)
+	join := s.smallSizes(n, 32, func(w int) { s.copyTwo(da, sa, n, w) }, func(join int32) {
+		// d-src (unsigned) < n exactly when the destination starts
+		// inside the source, where a forward copy would read bytes it
+		// has already written.
+		diff := s.tmp(false)
+		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(diff), Src: [3]Operand{R(d)}})
+		s.emit(Instr{Op: OpSub, Size: 8, Dst: R(diff), Src: [3]Operand{R(diff), R(src)}})
+		s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(diff), R(n)}})
+		back := s.coldBlock()
+		s.branch(CondB, back)
+		fwd := s.cur
+		s.emit(Instr{Op: OpRepMovsb, Src: [3]Operand{R(da), R(sa), R(n)}})
+		s.switchTo(back)
+		dl, sl := s.lea(da, n, -1), s.lea(sa, n, -1)
+		s.emit(Instr{Op: OpRepMovsbBack, Src: [3]Operand{R(dl), R(sl), R(n)}})
+		s.jmp(join)
+		s.switchTo(fwd)
+	})
+	s.switchTo(join)
+}
+
+// lea returns a register holding base+index+disp.
+func (s *isel) lea(base, index Reg, disp int32) Reg {
+	r := s.tmp(false)
+	s.emit(Instr{Op: OpLea, Size: 8, Dst: R(r), Src: [3]Operand{M(Mem{Base: base, Index: index, Scale: 1, Disp: disp})}})
+	return r
+}
+
+// smallSizes dispatches on the byte count n: two(w) handles w <= n <= 2w
+// for w = 16 (when limit is 32), 8 and 4, and 1 <= n <= 3 as two(1);
+// large(join) everything above limit, ending in the current block or in
+// a jump to join. It returns the join block, where every path ends; the
+// caller switches to it. Blocks are created in layout order, so that each
+// test falls through to the smaller size.
+func (s *isel) smallSizes(n Reg, limit int64, two func(w int), large func(join int32)) int32 {
+	cmp := func(k int64) { s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(n), Imm(k)}}) }
+	upTo16, ge8, lt8, ge4, lt4, bytes, zero := s.inline(), s.inline(), s.inline(), s.inline(), s.inline(), s.inline(), s.inline()
+	above16, mid := s.inline(), int32(-1)
+	if limit > 16 {
+		mid = s.inline()
+	}
+	big := s.inline()
+	join := s.inline()
+	cmp(16)
+	s.jcc(CondA, above16, upTo16)
+	s.switchTo(upTo16)
+	cmp(8)
+	s.jcc(CondB, lt8, ge8)
+	s.switchTo(ge8)
+	two(8)
+	s.jmp(join)
+	s.switchTo(lt8)
+	cmp(4)
+	s.jcc(CondB, lt4, ge4)
+	s.switchTo(ge4)
+	two(4)
+	s.jmp(join)
+	s.switchTo(lt4)
+	s.emit(Instr{Op: OpTest, Size: 4, Src: [3]Operand{R(n), R(n)}})
+	s.jcc(CondE, zero, bytes)
+	s.switchTo(bytes)
+	two(1)
+	s.jmp(join)
+	s.switchTo(zero)
+	s.jmp(join)
+	s.switchTo(above16)
+	if mid >= 0 {
+		cmp(limit)
+		s.jcc(CondA, big, mid)
+		s.switchTo(mid)
+		two(16)
+		s.jmp(join)
+	} else {
+		s.jmp(big)
+	}
+	s.switchTo(big)
+	large(join)
+	s.jmp(join)
+	return join
+}
+
+// copyTwo copies n bytes from sa to da, w <= n <= 2w, as [0,w) and
+// [n-w,n), loading both before storing either; for w = 1 (1 <= n <= 3)
+// it moves bytes 0, n/2 and n-1.
+func (s *isel) copyTwo(da, sa, n Reg, w int) {
+	type piece struct {
+		at  Mem
+		tmp Reg
+	}
+	load, store, size := OpMov, OpStore, uint8(w)
+	switch w {
+	case 16:
+		load, store, size = OpMovups, OpStoreups, 0
+	case 1:
+		load, size = OpMovzx8, 4
+	}
+	offs := []Mem{{Index: NoReg, Scale: 1}, {Index: n, Scale: 1, Disp: int32(-w)}}
+	if w == 1 {
+		half := s.tmp(false)
+		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(half), Src: [3]Operand{R(n)}})
+		s.emit(Instr{Op: OpShr, Size: 4, Dst: R(half), Src: [3]Operand{R(half), Imm(1)}})
+		offs = append(offs, Mem{Index: half, Scale: 1})
+	}
+	var ps []piece
+	for _, m := range offs {
+		r := s.tmp(w == 16)
+		at := m
+		at.Base = sa
+		s.emit(Instr{Op: load, Size: size, Dst: R(r), Src: [3]Operand{M(at)}})
+		ps = append(ps, piece{m, r})
+	}
+	for _, p := range ps {
+		at := p.at
+		at.Base = da
+		st := size
+		if w == 1 {
+			st = 1
+		}
+		s.emit(Instr{Op: store, Size: st, Dst: M(at), Src: [3]Operand{R(p.tmp)}})
+	}
+}
+
+// memoryFill inlines memory.fill: a bounds check, then up to 16 bytes as
+// two overlapping stores of the byte repeated, and rep stosb above that.
+func (s *isel) memoryFill(v *ssa.Value) {
+	if v.Aux != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	d, val, n := s.use(v.Args[0]), s.use(v.Args[1]), s.use(v.Args[2])
+	s.memoryEnd(d, n, s.memorySizeBytes(), v.Pos)
+	da := s.lea(s.memoryBase(), d, 0)
+	join := s.smallSizes(n, 16, func(w int) {
+		// The byte repeated over 8 bytes: zero-extended, times 0x0101...01.
+		b := s.tmp(false)
+		s.emit(Instr{Op: OpMovzx8, Size: 4, Dst: R(b), Src: [3]Operand{R(val)}})
+		if w > 1 {
+			k := s.tmp(false)
+			s.emit(Instr{Op: OpMov, Size: 8, Dst: R(k), Src: [3]Operand{Imm(0x0101010101010101)}})
+			s.emit(Instr{Op: OpImul, Size: 8, Dst: R(b), Src: [3]Operand{R(b), R(k)}})
+		}
+		offs := []Mem{{Base: da, Index: NoReg, Scale: 1}, {Base: da, Index: n, Scale: 1, Disp: int32(-w)}}
+		if w == 1 {
+			half := s.tmp(false)
+			s.emit(Instr{Op: OpMov, Size: 4, Dst: R(half), Src: [3]Operand{R(n)}})
+			s.emit(Instr{Op: OpShr, Size: 4, Dst: R(half), Src: [3]Operand{R(half), Imm(1)}})
+			offs = append(offs, Mem{Base: da, Index: half, Scale: 1})
+		}
+		for _, m := range offs {
+			s.emit(Instr{Op: OpStore, Size: uint8(w), Dst: M(m), Src: [3]Operand{R(b)}})
+		}
+	}, func(int32) {
+		s.emit(Instr{Op: OpRepStosb, Src: [3]Operand{R(da), R(val), R(n)}})
+	})
 	s.switchTo(join)
 }

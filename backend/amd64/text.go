@@ -372,7 +372,7 @@ func (p *parser) line(line string) error {
 		}
 		n := 0
 		switch info.form {
-		case fCmp:
+		case fCmp, fRep:
 			n = copy(in.Src[:], ds)
 		case fDiv:
 			if len(ds) != 5 || ds[1].Kind != KReg {

@@ -36,6 +36,7 @@
   (func (export "size") (result i32) (memory.size))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
   (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
   (func (export "get_g") (result i32) (global.get $g))
   (func (export "set_g") (param i32) (result i32) (global.set $g (local.get 0)) (global.get $g))
   (func (export "inc_h") (result f64)
