@@ -233,12 +233,26 @@ func (s *isel) run() {
 		s.blocks[s.head[b.ID]].Instrs = s.take(len(b.Instrs) + len(b.Params) + 8)
 		s.lists[i] = []int32{s.head[b.ID]}
 	}
+	// A function that calls nothing needs no poll on entry: without a
+	// loop it runs for a time bounded by its size, unbounded work without
+	// loops takes unboundedly many calls, and every function that calls
+	// polls on entry (and every loop at its header).
+	entryPoll := false
+	for _, b := range rpo {
+		for _, id := range b.Instrs {
+			if f.Value(id).Op.Info().Effects&ssa.EffCall != 0 {
+				entryPoll = true
+			}
+		}
+	}
 	for i, b := range rpo {
 		s.pos, s.curBlk = i, b
 		s.switchTo(s.head[b.ID])
 		if i == 0 {
 			s.params(b)
-			s.emit(Instr{Op: OpPoll})
+			if entryPoll || s.header[b.ID] {
+				s.emit(Instr{Op: OpPoll})
+			}
 		} else if s.header[b.ID] {
 			s.emit(Instr{Op: OpPoll})
 		}

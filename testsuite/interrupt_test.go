@@ -1,0 +1,59 @@
+package testsuite
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/compiler/wat"
+	"github.com/wasiaot/wasiaot/runtime"
+)
+
+// Compiled code polls for interruption at loop headers and on entry to
+// functions that call; leaf functions without loops skip the poll. Each
+// way of running for a long time must still stop promptly: a loop, a
+// recursion without loops, and a loop over calls to a poll-free leaf.
+const interruptModule = `(module
+  (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "spin") (result i32) (local i32)
+    (loop $l (local.set 0 (i32.add (local.get 0) (i32.const 1))) (br $l))
+    (local.get 0))
+  (func (export "leafloop") (result i32) (local i32)
+    (loop $l (local.set 0 (call $leaf (local.get 0))) (br $l))
+    (local.get 0)))`
+
+func TestInterruptEveryShape(t *testing.T) {
+	bin, err := wat.Parse([]byte(interruptModule), wasm.FeaturesV2)
+	require.NoError(t, err)
+	art, err := compiler.Compile(bin, compiler.DefaultOptions())
+	require.NoError(t, err)
+	rt := runtime.New(runtime.Config{})
+	defer rt.Close()
+	m, err := rt.Load(art)
+	require.NoError(t, err)
+	inst, err := m.Instantiate(context.Background(), runtime.Imports{})
+	require.NoError(t, err)
+	defer inst.Close()
+	for _, c := range []struct {
+		name string
+		args []uint64
+	}{{"fib", []uint64{60}}, {"spin", nil}, {"leafloop", nil}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		start := time.Now()
+		_, err := inst.Call(ctx, c.name, c.args...)
+		took := time.Since(start)
+		cancel()
+		var tr *runtime.Trap
+		require.ErrorAs(t, err, &tr, c.name)
+		require.Equal(t, runtime.TrapInterrupted, tr.Kind, c.name)
+		require.Less(t, took, 2*time.Second, "%s: a loose bound, the machine is shared", c.name)
+	}
+}
