@@ -482,38 +482,64 @@ func (s *isel) edgeTarget(e ssa.Edge) int32 {
 }
 
 // edgeCopies moves the edge's arguments into the target's parameters as a
-// parallel copy.
+// parallel copy, sequentialised: a copy goes first once no pending copy
+// still reads its destination, and a cycle (parameters passed around, as a
+// loop's back edge does) is broken by saving one destination in a
+// temporary. Only arguments that are themselves parameters of the target
+// can be overwritten, since the destinations are its parameters.
 func (s *isel) edgeCopies(e ssa.Edge) {
 	if len(e.Args) == 0 {
 		return
 	}
 	params := s.f.Block(e.Block).Params
-	overlap := false
-	for _, a := range e.Args {
-		for _, p := range params {
-			if a == p {
-				overlap = true
+	type copyOp struct {
+		dst  ssa.ID // the target's parameter
+		arg  ssa.ID // the argument
+		from Reg    // NoReg: the argument's own register (or constant)
+	}
+	var pending []copyOp
+	for i, a := range e.Args {
+		if a != params[i] {
+			pending = append(pending, copyOp{dst: params[i], arg: a, from: NoReg})
+		}
+	}
+	// reads reports whether a pending copy other than k still reads the
+	// parameter p's register.
+	reads := func(p ssa.ID, k int) bool {
+		for j, c := range pending {
+			if j != k && c.arg == p && c.from == NoReg {
+				return true
 			}
 		}
+		return false
 	}
-	srcs := make([]Reg, len(e.Args))
-	for i, a := range e.Args {
-		if a == params[i] {
-			srcs[i] = NoReg
+	for len(pending) > 0 {
+		progress := false
+		for k := 0; k < len(pending); k++ {
+			c := pending[k]
+			if reads(c.dst, k) {
+				continue
+			}
+			if c.from != NoReg {
+				s.copyReg(s.vr(c.dst), c.from)
+			} else {
+				s.moveValue(s.vr(c.dst), c.arg)
+			}
+			pending = append(pending[:k], pending[k+1:]...)
+			k--
+			progress = true
+		}
+		if progress {
 			continue
 		}
-		if !overlap {
-			s.moveValue(s.vr(params[i]), a)
-			continue
-		}
-		t := s.tmp(isFloatType(s.f.Value(a).Type))
-		s.moveValue(t, a)
-		srcs[i] = t
-	}
-	if overlap {
-		for i, r := range srcs {
-			if r != NoReg {
-				s.copyReg(s.vr(params[i]), r)
+		// Every pending destination is still read by another copy: save
+		// the first one's old value and let its readers use the copy.
+		p := pending[0].dst
+		t := s.tmp(isFloatType(s.f.Value(p).Type))
+		s.copyReg(t, s.vr(p))
+		for j := range pending {
+			if pending[j].arg == p && pending[j].from == NoReg {
+				pending[j].from = t
 			}
 		}
 	}
