@@ -62,9 +62,15 @@ func (s *isel) value(v *ssa.Value) {
 		s.unaryMov(v, OpMovsx16, 8)
 	case ssa.OpI64Extend32S, ssa.OpI64ExtendI32S:
 		s.unaryMov(v, OpMovsx32, 8)
-	case ssa.OpI64ExtendI32U, ssa.OpI32WrapI64:
+	case ssa.OpI32WrapI64:
 		// A 32-bit move zero-extends.
 		s.unaryMov(v, OpMov, 4)
+	case ssa.OpI64ExtendI32U:
+		// Every i32 value sits zero-extended in its register (32-bit
+		// operations clear the upper half, and wrap, loads and constants
+		// do too; addressing relies on it), so extending is a plain copy,
+		// which the allocator can coalesce away.
+		s.copyReg(s.vr(v.ID), s.use(v.Args[0]))
 
 	case ssa.OpI32Eqz, ssa.OpI64Eqz,
 		ssa.OpI32Eq, ssa.OpI32Ne, ssa.OpI32LtS, ssa.OpI32LtU, ssa.OpI32GtS, ssa.OpI32GtU,
