@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
@@ -598,9 +599,14 @@ func (s *isel) materialize(dst Reg, v *ssa.Value) {
 	case ssa.OpI32Const:
 		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(dst), Src: [3]Operand{Imm(int64(uint32(v.Aux)))}})
 	case ssa.OpI64Const:
+		if uint64(v.Aux) <= math.MaxUint32 {
+			// A 32-bit move zero-extends, and is shorter.
+			s.emit(Instr{Op: OpMov, Size: 4, Dst: R(dst), Src: [3]Operand{Imm(int64(uint32(v.Aux)))}})
+			return
+		}
 		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(dst), Src: [3]Operand{Imm(v.Aux)}})
 	case ssa.OpRefNull:
-		s.emit(Instr{Op: OpMov, Size: 8, Dst: R(dst), Src: [3]Operand{Imm(0)}})
+		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(dst), Src: [3]Operand{Imm(0)}})
 	case ssa.OpF32Const:
 		s.emit(Instr{Op: OpMovss, Dst: R(dst), Src: [3]Operand{s.fconst(uint64(uint32(v.Aux)), 0, 4)}})
 	case ssa.OpF64Const:
