@@ -68,9 +68,14 @@ func (s *isel) value(v *ssa.Value) {
 	case ssa.OpI64ExtendI32U:
 		// Every i32 value sits zero-extended in its register (32-bit
 		// operations clear the upper half, and wrap, loads and constants
-		// do too; addressing relies on it), so extending is a plain copy,
-		// which the allocator can coalesce away.
-		s.copyReg(s.vr(v.ID), s.use(v.Args[0]))
+		// do too; addressing relies on it), so the extended value is the
+		// same register: it gets the argument's virtual register, and no
+		// instruction at all.
+		if src := s.use(v.Args[0]); s.vreg[v.ID] == 0 {
+			s.vreg[v.ID] = src
+		} else {
+			s.copyReg(s.vreg[v.ID], src)
+		}
 
 	case ssa.OpI32Eqz, ssa.OpI64Eqz,
 		ssa.OpI32Eq, ssa.OpI32Ne, ssa.OpI32LtS, ssa.OpI32LtU, ssa.OpI32GtS, ssa.OpI32GtU,

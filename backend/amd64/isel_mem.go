@@ -1,6 +1,8 @@
 package amd64
 
 import (
+	"math"
+
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
@@ -69,7 +71,11 @@ func (s *isel) address(v *ssa.Value) Mem {
 		return Mem{Base: s.membase, Index: idx, Scale: 1, Disp: int32(off)}
 	}
 	t := s.tmp(false)
-	s.emit(Instr{Op: OpMov, Size: 8, Dst: R(t), Src: [3]Operand{Imm(int64(off))}})
+	size := uint8(8)
+	if off <= math.MaxUint32 {
+		size = 4 // zero-extends, and is shorter
+	}
+	s.emit(Instr{Op: OpMov, Size: size, Dst: R(t), Src: [3]Operand{Imm(int64(off))}})
 	t2 := s.tmp(false)
 	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(t2), Src: [3]Operand{R(t), R(idx)}})
 	return Mem{Base: s.membase, Index: t2, Scale: 1}
