@@ -22,6 +22,14 @@
 // Globals, tables and the memory obtained from an instance must not be used
 // after it is released (their storage is reused by later instances).
 //
+// Reuse: instantiating takes what earlier instances released. A Module keeps
+// the vmctx and native stack of its closed instances, a Runtime keeps idle
+// linear memories (zeroed, with the pages the last instance touched still
+// mapped), and a small process-wide reserve of memories, vmctx blocks and
+// stacks outlives Runtimes, so that a Runtime made per request still finds
+// them warm: mapping them anew costs page faults, and unmapping a TLB
+// shootdown on every CPU the process ran on.
+//
 // Typical use:
 //
 //	rt := runtime.New(runtime.Config{})

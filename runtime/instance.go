@@ -314,7 +314,8 @@ func (inst *Instance) funcRefAddr(f uint32) uint64 {
 
 // eval runs a constant expression; v128 results use both words.
 func (inst *Instance) eval(x artifact.ConstExpr) (lo, hi uint64, err error) {
-	var stack [][2]uint64
+	var buf [4][2]uint64 // most expressions are one operation
+	stack := buf[:0]
 	pop := func() uint64 {
 		v := stack[len(stack)-1][0]
 		stack = stack[:len(stack)-1]

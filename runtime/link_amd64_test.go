@@ -136,14 +136,27 @@ func TestLinkInstances(t *testing.T) {
 	require.ErrorContains(t, err, "incompatible import type")
 }
 
+// TestLoadFile loads artifacts from files, read whole and read in pieces.
 func TestLoadFile(t *testing.T) {
-	rt := newRuntime(t)
-	art := buildArtifact(t, segModule)
-	path := filepath.Join(t.TempDir(), "seg.so")
+	defer func(n int64) { wholeFileSize = n }(wholeFileSize)
+	for _, whole := range []int64{wholeFileSize, 0} {
+		wholeFileSize = whole
+		testLoadFile(t)
+	}
+}
+
+func writeArtifact(t *testing.T, def func(*builder)) string {
+	path := filepath.Join(t.TempDir(), "a.so")
 	f, err := os.Create(path)
 	require.NoError(t, err)
-	require.NoError(t, artifact.Write(f, art))
+	require.NoError(t, artifact.Write(f, buildArtifact(t, def)))
 	require.NoError(t, f.Close())
+	return path
+}
+
+func testLoadFile(t *testing.T) {
+	rt := newRuntime(t)
+	path := writeArtifact(t, segModule)
 	m, err := rt.LoadFile(path)
 	require.NoError(t, err)
 	defer m.Close()
@@ -156,11 +169,21 @@ func TestLoadFile(t *testing.T) {
 	got, _ = inst.Memory().Read(0, 5)
 	require.Equal(t, "world", string(got))
 
+	// Trap sites are found in the tables read from the file.
+	tm, err := rt.LoadFile(writeArtifact(t, trapModule))
+	require.NoError(t, err)
+	defer tm.Close()
+	_, err = instantiate(t, tm, nil).Call(context.Background(), "div", 1, 0)
+	requireTrap(t, err, TrapIntegerDivideByZero, 0)
+	require.EqualError(t, err, `wasm trap: integer divide by zero (in function 0 "div" at wasm offset 0x2a)`)
+
 	_, err = rt.LoadFile(filepath.Join(t.TempDir(), "missing.so"))
-	require.Error(t, err)
+	require.ErrorIs(t, err, os.ErrNotExist)
 	require.NoError(t, os.WriteFile(path, []byte("not an artifact"), 0o644))
 	_, err = rt.LoadFile(path)
 	require.ErrorIs(t, err, artifact.ErrTruncated)
+	_, err = rt.LoadFile(t.TempDir())
+	require.Error(t, err)
 }
 
 func TestLoadRejects(t *testing.T) {

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -91,7 +92,7 @@ type Module struct {
 // Load parses and verifies an artifact held in memory and copies its code
 // into the code arena.
 func (r *Runtime) Load(b []byte) (*Module, error) {
-	a, err := artifact.Parse(b)
+	a, err := artifact.ParseWith(b, artifact.Options{LazySites: true})
 	if err != nil {
 		return nil, err
 	}
@@ -128,16 +129,32 @@ func (r *Runtime) Load(b []byte) (*Module, error) {
 // LoadFile parses and verifies the artifact at path and maps its code from
 // the file, so that perf and debuggers can symbolise it.
 func (r *Runtime) LoadFile(path string) (*Module, error) {
-	f, err := os.Open(path)
+	fd, err := openFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
-	a, err := artifact.ParseReaderAt(f, st.Size())
+	var a *artifact.Artifact
+	lazy := artifact.Options{LazySites: true}
+	if st.Size <= wholeFileSize {
+		// One read instead of one per header and section.
+		b := make([]byte, st.Size)
+		if n, err := (fileReader{fd}).ReadAt(b, 0); err == io.EOF {
+			b = b[:n] // truncated since the stat: Parse says so precisely
+		} else if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		a, err = artifact.ParseWith(b, lazy)
+		if a != nil {
+			a.Text, a.Rodata = nil, nil
+		}
+	} else {
+		a, err = artifact.ParseReaderAtWith(fileReader{fd}, st.Size, lazy)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -151,7 +168,7 @@ func (r *Runtime) LoadFile(path string) (*Module, error) {
 		if span == 0 || l.RodataSize > 0 && l.RodataOffset-l.TextOffset != l.RodataAddr-l.TextAddr {
 			return nil, fmt.Errorf("%s: not supported: segment layout (.text %#x at %#x, .rodata %#x at %#x)", path, l.TextAddr, l.TextOffset, l.RodataAddr, l.RodataOffset)
 		}
-		if m.code, err = native.MapCode(f.Fd(), int64(l.TextOffset), int(span)); err != nil {
+		if m.code, err = native.MapCode(uintptr(fd), int64(l.TextOffset), int(span)); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if err := m.mapped(); err != nil {
@@ -159,11 +176,50 @@ func (r *Runtime) LoadFile(path string) (*Module, error) {
 		}
 	} else if l.RodataSize > 0 {
 		m.rodata = make([]byte, l.RodataSize)
-		if _, err := f.ReadAt(m.rodata, int64(l.RodataOffset)); err != nil {
+		if _, err := (fileReader{fd}).ReadAt(m.rodata, int64(l.RodataOffset)); err != nil {
 			return nil, fmt.Errorf("%s: reading .rodata: %w", path, err)
 		}
 	}
 	return m, nil
+}
+
+// wholeFileSize is the largest artifact LoadFile reads in one piece; larger
+// ones are read a header and a section at a time. A variable for tests.
+var wholeFileSize int64 = 256 << 10
+
+// openFile opens path for reading with plain system calls: an *os.File
+// would also register it with the poller and stat it again.
+func openFile(path string) (int, error) {
+	for {
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, &os.PathError{Op: "open", Path: path, Err: err}
+		}
+		return fd, nil
+	}
+}
+
+// fileReader reads a file descriptor with pread.
+type fileReader struct{ fd int }
+
+func (f fileReader) ReadAt(b []byte, off int64) (int, error) {
+	n := 0
+	for n < len(b) {
+		k, err := syscall.Pread(f.fd, b[n:], off+int64(n))
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return n, err
+		case k == 0:
+			return n, io.EOF
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // imageSpan is the size of the image holding .text and .rodata at their

@@ -16,9 +16,10 @@ type Config struct {
 	// (abi.DefaultStackSize if 0).
 	StackSize int
 	// MemoryPoolSize is how many idle memory reservations are kept for
-	// reuse (default 64); MemoryPoolResident is the largest used size, in
-	// bytes, that is zeroed in place rather than given back to the OS
-	// (default 1 MiB).
+	// reuse (default 64). MemoryPoolResident is how many bytes of pages a
+	// released memory may have touched and still be zeroed in place, its
+	// pages kept warm for the next instance, rather than given back to the
+	// OS (default 1 MiB).
 	MemoryPoolSize     int
 	MemoryPoolResident int
 	// InstancePoolSize is how many closed instances' vmctx and native stack
@@ -60,5 +61,8 @@ func New(cfg Config) *Runtime {
 	}
 }
 
-// Close unmaps the idle pooled memories. Instances still open keep working.
+// Close releases the idle pooled memories: a few go to a small process-wide
+// reserve that the next Runtime starts from (Runtimes made per request then
+// still find warm memory), the rest are unmapped. Instances still open keep
+// working.
 func (r *Runtime) Close() error { return r.pool.Close() }

@@ -80,8 +80,32 @@ var typeIDs struct {
 	ids map[string]uint32
 }
 
+// smallTypeIDs caches the ids of signatures of at most seven values under a
+// key that costs no allocation; host modules make dozens per instance.
+var smallTypeIDs struct {
+	mu  sync.RWMutex
+	ids map[uint64]uint32
+}
+
 // typeID returns the canonical id of t, never 0.
 func typeID(t FuncType) uint32 {
+	small := len(t.Params)+len(t.Results) <= 7
+	var k uint64
+	if small {
+		k = uint64(len(t.Params))<<60 | uint64(len(t.Results))<<56
+		for i, v := range t.Params {
+			k |= uint64(v) << (8 * i)
+		}
+		for i, v := range t.Results {
+			k |= uint64(v) << (8 * (len(t.Params) + i))
+		}
+		smallTypeIDs.mu.RLock()
+		id, ok := smallTypeIDs.ids[k]
+		smallTypeIDs.mu.RUnlock()
+		if ok {
+			return id
+		}
+	}
 	key := string(valBytes(t.Params)) + "\x00" + string(valBytes(t.Results))
 	typeIDs.mu.Lock()
 	defer typeIDs.mu.Unlock()
@@ -92,6 +116,14 @@ func typeID(t FuncType) uint32 {
 	if !ok {
 		id = uint32(len(typeIDs.ids) + 1)
 		typeIDs.ids[key] = id
+	}
+	if small {
+		smallTypeIDs.mu.Lock()
+		if smallTypeIDs.ids == nil {
+			smallTypeIDs.ids = map[uint64]uint32{}
+		}
+		smallTypeIDs.ids[k] = id
+		smallTypeIDs.mu.Unlock()
 	}
 	return id
 }

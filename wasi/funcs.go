@@ -5,10 +5,6 @@ import (
 	"fmt"
 )
 
-// impl is the shape of every errno-returning host function: parameters
-// come in s, the errno goes back as the single result.
-type impl func(ctx context.Context, m mem, s []uint64) Errno
-
 // sig turns "iiI" (i = i32, I = i64) into value types.
 func sig(s string) []ValType {
 	out := make([]ValType, len(s))
@@ -22,81 +18,100 @@ func sig(s string) []ValType {
 	return out
 }
 
-func errnoFunc(name, params string, f impl) Func {
-	ps := sig(params)
-	need := max(len(ps), 1)
-	return Func{
-		Name: name, Params: ps, Results: sig("i"),
-		Call: func(ctx context.Context, memory Memory, stack []uint64) error {
-			if len(stack) < need {
-				return fmt.Errorf("wasi: %s: stack has %d slots, need %d", name, len(stack), need)
-			}
-			var m mem
-			if memory != nil {
-				m = memory.Bytes()
-			}
-			stack[0] = uint64(f(ctx, m, stack))
-			return nil
-		},
+// funcDef is one function of wasi_snapshot_preview1. All but proc_exit
+// return an errno: f takes the parameters in s and its errno goes back as
+// the single result. proc_exit has no f.
+type funcDef struct {
+	name            string
+	params, results []ValType
+	f               func(h *Host, ctx context.Context, m mem, s []uint64) Errno
+}
+
+var errnoResult = sig("i")
+
+// funcDefs are the functions in the order Functions lists them. They are
+// built once: a Host only binds them.
+var funcDefs = [...]funcDef{
+	{name: "args_get", params: sig("ii"), results: errnoResult, f: (*Host).argsGet},
+	{name: "args_sizes_get", params: sig("ii"), results: errnoResult, f: (*Host).argsSizesGet},
+	{name: "environ_get", params: sig("ii"), results: errnoResult, f: (*Host).environGet},
+	{name: "environ_sizes_get", params: sig("ii"), results: errnoResult, f: (*Host).environSizesGet},
+	{name: "clock_res_get", params: sig("ii"), results: errnoResult, f: (*Host).clockResGet},
+	{name: "clock_time_get", params: sig("iIi"), results: errnoResult, f: (*Host).clockTimeGet},
+	{name: "fd_advise", params: sig("iIIi"), results: errnoResult, f: (*Host).fdAdvise},
+	{name: "fd_allocate", params: sig("iII"), results: errnoResult, f: (*Host).fdAllocate},
+	{name: "fd_close", params: sig("i"), results: errnoResult, f: (*Host).fdClose},
+	{name: "fd_datasync", params: sig("i"), results: errnoResult, f: (*Host).fdDatasync},
+	{name: "fd_fdstat_get", params: sig("ii"), results: errnoResult, f: (*Host).fdFdstatGet},
+	{name: "fd_fdstat_set_flags", params: sig("ii"), results: errnoResult, f: (*Host).fdFdstatSetFlags},
+	{name: "fd_fdstat_set_rights", params: sig("iII"), results: errnoResult, f: (*Host).fdFdstatSetRights},
+	{name: "fd_filestat_get", params: sig("ii"), results: errnoResult, f: (*Host).fdFilestatGet},
+	{name: "fd_filestat_set_size", params: sig("iI"), results: errnoResult, f: (*Host).fdFilestatSetSize},
+	{name: "fd_filestat_set_times", params: sig("iIIi"), results: errnoResult, f: (*Host).fdFilestatSetTimes},
+	{name: "fd_pread", params: sig("iiiIi"), results: errnoResult, f: (*Host).fdPread},
+	{name: "fd_prestat_get", params: sig("ii"), results: errnoResult, f: (*Host).fdPrestatGet},
+	{name: "fd_prestat_dir_name", params: sig("iii"), results: errnoResult, f: (*Host).fdPrestatDirName},
+	{name: "fd_pwrite", params: sig("iiiIi"), results: errnoResult, f: (*Host).fdPwrite},
+	{name: "fd_read", params: sig("iiii"), results: errnoResult, f: (*Host).fdRead},
+	{name: "fd_readdir", params: sig("iiiIi"), results: errnoResult, f: (*Host).fdReaddir},
+	{name: "fd_renumber", params: sig("ii"), results: errnoResult, f: (*Host).fdRenumber},
+	{name: "fd_seek", params: sig("iIii"), results: errnoResult, f: (*Host).fdSeek},
+	{name: "fd_sync", params: sig("i"), results: errnoResult, f: (*Host).fdSync},
+	{name: "fd_tell", params: sig("ii"), results: errnoResult, f: (*Host).fdTell},
+	{name: "fd_write", params: sig("iiii"), results: errnoResult, f: (*Host).fdWrite},
+	{name: "path_create_directory", params: sig("iii"), results: errnoResult, f: (*Host).pathCreateDirectory},
+	{name: "path_filestat_get", params: sig("iiiii"), results: errnoResult, f: (*Host).pathFilestatGet},
+	{name: "path_filestat_set_times", params: sig("iiiiIIi"), results: errnoResult, f: (*Host).pathFilestatSetTimes},
+	{name: "path_link", params: sig("iiiiiii"), results: errnoResult, f: (*Host).pathLink},
+	{name: "path_open", params: sig("iiiiiIIii"), results: errnoResult, f: (*Host).pathOpen},
+	{name: "path_readlink", params: sig("iiiiii"), results: errnoResult, f: (*Host).pathReadlink},
+	{name: "path_remove_directory", params: sig("iii"), results: errnoResult, f: (*Host).pathRemoveDirectory},
+	{name: "path_rename", params: sig("iiiiii"), results: errnoResult, f: (*Host).pathRename},
+	{name: "path_symlink", params: sig("iiiii"), results: errnoResult, f: (*Host).pathSymlink},
+	{name: "path_unlink_file", params: sig("iii"), results: errnoResult, f: (*Host).pathUnlinkFile},
+	{name: "poll_oneoff", params: sig("iiii"), results: errnoResult, f: (*Host).pollOneoff},
+	{name: "proc_exit", params: sig("i")},
+	{name: "proc_raise", params: sig("i"), results: errnoResult, f: (*Host).procRaise},
+	{name: "sched_yield", params: sig(""), results: errnoResult, f: (*Host).schedYield},
+	{name: "random_get", params: sig("ii"), results: errnoResult, f: (*Host).randomGet},
+	{name: "sock_accept", params: sig("iii"), results: errnoResult, f: (*Host).sockAccept},
+	{name: "sock_recv", params: sig("iiiiii"), results: errnoResult, f: (*Host).sockRecv},
+	{name: "sock_send", params: sig("iiiii"), results: errnoResult, f: (*Host).sockSend},
+	{name: "sock_shutdown", params: sig("ii"), results: errnoResult, f: (*Host).sockShutdown},
+}
+
+// call is d bound to h, in the shape of Func.Call.
+func (d *funcDef) call(h *Host) func(ctx context.Context, memory Memory, stack []uint64) error {
+	if d.f == nil {
+		return procExit
 	}
+	f, name, need := d.f, d.name, max(len(d.params), 1)
+	return func(ctx context.Context, memory Memory, stack []uint64) error {
+		if len(stack) < need {
+			return fmt.Errorf("wasi: %s: stack has %d slots, need %d", name, len(stack), need)
+		}
+		var m mem
+		if memory != nil {
+			m = memory.Bytes()
+		}
+		stack[0] = uint64(f(h, ctx, m, stack))
+		return nil
+	}
+}
+
+func procExit(_ context.Context, _ Memory, stack []uint64) error {
+	if len(stack) < 1 {
+		return fmt.Errorf("wasi: proc_exit: empty stack")
+	}
+	return &ExitError{Code: uint32(stack[0])}
 }
 
 // Functions returns every function of wasi_snapshot_preview1, bound to h.
 func (h *Host) Functions() []Func {
-	return []Func{
-		errnoFunc("args_get", "ii", h.argsGet),
-		errnoFunc("args_sizes_get", "ii", h.argsSizesGet),
-		errnoFunc("environ_get", "ii", h.environGet),
-		errnoFunc("environ_sizes_get", "ii", h.environSizesGet),
-		errnoFunc("clock_res_get", "ii", h.clockResGet),
-		errnoFunc("clock_time_get", "iIi", h.clockTimeGet),
-		errnoFunc("fd_advise", "iIIi", h.fdAdvise),
-		errnoFunc("fd_allocate", "iII", h.fdAllocate),
-		errnoFunc("fd_close", "i", h.fdClose),
-		errnoFunc("fd_datasync", "i", h.fdDatasync),
-		errnoFunc("fd_fdstat_get", "ii", h.fdFdstatGet),
-		errnoFunc("fd_fdstat_set_flags", "ii", h.fdFdstatSetFlags),
-		errnoFunc("fd_fdstat_set_rights", "iII", h.fdFdstatSetRights),
-		errnoFunc("fd_filestat_get", "ii", h.fdFilestatGet),
-		errnoFunc("fd_filestat_set_size", "iI", h.fdFilestatSetSize),
-		errnoFunc("fd_filestat_set_times", "iIIi", h.fdFilestatSetTimes),
-		errnoFunc("fd_pread", "iiiIi", h.fdPread),
-		errnoFunc("fd_prestat_get", "ii", h.fdPrestatGet),
-		errnoFunc("fd_prestat_dir_name", "iii", h.fdPrestatDirName),
-		errnoFunc("fd_pwrite", "iiiIi", h.fdPwrite),
-		errnoFunc("fd_read", "iiii", h.fdRead),
-		errnoFunc("fd_readdir", "iiiIi", h.fdReaddir),
-		errnoFunc("fd_renumber", "ii", h.fdRenumber),
-		errnoFunc("fd_seek", "iIii", h.fdSeek),
-		errnoFunc("fd_sync", "i", h.fdSync),
-		errnoFunc("fd_tell", "ii", h.fdTell),
-		errnoFunc("fd_write", "iiii", h.fdWrite),
-		errnoFunc("path_create_directory", "iii", h.pathCreateDirectory),
-		errnoFunc("path_filestat_get", "iiiii", h.pathFilestatGet),
-		errnoFunc("path_filestat_set_times", "iiiiIIi", h.pathFilestatSetTimes),
-		errnoFunc("path_link", "iiiiiii", h.pathLink),
-		errnoFunc("path_open", "iiiiiIIii", h.pathOpen),
-		errnoFunc("path_readlink", "iiiiii", h.pathReadlink),
-		errnoFunc("path_remove_directory", "iii", h.pathRemoveDirectory),
-		errnoFunc("path_rename", "iiiiii", h.pathRename),
-		errnoFunc("path_symlink", "iiiii", h.pathSymlink),
-		errnoFunc("path_unlink_file", "iii", h.pathUnlinkFile),
-		errnoFunc("poll_oneoff", "iiii", h.pollOneoff),
-		{
-			Name: "proc_exit", Params: sig("i"),
-			Call: func(_ context.Context, _ Memory, stack []uint64) error {
-				if len(stack) < 1 {
-					return fmt.Errorf("wasi: proc_exit: empty stack")
-				}
-				return &ExitError{Code: uint32(stack[0])}
-			},
-		},
-		errnoFunc("proc_raise", "i", h.procRaise),
-		errnoFunc("sched_yield", "", h.schedYield),
-		errnoFunc("random_get", "ii", h.randomGet),
-		errnoFunc("sock_accept", "iii", h.sockAccept),
-		errnoFunc("sock_recv", "iiiiii", h.sockRecv),
-		errnoFunc("sock_send", "iiiii", h.sockSend),
-		errnoFunc("sock_shutdown", "ii", h.sockShutdown),
+	out := make([]Func, len(funcDefs))
+	for i := range funcDefs {
+		d := &funcDefs[i]
+		out[i] = Func{Name: d.name, Params: d.params, Results: d.results, Call: d.call(h)}
 	}
+	return out
 }

@@ -2,6 +2,7 @@ package wasi
 
 import (
 	"context"
+	"sync"
 
 	"github.com/wasiaot/wasiaot/runtime"
 )
@@ -9,39 +10,51 @@ import (
 // Imports returns the host's functions as the wasi_snapshot_preview1 module for instances of the
 // wasiaot runtime. Each call reads its guest memory from the calling instance.
 func (h *Host) Imports() runtime.Imports {
-	im := runtime.Imports{}
-	for _, f := range h.Functions() {
-		t := runtime.FuncType{Params: runtimeTypes(f.Params), Results: runtimeTypes(f.Results)}
-		call := f.Call
-		n := max(len(f.Params), len(f.Results))
-		im.Define(ModuleName, f.Name, runtime.NewHostFunction(f.Name, t,
-			func(ctx context.Context, caller *runtime.Instance, params, results []uint64) error {
-				// The host functions read params from and write results to one stack. The
-				// runtime's params slice has room for both; copy only if it does not.
-				stack := params
-				if cap(stack) >= n {
-					stack = stack[:n]
-				} else {
-					stack = append(make([]uint64, 0, n), params...)[:n]
-				}
-				err := call(ctx, callerMemory{caller}, stack)
-				copy(results, stack)
-				return err
-			}))
+	types := runtimeSigs()
+	fns := make(map[string]runtime.Extern, len(funcDefs))
+	for i := range funcDefs {
+		d := &funcDefs[i]
+		fns[d.name] = runtime.NewHostFunction(d.name, types[i], d.runtimeCall(h))
 	}
-	return im
+	return runtime.Imports{ModuleName: fns}
 }
 
-// callerMemory is the calling instance's memory 0, looked up at each use because memory.grow may
-// replace the slice.
-type callerMemory struct{ inst *runtime.Instance }
-
-func (m callerMemory) Bytes() []byte {
-	if m.inst == nil || m.inst.Memory() == nil {
+// runtimeCall is d bound to h as a runtime host function: one closure, as
+// Imports makes dozens of them per instance.
+func (d *funcDef) runtimeCall(h *Host) runtime.HostFunc {
+	f, n := d.f, max(len(d.params), len(d.results))
+	return func(ctx context.Context, caller *runtime.Instance, params, results []uint64) error {
+		// The host functions read params from and write results to one stack. The
+		// runtime's params slice has room for both; copy only if it does not.
+		stack := params
+		if cap(stack) >= n {
+			stack = stack[:n]
+		} else {
+			stack = append(make([]uint64, 0, n), params...)[:n]
+		}
+		if f == nil {
+			return procExit(ctx, nil, stack)
+		}
+		var m mem
+		if caller != nil {
+			if cm := caller.Memory(); cm != nil {
+				m = cm.Bytes()
+			}
+		}
+		stack[0] = uint64(f(h, ctx, m, stack))
+		copy(results, stack)
 		return nil
 	}
-	return m.inst.Memory().Bytes()
 }
+
+// runtimeSigs are the signatures of funcDefs in the runtime's terms, made once.
+var runtimeSigs = sync.OnceValue(func() []runtime.FuncType {
+	out := make([]runtime.FuncType, len(funcDefs))
+	for i, d := range funcDefs {
+		out[i] = runtime.FuncType{Params: runtimeTypes(d.params), Results: runtimeTypes(d.results)}
+	}
+	return out
+})
 
 func runtimeTypes(ts []ValType) []runtime.ValType {
 	out := make([]runtime.ValType, len(ts))

@@ -313,9 +313,15 @@ type Code struct {
 	// Stubs are other named pieces of code (trap stub, exit stubs, helpers).
 	Stubs []Stub
 	// Traps are the trap sites, sorted by strictly increasing Offset.
+	// Readers asked for Options.LazySites leave Traps and Calls nil;
+	// TrapAt, CallAt, TrapSites and CallSites work either way.
 	Traps []Site
 	// Calls are call sites for backtraces, sorted like Traps.
 	Calls []Site
+
+	// traps and calls hold the tables instead of Traps and Calls when a
+	// reader was asked to keep them encoded (Options.LazySites).
+	traps, calls *encodedSites
 }
 
 // Stub is a named range of .text outside any wasm function.
@@ -372,10 +378,38 @@ func (a *Artifact) AppendRodata(b []byte, align int) uint32 {
 }
 
 // TrapAt returns the trap site at text offset off.
-func (c *Code) TrapAt(off uint32) (Site, bool) { return siteAt(c.Traps, off) }
+func (c *Code) TrapAt(off uint32) (Site, bool) {
+	if c.traps != nil {
+		return c.traps.At(off)
+	}
+	return siteAt(c.Traps, off)
+}
 
 // CallAt returns the call site at text offset off.
-func (c *Code) CallAt(off uint32) (Site, bool) { return siteAt(c.Calls, off) }
+func (c *Code) CallAt(off uint32) (Site, bool) {
+	if c.calls != nil {
+		return c.calls.At(off)
+	}
+	return siteAt(c.Calls, off)
+}
+
+// TrapSites returns the trap sites, decoding them if a reader kept them
+// encoded.
+func (c *Code) TrapSites() []Site {
+	if c.traps != nil {
+		return c.traps.Sites()
+	}
+	return c.Traps
+}
+
+// CallSites returns the call sites, decoding them if a reader kept them
+// encoded.
+func (c *Code) CallSites() []Site {
+	if c.calls != nil {
+		return c.calls.Sites()
+	}
+	return c.Calls
+}
 
 func siteAt(s []Site, off uint32) (Site, bool) {
 	lo, hi := 0, len(s)

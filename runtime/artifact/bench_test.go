@@ -5,19 +5,25 @@ import (
 	"testing"
 )
 
-func benchParse(b *testing.B, a *Artifact) {
+func benchParse(b *testing.B, a *Artifact, o Options) {
 	data := mustMarshal(b, a)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse(data); err != nil {
+		if _, err := ParseWith(data, o); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkParseSmall(b *testing.B) { benchParse(b, sampleArtifact()) }
-func BenchmarkParse10k(b *testing.B)   { benchParse(b, bigArtifact(10000)) }
+func BenchmarkParseSmall(b *testing.B) { benchParse(b, sampleArtifact(), Options{}) }
+func BenchmarkParse10k(b *testing.B)   { benchParse(b, bigArtifact(10000), Options{}) }
+
+// BenchmarkParseLazy100k is what loading a module to run it costs: 300,000
+// trap sites kept encoded.
+func BenchmarkParseLazy100k(b *testing.B) {
+	benchParse(b, bigArtifact(100000), Options{LazySites: true})
+}
 
 func BenchmarkParseReaderAt10k(b *testing.B) {
 	data := mustMarshal(b, bigArtifact(10000))

@@ -30,6 +30,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := Parse(b)
 		a2, err2 := ParseReaderAt(bytes.NewReader(b), int64(len(b)))
+		checkLazy(t, b, a, err)
 		if err != nil {
 			require.EqualError(t, err2, err.Error())
 			var ae *Error
@@ -69,6 +70,7 @@ func FuzzMetadata(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p []byte) {
 		b := withPayload(p)
 		a, err := Parse(b)
+		checkLazy(t, b, a, err)
 		if err != nil {
 			var ae *Error
 			require.ErrorAs(t, err, &ae)
@@ -80,4 +82,25 @@ func FuzzMetadata(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, comparable(a), comparable(back))
 	})
+}
+
+// checkLazy parses b keeping the site tables encoded and checks that this
+// agrees with the eager result a, err.
+func checkLazy(t *testing.T, b []byte, a *Artifact, err error) {
+	lazy, lerr := ParseWith(b, Options{LazySites: true})
+	if err != nil {
+		require.EqualError(t, lerr, err.Error())
+		return
+	}
+	require.NoError(t, lerr)
+	require.Equal(t, a.Code.Traps, lazy.Code.TrapSites())
+	require.Equal(t, a.Code.Calls, lazy.Code.CallSites())
+	for _, s := range a.Code.Traps {
+		got, ok := lazy.Code.TrapAt(s.Offset)
+		require.True(t, ok)
+		require.Equal(t, s, got)
+	}
+	lazy.Code.Traps, lazy.Code.Calls = a.Code.Traps, a.Code.Calls
+	lazy.Code.traps, lazy.Code.calls = nil, nil
+	require.Equal(t, a, lazy)
 }

@@ -6,8 +6,8 @@ func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv0() (eax, edx uint32)
 func lzcnt32(x uint32) uint32
 
-// DetectHost reports this machine's arch, CPU features and page size.
-func DetectHost() Host {
+// detectHost reports this machine's arch, CPU features and page size.
+func detectHost() Host {
 	return Host{Arch: ArchAMD64, Features: detectAMD64(), PageSize: uint64(os.Getpagesize())}
 }
 

@@ -2,8 +2,8 @@ package artifact
 
 import "os"
 
-// DetectHost reports this machine's arch, CPU features and page size.
-func DetectHost() Host {
+// detectHost reports this machine's arch, CPU features and page size.
+func detectHost() Host {
 	var f Features
 	if b, err := os.ReadFile("/proc/self/auxv"); err == nil {
 		hwcap, _ := auxvHWCAP(b)

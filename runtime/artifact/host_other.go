@@ -4,7 +4,7 @@ package artifact
 
 import "os"
 
-// DetectHost reports this machine's page size; it runs no artifacts.
-func DetectHost() Host {
+// detectHost reports this machine's page size; it runs no artifacts.
+func detectHost() Host {
 	return Host{Arch: ArchUnknown, PageSize: uint64(os.Getpagesize())}
 }

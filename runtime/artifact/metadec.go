@@ -17,6 +17,25 @@ type decoder struct {
 	start int // offset of the field being read, for messages
 	chunk int
 	err   error
+	ops   *opSlab
+}
+
+// opSlab is room for constant expressions, carved in order: modules have
+// many one-operation expressions (element items), and one allocation can
+// serve a run of them.
+type opSlab struct {
+	free []ConstOp
+	next int // size of the next allocation
+}
+
+func (s *opSlab) take(n int) ConstExpr {
+	if len(s.free) < n {
+		s.next = min(max(2*s.next, 4), 1024)
+		s.free = make([]ConstOp, max(n, s.next))
+	}
+	x := s.free[:n:n]
+	s.free = s.free[n:]
+	return x
 }
 
 func (d *decoder) fail(kind error, format string, args ...any) {
@@ -187,7 +206,12 @@ func (d *decoder) expr(what string) ConstExpr {
 	if n == 0 {
 		return nil
 	}
-	x := make(ConstExpr, n)
+	var x ConstExpr
+	if d.ops != nil {
+		x = d.ops.take(n)
+	} else {
+		x = make(ConstExpr, n)
+	}
 	for i := range x {
 		op := ConstOpcode(d.u8x(what, " opcode"))
 		x[i].Op = op
@@ -205,54 +229,33 @@ func (d *decoder) expr(what string) ConstExpr {
 	return x
 }
 
-func (d *decoder) sites(withKind bool, what string) []Site {
-	minSize := 3
-	if withKind {
-		minSize = 4
-	}
-	n := d.count(minSize, what)
-	if n == 0 {
-		return nil
-	}
-	s := make([]Site, n)
-	for i := range s {
-		s[i].Offset = d.u32x(what, " code offset")
-		if withKind {
-			s[i].Kind = TrapKind(d.u8x(what, " kind"))
-		}
-		s[i].Func = d.u32x(what, " function index")
-		s[i].WasmOffset = d.u32x(what, " wasm offset")
-		if d.err != nil {
-			return nil
-		}
-	}
-	return s
-}
-
-// decodeMetadata parses the .wasiaot section into a. It checks the encoding
-// only; validate checks what the values mean.
-func decodeMetadata(sec []byte, a *Artifact) error {
+// decodeMetadata parses the .wasiaot section into a, except for the entries
+// of the site tables, which it returns for validate to decode. It checks the
+// encoding only; validate checks what the values mean.
+func decodeMetadata(sec []byte, a *Artifact) (*metaSites, error) {
 	if len(sec) < metaHeaderSize {
-		return errf(ErrTruncated, "truncated: .wasiaot section is %d bytes, its header needs %d", len(sec), metaHeaderSize)
+		return nil, errf(ErrTruncated, "truncated: .wasiaot section is %d bytes, its header needs %d", len(sec), metaHeaderSize)
 	}
 	if !bytes.Equal(sec[:8], []byte(metaMagic)) {
-		return errf(ErrBadMagic, "bad magic %q in .wasiaot section", sec[:8])
+		return nil, errf(ErrBadMagic, "bad magic %q in .wasiaot section", sec[:8])
 	}
 	if v := binary.LittleEndian.Uint32(sec[8:]); v != FormatVersion {
-		return errf(ErrVersion, "format version %d, this runtime reads %d", v, FormatVersion)
+		return nil, errf(ErrVersion, "format version %d, this runtime reads %d", v, FormatVersion)
 	}
 	sum := binary.LittleEndian.Uint32(sec[12:])
 	n := binary.LittleEndian.Uint64(sec[16:])
 	payload := sec[metaHeaderSize:]
 	if n > uint64(len(payload)) {
-		return errf(ErrTruncated, "truncated: metadata payload of %d bytes, section holds %d", n, len(payload))
+		return nil, errf(ErrTruncated, "truncated: metadata payload of %d bytes, section holds %d", n, len(payload))
 	}
 	if n < uint64(len(payload)) {
-		return errf(ErrMalformed, "%d bytes after the metadata payload", uint64(len(payload))-n)
+		return nil, errf(ErrMalformed, "%d bytes after the metadata payload", uint64(len(payload))-n)
 	}
 	if got := crc32.Checksum(payload, castagnoli); got != sum {
-		return errf(ErrChecksum, "metadata checksum mismatch: stored %08x, computed %08x", sum, got)
+		return nil, errf(ErrChecksum, "metadata checksum mismatch: stored %08x, computed %08x", sum, got)
 	}
+	sites := &metaSites{}
+	ops := &opSlab{}
 	top := decoder{b: payload, chunk: chHeader}
 	for id := chHeader; id < chLimit; id++ {
 		top.chunk = id
@@ -265,26 +268,29 @@ func decodeMetadata(sec []byte, a *Artifact) error {
 			top.fail(ErrTruncated, "truncated: chunk of %d bytes, %d left", size, len(payload)-top.off)
 		}
 		if top.err != nil {
-			return top.err
+			return nil, top.err
 		}
-		d := decoder{b: payload[top.off : top.off+int(size)], base: top.off, chunk: id}
-		decodeChunk(&d, id, a)
+		d := decoder{b: payload[top.off : top.off+int(size)], base: top.off, chunk: id, ops: ops}
+		decodeChunk(&d, id, a, sites)
 		if d.err == nil && d.off != len(d.b) {
 			d.start = d.off
 			d.fail(ErrMalformed, "%d unread bytes at the end of the chunk", len(d.b)-d.off)
 		}
 		if d.err != nil {
-			return d.err
+			return nil, d.err
 		}
 		top.off += int(size)
 	}
 	if top.off != len(payload) {
-		return errf(ErrMalformed, "%d bytes after the last metadata chunk", len(payload)-top.off)
+		return nil, errf(ErrMalformed, "%d bytes after the last metadata chunk", len(payload)-top.off)
 	}
-	return nil
+	return sites, nil
 }
 
-func decodeChunk(d *decoder, id int, a *Artifact) {
+// metaSites are the trap and call site tables awaiting validate.
+type metaSites struct{ traps, calls *siteChunk }
+
+func decodeChunk(d *decoder, id int, a *Artifact, sites *metaSites) {
 	m := &a.Module
 	switch id {
 	case chHeader:
@@ -450,8 +456,8 @@ func decodeChunk(d *decoder, id int, a *Artifact) {
 			}
 		}
 	case chTraps:
-		a.Code.Traps = d.sites(true, "trap sites")
+		sites.traps = d.siteTable(true, "trap sites")
 	case chCalls:
-		a.Code.Calls = d.sites(false, "call sites")
+		sites.calls = d.siteTable(false, "call sites")
 	}
 }

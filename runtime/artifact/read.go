@@ -11,11 +11,26 @@ import (
 // maxSections bounds the section header table; wasiaot writes eight at most.
 const maxSections = 64
 
+// Options change how the readers represent what they read; they check the
+// same things either way.
+type Options struct {
+	// LazySites keeps the trap and call site tables in their encoded form,
+	// checked in full but not decoded: Code.Traps and Code.Calls stay nil
+	// and Code.TrapAt, CallAt, TrapSites and CallSites read the encoded
+	// tables (which Parse copies out of b). A large module loaded to run
+	// then does not pay for a slice entry per site, for sites it looks up
+	// only when it traps.
+	LazySites bool
+}
+
 // Parse reads and checks an artifact held in memory. The returned Text and
 // Rodata alias b. Parse checks the encoding and the internal consistency of
 // the metadata; Verify checks that this machine can run the code.
-func Parse(b []byte) (*Artifact, error) {
-	a, err := parse(memSource(b), uint64(len(b)))
+func Parse(b []byte) (*Artifact, error) { return ParseWith(b, Options{}) }
+
+// ParseWith is Parse with options.
+func ParseWith(b []byte, o Options) (*Artifact, error) {
+	a, err := parse(memSource(b), uint64(len(b)), o)
 	if err != nil {
 		return nil, err
 	}
@@ -29,10 +44,15 @@ func Parse(b []byte) (*Artifact, error) {
 // *os.File, typically) without reading .text or .rodata: Text and Rodata
 // stay nil and Layout says where to map them from.
 func ParseReaderAt(r io.ReaderAt, size int64) (*Artifact, error) {
+	return ParseReaderAtWith(r, size, Options{})
+}
+
+// ParseReaderAtWith is ParseReaderAt with options.
+func ParseReaderAtWith(r io.ReaderAt, size int64, o Options) (*Artifact, error) {
 	if size < 0 {
 		return nil, errf(ErrMalformed, "negative file size %d", size)
 	}
-	return parse(readerSource{r}, uint64(size))
+	return parse(readerSource{r}, uint64(size), o)
 }
 
 func nilIfEmpty(b []byte) []byte {
@@ -87,7 +107,7 @@ func inFile(off, n, size uint64, what string) error {
 	return nil
 }
 
-func parse(src source, size uint64) (*Artifact, error) {
+func parse(src source, size uint64, o Options) (*Artifact, error) {
 	le := binary.LittleEndian
 	if size < ehdrSize {
 		return nil, errf(ErrTruncated, "truncated: file is %d bytes, the ELF header needs %d", size, ehdrSize)
@@ -152,10 +172,8 @@ func parse(src source, size uint64) (*Artifact, error) {
 		s.typ = elf.SectionType(le.Uint32(h[4:]))
 		s.flags = elf.SectionFlag(le.Uint64(h[8:]))
 		s.addr, s.off, s.size, s.align = le.Uint64(h[16:]), le.Uint64(h[24:]), le.Uint64(h[32:]), le.Uint64(h[48:])
-		if s.typ != elf.SHT_NOBITS && s.typ != elf.SHT_NULL {
-			if err := inFile(s.off, s.size, size, fmt.Sprintf("section %d", i)); err != nil {
-				return nil, err
-			}
+		if s.typ != elf.SHT_NOBITS && s.typ != elf.SHT_NULL && inFile(s.off, s.size, size, "") != nil {
+			return nil, inFile(s.off, s.size, size, fmt.Sprintf("section %d", i))
 		}
 	}
 	strs := shs[shstrndx]
@@ -202,7 +220,8 @@ func parse(src source, size uint64) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := decodeMetadata(metab, a); err != nil {
+	sites, err := decodeMetadata(metab, a)
+	if err != nil {
 		return nil, err
 	}
 	if a.Header.Arch != arch {
@@ -217,8 +236,16 @@ func parse(src source, size uint64) (*Artifact, error) {
 		}
 		a.Layout.SignatureOffset = sig.off
 	}
-	if err := validate(a, text.size, rodata.size); err != nil {
+	if err := validateRead(a, text.size, rodata.size, sites, o.LazySites); err != nil {
 		return nil, err
+	}
+	if _, ok := src.(memSource); ok {
+		// The caller keeps b and may change it.
+		for _, t := range []*encodedSites{a.Code.traps, a.Code.calls} {
+			if t != nil {
+				t.enc = bytes.Clone(t.enc)
+			}
+		}
 	}
 	return a, nil
 }

@@ -47,7 +47,7 @@ func signedMessage(digest []byte) []byte { return append([]byte(sigContext), dig
 // VerifySignature parses b and checks that it carries a valid signature by
 // pub.
 func VerifySignature(b []byte, pub ed25519.PublicKey) error {
-	a, err := Parse(b)
+	a, err := ParseWith(b, Options{LazySites: true})
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func VerifySignature(b []byte, pub ed25519.PublicKey) error {
 // VerifySignatureReaderAt is VerifySignature for a file of the given size,
 // read in pieces rather than held in memory.
 func VerifySignatureReaderAt(r io.ReaderAt, size int64, pub ed25519.PublicKey) error {
-	a, err := ParseReaderAt(r, size)
+	a, err := ParseReaderAtWith(r, size, Options{LazySites: true})
 	if err != nil {
 		return err
 	}

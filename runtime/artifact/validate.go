@@ -1,6 +1,9 @@
 package artifact
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 const (
 	maxMemoryPages = 1 << 16
@@ -17,6 +20,58 @@ func validate(a *Artifact, textSize, rodataSize uint64) error {
 	return v.err
 }
 
+// validateRead is validate for the readers, which leave the entries of the
+// site tables to it: it decodes them into Code.Traps and Code.Calls, or, if
+// lazy, keeps the checked tables encoded in Code. A large trap table is
+// checked on another goroutine while the rest is; errors are reported in
+// the order a sequential check would find them.
+func validateRead(a *Artifact, textSize, rodataSize uint64, sites *metaSites, lazy bool) error {
+	v := validator{a: a, m: &a.Module, pending: sites, lazy: lazy}
+	var traps []Site
+	var trapErr error
+	done := make(chan struct{})
+	parallel := sites.traps != nil && sites.traps.table.n >= parallelSites
+	if parallel {
+		// The scan needs only the function table, which it indexes with
+		// bounds checks, so it may run before the rest is validated.
+		vt := validator{a: a, m: &a.Module, nimp: uint64(a.Module.NumImportedFuncs())}
+		vt.nfuncs = vt.nimp + uint64(len(a.Module.Funcs))
+		go func() {
+			defer close(done)
+			traps = vt.scanSites(sites.traps, "trap sites", "trap table", !lazy)
+			trapErr = vt.err
+		}()
+	} else {
+		close(done)
+	}
+	v.run(textSize, rodataSize)
+	runErr := v.err
+	if !parallel {
+		traps = v.scanSites(sites.traps, "trap sites", "trap table", !lazy)
+		trapErr = v.err
+	}
+	calls := v.scanSites(sites.calls, "call sites", "call site table", !lazy)
+	<-done
+	switch {
+	case runErr != nil:
+		return runErr
+	case trapErr != nil:
+		return trapErr
+	case v.err != nil:
+		return v.err
+	}
+	if lazy {
+		a.Code.traps, a.Code.calls = tableOf(sites.traps), tableOf(sites.calls)
+	} else {
+		a.Code.Traps, a.Code.Calls = traps, calls
+	}
+	return nil
+}
+
+// parallelSites is the size from which the trap table is checked on its own
+// goroutine.
+const parallelSites = 1 << 14
+
 type validator struct {
 	a       *Artifact
 	m       *Module
@@ -26,6 +81,8 @@ type validator struct {
 	tables  []TableType
 	mems    []MemoryType
 	globals []GlobalType
+	pending *metaSites // encoded site tables, from a reader
+	lazy    bool
 }
 
 // where names the thing being checked. It is a value so that describing it
@@ -113,11 +170,12 @@ func (v *validator) expr(x ConstExpr, want ValType, what where) {
 	if v.err != nil {
 		return
 	}
-	var stack []ValType
+	var buf [4]ValType // most expressions are one operation
+	stack := buf[:0]
 	pop2 := func(t ValType, op ConstOpcode) {
 		n := len(stack)
 		if n < 2 || stack[n-1] != t || stack[n-2] != t {
-			v.fail("%s: operation %d needs two %v operands, has %v", what, op, t, stack)
+			v.fail("%s: operation %d needs two %v operands, has %v", what, op, t, slices.Clone(stack))
 			return
 		}
 		stack = stack[:n-1]
@@ -175,7 +233,7 @@ func (v *validator) expr(x ConstExpr, want ValType, what where) {
 		}
 	}
 	if len(stack) != 1 || stack[0] != want {
-		v.fail("%s: produces %v, want one %v", what, stack, want)
+		v.fail("%s: produces %v, want one %v", what, slices.Clone(stack), want)
 	}
 }
 
@@ -428,33 +486,56 @@ func (v *validator) code(textSize uint64) {
 		what.name = s.Name
 		v.codeRange(s.Offset, s.Size, textSize, what)
 	}
+	if v.pending != nil {
+		return // validateRead checks the encoded tables
+	}
 	v.sites(c.Traps, "trap table")
 	v.sites(c.Calls, "call site table")
+}
+
+func tableOf(c *siteChunk) *encodedSites {
+	if c == nil || c.table.n == 0 {
+		return nil
+	}
+	return &c.table
 }
 
 func (v *validator) sites(s []Site, what string) {
 	isTraps := what == "trap table"
 	for i, t := range s {
-		if i > 0 && t.Offset <= s[i-1].Offset {
-			v.fail("%s not sorted: entry %d at %#x follows %#x", what, i, t.Offset, s[i-1].Offset)
-			return
+		var prev uint32
+		if i > 0 {
+			prev = s[i-1].Offset
 		}
-		if isTraps && (t.Kind == 0 || t.Kind >= trapLimit) {
-			v.fail("%s entry %d: unknown trap kind %d", what, i, t.Kind)
-			return
-		}
-		if !isTraps && t.Kind != 0 {
-			v.fail("%s entry %d: call site with trap kind %d", what, i, t.Kind)
-			return
-		}
-		if uint64(t.Func) < v.nimp || uint64(t.Func) >= v.nfuncs {
-			v.fail("%s entry %d: function %d is not a defined function [%d,%d)", what, i, t.Func, v.nimp, v.nfuncs)
-			return
-		}
-		f := v.m.Funcs[uint64(t.Func)-v.nimp]
-		if t.Offset < f.Offset || uint64(t.Offset) >= uint64(f.Offset)+uint64(f.Size) {
-			v.fail("%s entry %d: offset %#x outside function %d code [%#x,%#x)", what, i, t.Offset, t.Func, f.Offset, uint64(f.Offset)+uint64(f.Size))
+		if !v.site(t, i, i > 0, prev, isTraps, what) {
 			return
 		}
 	}
+}
+
+// site checks entry i of a site table; prev is the previous entry's offset
+// when hasPrev.
+func (v *validator) site(t Site, i int, hasPrev bool, prev uint32, isTraps bool, what string) bool {
+	if hasPrev && t.Offset <= prev {
+		v.fail("%s not sorted: entry %d at %#x follows %#x", what, i, t.Offset, prev)
+		return false
+	}
+	if isTraps && (t.Kind == 0 || t.Kind >= trapLimit) {
+		v.fail("%s entry %d: unknown trap kind %d", what, i, t.Kind)
+		return false
+	}
+	if !isTraps && t.Kind != 0 {
+		v.fail("%s entry %d: call site with trap kind %d", what, i, t.Kind)
+		return false
+	}
+	if uint64(t.Func) < v.nimp || uint64(t.Func) >= v.nfuncs {
+		v.fail("%s entry %d: function %d is not a defined function [%d,%d)", what, i, t.Func, v.nimp, v.nfuncs)
+		return false
+	}
+	f := v.m.Funcs[uint64(t.Func)-v.nimp]
+	if t.Offset < f.Offset || uint64(t.Offset) >= uint64(f.Offset)+uint64(f.Size) {
+		v.fail("%s entry %d: offset %#x outside function %d code [%#x,%#x)", what, i, t.Offset, t.Func, f.Offset, uint64(f.Offset)+uint64(f.Size))
+		return false
+	}
+	return true
 }

@@ -76,8 +76,10 @@ func (e *wasiaotEngine) Run(ctx context.Context, p Program, inv Invocation) (Sam
 	}
 	defer host.Close()
 
-	// A fresh runtime per run: no pooled memory or instance is reused
-	// across samples.
+	// A fresh runtime per run: no loaded module or instance is reused
+	// across samples. The library does keep a few freed linear memory
+	// reservations (zeroed), vmctx blocks and native stacks process-wide,
+	// the way Go's heap keeps freed memory for the wazero engines.
 	rt := runtime.New(runtime.Config{})
 	defer rt.Close()
 

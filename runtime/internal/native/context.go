@@ -84,10 +84,16 @@ func NewContext(cfg Config) (*Context, error) {
 	}
 	argsOff := roundUp(abi.VMCtxHeaderSize+uintptr(cfg.ModuleSize), abi.ArgSlotSize)
 	size := roundUp(argsOff+uintptr(cfg.ArgSlots)*abi.ArgSlotSize, pageSize)
-	mem, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil {
-		return nil, fmt.Errorf("map vmctx: %w", err)
+	mem := takeFreed(freed.blocks, int(size))
+	if mem != nil {
+		clear(mem)
+	} else {
+		var err error
+		mem, err = syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE,
+			syscall.MAP_PRIVATE|syscall.MAP_ANON)
+		if err != nil {
+			return nil, fmt.Errorf("map vmctx: %w", err)
+		}
 	}
 	c := &Context{
 		mem:    mem,
@@ -97,8 +103,9 @@ func NewContext(cfg Config) (*Context, error) {
 		stack:  cfg.Stack,
 	}
 	if c.stack == nil {
+		var err error
 		if c.stack, err = NewStack(cfg.StackSize); err != nil {
-			syscall.Munmap(mem)
+			freeBlock(mem)
 			return nil, err
 		}
 		c.ownStack = true
@@ -113,6 +120,14 @@ func NewContext(cfg Config) (*Context, error) {
 	h.StackLimit = c.stack.Limit()
 	h.StackGuardLo = c.stack.GuardLo()
 	return c, nil
+}
+
+// freeBlock keeps a vmctx block for the next Context or unmaps it.
+func freeBlock(b []byte) error {
+	if keepFreed(&freed.blocks, b) {
+		return nil
+	}
+	return syscall.Munmap(b)
 }
 
 // Addr is the vmctx address generated code receives in R15.
@@ -147,7 +162,7 @@ func (c *Context) Close() error {
 		return errors.New("vmctx close: an activation is still parked")
 	}
 	c.hdr.Magic = 0
-	err := syscall.Munmap(c.mem)
+	err := freeBlock(c.mem)
 	c.mem, c.hdr = nil, nil
 	if c.ownStack {
 		err = errors.Join(err, c.stack.Free())

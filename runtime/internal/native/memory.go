@@ -139,9 +139,24 @@ type idleMemory struct {
 	accessible int
 }
 
-// NewMemoryPool keeps up to keep idle reservations. A released memory of at
-// most keepResident bytes is zeroed in place and stays resident (cheapest
-// to reuse); a larger one gives its pages back with MADV_DONTNEED.
+// spares are idle reservations that no pool had room for, shared by all
+// pools of the process: a Runtime made per request (or per benchmark run)
+// then starts with warm memory, as Go's own heap does, instead of paying
+// for a fresh reservation, its page tables and a TLB shootdown when it is
+// unmapped.
+var spares struct {
+	mu   sync.Mutex
+	idle []idleMemory
+}
+
+// maxSpares bounds spares: reservations are address space, and at most
+// maxScrubResident bytes of each stay resident.
+const maxSpares = 16
+
+// NewMemoryPool keeps up to keep idle reservations. A released memory with
+// at most keepResident bytes resident has those pages zeroed in place and
+// kept (cheapest to reuse); a larger one gives its pages back with
+// MADV_DONTNEED.
 func NewMemoryPool(keep, keepResident int) *MemoryPool {
 	return &MemoryPool{keep: keep, keepResident: keepResident}
 }
@@ -152,12 +167,13 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	var idle idleMemory
-	if n := len(p.idle); n > 0 {
-		idle = p.idle[n-1]
-		p.idle = p.idle[:n-1]
-	}
+	idle := pop(&p.idle)
 	p.mu.Unlock()
+	if idle.mem == nil {
+		spares.mu.Lock()
+		idle = pop(&spares.idle)
+		spares.mu.Unlock()
+	}
 	if idle.mem == nil {
 		mem, err := reserve(abi.MemoryReservation)
 		if err != nil {
@@ -183,30 +199,55 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 	return m, nil
 }
 
-// put zeroes the used pages and keeps or unmaps the reservation.
+func pop(s *[]idleMemory) idleMemory {
+	n := len(*s)
+	if n == 0 {
+		return idleMemory{}
+	}
+	m := (*s)[n-1]
+	*s = (*s)[:n-1]
+	return m
+}
+
+// put zeroes the used pages and keeps the reservation, in the pool or the
+// spares, or unmaps it.
 func (p *MemoryPool) put(m *Memory) error {
 	mem, used := m.mem, m.Bytes()
 	m.mem, m.pages = nil, 0
-	var err error
-	if len(used) <= p.keepResident {
-		clear(used)
-	} else {
-		// The next touch of a dropped page maps a fresh zero page.
-		err = madvise(used)
+	err := scrub(used, p.keepResident)
+	if err == nil {
+		p.mu.Lock()
+		if len(p.idle) < p.keep {
+			p.idle = append(p.idle, idleMemory{mem, len(used)})
+			mem = nil
+		}
+		p.mu.Unlock()
+		if mem != nil && spare(idleMemory{mem, len(used)}) {
+			mem = nil
+		}
 	}
-	p.mu.Lock()
-	if err == nil && len(p.idle) < p.keep {
-		p.idle = append(p.idle, idleMemory{mem, len(used)})
-		mem = nil
-	}
-	p.mu.Unlock()
 	if mem != nil {
 		err = errors.Join(err, release(mem))
 	}
 	return err
 }
 
-// Close unmaps the idle reservations.
+// spare offers m to the spares and reports whether they took it.
+func spare(m idleMemory) bool {
+	if m.accessible > maxScrubResident {
+		return false // do not keep much memory mapped for nobody
+	}
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	if len(spares.idle) >= maxSpares {
+		return false
+	}
+	spares.idle = append(spares.idle, m)
+	return true
+}
+
+// Close hands the idle reservations to the process's spares, or unmaps
+// them.
 func (p *MemoryPool) Close() error {
 	p.mu.Lock()
 	idle := p.idle
@@ -214,10 +255,72 @@ func (p *MemoryPool) Close() error {
 	p.mu.Unlock()
 	var err error
 	for _, m := range idle {
-		err = errors.Join(err, release(m.mem))
+		if !spare(m) {
+			err = errors.Join(err, release(m.mem))
+		}
 	}
 	return err
 }
+
+// maxScrubResident is the largest accessible size a spare may keep, and
+// the largest memory scrub looks at page by page.
+const maxScrubResident = 256 << 20
+
+// scrub makes used read as zeroes again, keeping as many pages mapped as
+// it can: dropping touched pages costs a TLB shootdown across every CPU the
+// process ran on, which on a virtual machine costs more than zeroing them,
+// and the next instance would fault them in again. A small memory is zeroed
+// whole. In a larger one the pages the last user touched are zeroed in place
+// if there are at most keepResident bytes of them, and the others (never
+// touched, so dropping them is cheap, or swapped out, so their old contents
+// must not come back) are dropped with MADV_DONTNEED; with more touched
+// pages the whole memory is dropped.
+func scrub(used []byte, keepResident int) error {
+	switch {
+	case len(used) == 0:
+		return nil
+	case len(used) <= min(keepResident, smallMemory):
+		clear(used)
+		return nil
+	case keepResident <= 0 || len(used) > maxScrubResident:
+		return madvise(used)
+	}
+	var buf [512]byte
+	vec := buf[:]
+	if n := (len(used) + pageSize - 1) / pageSize; n <= len(buf) {
+		vec = buf[:n]
+	} else {
+		vec = make([]byte, n)
+	}
+	if err := mincore(used, vec); err != nil {
+		return madvise(used)
+	}
+	resident := 0
+	for _, v := range vec {
+		resident += int(v & 1)
+	}
+	if resident*pageSize > keepResident {
+		return madvise(used)
+	}
+	for i := 0; i < len(vec); {
+		j := i + 1
+		for j < len(vec) && vec[j]&1 == vec[i]&1 {
+			j++
+		}
+		run := used[i*pageSize : min(j*pageSize, len(used))]
+		if vec[i]&1 != 0 {
+			clear(run)
+		} else if err := madvise(run); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// smallMemory is the size up to which scrub zeroes a memory whole: cheaper
+// than finding out which pages were touched.
+const smallMemory = 256 << 10
 
 func madvise(b []byte) error {
 	if len(b) == 0 {

@@ -65,3 +65,13 @@ func addrOf(b []byte) uintptr {
 func roundUp(n, to uintptr) uintptr {
 	return (n + to - 1) &^ (to - 1)
 }
+
+// mincore fills vec with one byte per page of b whose low bit says whether
+// the page is resident.
+func mincore(b []byte, vec []byte) error {
+	_, _, errno := syscall.Syscall(syscall.SYS_MINCORE, addrOf(b), uintptr(len(b)), uintptr(unsafe.Pointer(unsafe.SliceData(vec))))
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}

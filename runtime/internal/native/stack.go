@@ -25,6 +25,9 @@ func NewStack(size int) (*Stack, error) {
 		size = abi.DefaultStackSize
 	}
 	usable := roundUp(uintptr(size), pageSize)
+	if mem := takeFreed(freed.stacks, int(abi.StackGuardSize+usable)); mem != nil {
+		return &Stack{mem: mem}, nil
+	}
 	mem, err := reserve(abi.StackGuardSize + usable)
 	if err != nil {
 		return nil, err
@@ -61,7 +64,12 @@ func (s *Stack) Free() error {
 	if s.mem == nil {
 		return errors.New("native stack freed twice")
 	}
-	err := release(s.mem)
+	// What a guest left on its native stack is never visible to the next
+	// one: generated code reads only the slots it wrote.
+	var err error
+	if !keepFreed(&freed.stacks, s.mem) {
+		err = release(s.mem)
+	}
 	s.mem = nil
 	return err
 }
