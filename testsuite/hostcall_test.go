@@ -1,0 +1,64 @@
+package testsuite
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/compiler/wat"
+	"github.com/wasiaot/wasiaot/runtime"
+)
+
+// A guest loop calling a Go host function through the public API
+// (runtime.NewHostFunction), so that the cost of entering the guest is
+// spread over many host calls.
+const hostLoopModule = `(module
+  (import "env" "inc" (func $inc (param i32) (result i32)))
+  (func (export "loop") (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (call $inc (local.get 1)))
+      (br_if $l (i32.ne (local.get 1) (local.get 0))))
+    (local.get 1)))`
+
+func startHostLoop(tb testing.TB) (*runtime.Instance, func()) {
+	bin, err := wat.Parse([]byte(hostLoopModule), wasm.FeaturesV2)
+	require.NoError(tb, err)
+	art, err := compiler.Compile(bin, compiler.DefaultOptions())
+	require.NoError(tb, err)
+	rt := runtime.New(runtime.Config{})
+	m, err := rt.Load(art)
+	require.NoError(tb, err)
+	inc := runtime.NewHostFunction("inc", runtime.FuncType{Params: []runtime.ValType{runtime.I32}, Results: []runtime.ValType{runtime.I32}},
+		func(_ context.Context, _ *runtime.Instance, p, r []uint64) error {
+			r[0] = uint64(uint32(p[0]) + 1)
+			return nil
+		})
+	inst, err := m.Instantiate(context.Background(), runtime.Imports{"env": {"inc": inc}})
+	require.NoError(tb, err)
+	return inst, func() { inst.Close(); rt.Close() }
+}
+
+func TestHostCallLoop(t *testing.T) {
+	inst, done := startHostLoop(t)
+	defer done()
+	res, err := inst.Call(context.Background(), "loop", 1000)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{1000}, res)
+}
+
+// BenchmarkHostCallLoop reports the time per wasm -> Go host function ->
+// wasm round trip.
+func BenchmarkHostCallLoop(b *testing.B) {
+	inst, done := startHostLoop(b)
+	defer done()
+	const n = 10000
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := inst.Call(ctx, "loop", n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/hostcall")
+}
