@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,12 +123,14 @@ func CompileArtifact(wasmBytes []byte, opts Options) (*artifact.Artifact, error)
 	for i := 0; i < m.NumGlobals(); i++ {
 		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
 	}
+	entry := make(chan entryStubs, 1)
+	go func() { entry <- buildEntryStubs(m, layout) }()
 	codes, used, err := compileFuncs(m, mi, opts, features)
 	if err != nil {
 		return nil, err
 	}
 	a := &artifact.Artifact{Module: *desc, Rodata: rodata}
-	if err := link(a, m, codes, layout); err != nil {
+	if err := link(a, m, codes, entry); err != nil {
 		return nil, err
 	}
 	a.Header = artifact.Header{
@@ -166,6 +169,7 @@ type worker struct {
 	low   *lower.Lowerer
 	sel   *amd64.Selector
 	alloc *amd64.Allocator
+	emit  *amd64.Emitter
 }
 
 // compileFuncs compiles every defined function, in parallel, into
@@ -178,6 +182,19 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, features w
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, n))
+	// Biggest bodies first: a big function taken last would leave one core
+	// working alone at the end. The order does not change the output.
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	size := func(i int32) int {
+		if int(i) < len(m.Code) {
+			return len(m.Code[i].Body)
+		}
+		return 0
+	}
+	slices.SortStableFunc(order, func(x, y int32) int { return size(y) - size(x) })
 	codes := make([]*amd64.Code, n)
 	errs := make([]error, n)
 	usedBy := make([]amd64.Features, workers)
@@ -193,14 +210,18 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, features w
 				low:   lower.NewLowerer(m, lower.Options{Workers: 1}),
 				sel:   amd64.NewSelector(mi),
 				alloc: amd64.NewAllocator(),
+				emit:  amd64.NewEmitter(),
 			}
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
+				j := int(next.Add(1) - 1)
+				if j >= n {
 					break
 				}
+				// After a failure only functions before it still matter:
+				// the lowest failing index is the one reported.
+				i := int(order[j])
 				if fi := failed.Load(); fi != 0 && int64(i) >= fi {
-					break
+					continue
 				}
 				idx := nimp + uint32(i)
 				codes[i], errs[i] = wk.compile(m, idx, opts, &dumpMu)
@@ -276,7 +297,7 @@ func (wk *worker) compile(m *wasm.Module, idx uint32, opts Options, dumpMu *sync
 	if err := wk.alloc.Allocate(mf); err != nil {
 		return nil, fail(0, err)
 	}
-	code, err = amd64.Emit(mf)
+	code, err = wk.emit.Emit(mf)
 	if err != nil {
 		return nil, fail(0, err)
 	}

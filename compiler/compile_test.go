@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/compiler/wat"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
@@ -145,4 +147,37 @@ func TestDumpSSA(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "lower", passes[0])
 	require.Greater(t, len(passes), 1)
+}
+
+// TestFirstError checks that a module with several failing functions
+// reports the one with the lowest index, whatever the parallelism, even
+// when bigger failing functions come later (they are compiled first).
+func TestFirstError(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("(module\n")
+	for i := range 12 {
+		src.WriteString("  (func (param i32) (result i32)\n")
+		// Later functions are bigger, and every third one uses SIMD.
+		for range i * 20 {
+			src.WriteString("    local.get 0 i32.const 1 i32.add local.set 0\n")
+		}
+		if i%3 == 2 {
+			src.WriteString("    local.get 0 i32x4.splat i32x4.extract_lane 0\n")
+		} else {
+			src.WriteString("    local.get 0\n")
+		}
+		src.WriteString("  )\n")
+	}
+	src.WriteString(")\n")
+	b, err := wat.Parse([]byte(src.String()), wasm.FeaturesV2)
+	require.NoError(t, err)
+	for _, par := range []int{1, 2, 3, 8} {
+		opts := DefaultOptions()
+		opts.Parallelism = par
+		_, err := Compile(b, opts)
+		var ce *Error
+		require.True(t, errors.As(err, &ce), "parallelism %d: %v", par, err)
+		require.Equal(t, uint32(2), ce.Func, "parallelism %d", par)
+		require.Contains(t, err.Error(), "not supported: SIMD instruction")
+	}
 }

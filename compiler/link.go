@@ -25,7 +25,7 @@ func pad(text []byte) []byte {
 
 // link lays the functions out in index order, patches direct calls,
 // appends the entry stubs and builds the trap and call tables.
-func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, layout abi.Layout) error {
+func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, entry <-chan entryStubs) error {
 	nimp := uint32(m.NumImportedFuncs())
 	// Size everything up front: these grow to tens of megabytes.
 	size, ntraps, ncalls := 0, 0, 0
@@ -77,17 +77,61 @@ func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, layout abi.
 	slices.SortFunc(code.Calls, bySite)
 
 	// Entry stubs, one per type index (identical signatures share code).
-	alloc := amd64.NewAllocator()
+	stubs := <-entry
+	if stubs.err != nil {
+		return stubs.err
+	}
 	code.EntryStubs = make([]uint32, len(m.Types))
-	done := map[string]uint32{}
-	for t := range m.Types {
-		sig := ssaSig(&m.Types[t])
-		key := m.Types[t].String()
-		if off, ok := done[key]; ok {
+	for t, st := range stubs.byType {
+		switch {
+		case st.same >= 0:
+			code.EntryStubs[t] = code.EntryStubs[st.same]
+		case st.code == nil:
+			code.EntryStubs[t] = artifact.NoStub
+		default:
+			text = pad(text)
+			off := uint32(len(text))
+			text = append(text, st.code.Bytes...)
 			code.EntryStubs[t] = off
+			code.Stubs = append(code.Stubs, artifact.Stub{Name: st.name, Offset: off, Size: uint32(len(st.code.Bytes))})
+		}
+	}
+	a.Text = pad(text)
+	return nil
+}
+
+// entryStub is the entry stub of one type index.
+type entryStub struct {
+	same int // the earlier type index with the same signature, or -1
+	code *amd64.Code
+	name string // nil code: not callable from the host
+}
+
+type entryStubs struct {
+	byType []entryStub
+	err    error
+}
+
+// buildEntryStubs compiles the entry stubs of m's types. It depends only on
+// the types, so it runs alongside the functions rather than after them.
+func buildEntryStubs(m *wasm.Module, layout abi.Layout) (res entryStubs) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = entryStubs{err: fmt.Errorf("entry stubs: internal compiler error: %v", r)}
+		}
+	}()
+	alloc := amd64.NewAllocator()
+	stubs := make([]entryStub, len(m.Types))
+	done := map[string]int{}
+	for t := range m.Types {
+		stubs[t].same = -1
+		key := m.Types[t].String()
+		if first, ok := done[key]; ok {
+			stubs[t].same = first
 			continue
 		}
-		code.EntryStubs[t] = artifact.NoStub
+		done[key] = t
+		sig := ssaSig(&m.Types[t])
 		f, err := amd64.EntryStub(fmt.Sprintf("entry_%d", t), &sig, layout.EntryTarget)
 		if err != nil {
 			continue // not callable from the host (v128)
@@ -97,17 +141,11 @@ func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, layout abi.
 		}
 		c, err := amd64.Emit(f)
 		if err != nil {
-			return fmt.Errorf("entry stub for type %d: %v", t, err)
+			return entryStubs{err: fmt.Errorf("entry stub for type %d: %v", t, err)}
 		}
-		text = pad(text)
-		off := uint32(len(text))
-		text = append(text, c.Bytes...)
-		code.EntryStubs[t] = off
-		done[key] = off
-		code.Stubs = append(code.Stubs, artifact.Stub{Name: f.Name, Offset: off, Size: uint32(len(c.Bytes))})
+		stubs[t].code, stubs[t].name = c, f.Name
 	}
-	a.Text = pad(text)
-	return nil
+	return entryStubs{byType: stubs}
 }
 
 func ssaType(t wasm.ValType) ssa.Type {

@@ -16,9 +16,9 @@ type Allocator struct {
 	Check bool       // run the independent checker on every allocation
 	// Last holds the result of the last allocation (for tests and stats).
 	Last *regalloc.Result
-	// slab holds rewritten blocks; a function's instructions stay valid
-	// until the next Allocate.
-	slab slab
+	// buf holds the rewritten blocks; a function's instructions stay
+	// valid until the next Allocate.
+	buf []Instr
 }
 
 // NewAllocator returns an allocator for amd64.
@@ -73,7 +73,6 @@ func (a *Allocator) Allocate(f *Func) error {
 		}
 	}
 	a.Last = res
-	a.slab.reset()
 	f.spillBase = (f.OutArgs + 15) &^ 15
 	for k, p := range a.ptrs {
 		switch l := res.Locs[k]; {
@@ -310,17 +309,31 @@ func isCopy(in *Instr) bool {
 		in.Dst.Kind == KReg && in.Src[0].Kind == KReg
 }
 
-// take returns an empty slice with room for n instructions from the slab.
-func (a *Allocator) take(n int) []Instr { return a.slab.take(n) }
-
 // rewrite inserts the allocator's copies and drops copies made redundant,
 // and lays out the frame.
 func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 	slot := func(l regalloc.Loc) Operand {
 		return M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
 	}
-	e := 0
-	idx := int32(0)
+	// Blocks with edits are rebuilt in one buffer reused from function to
+	// function; the others drop their redundant copies in place.
+	need, e, idx := 0, 0, int32(0)
+	for _, blk := range f.Blocks {
+		end := idx + int32(len(blk.Instrs))
+		k := e
+		for k < len(res.Edits) && res.Edits[k].At < end {
+			k++
+		}
+		if k > e {
+			need += len(blk.Instrs) + k - e
+		}
+		e, idx = k, end
+	}
+	if cap(a.buf) < need {
+		a.buf = make([]Instr, need+need/4)
+	}
+	buf := a.buf[:need]
+	e, idx = 0, 0
 	for _, blk := range f.Blocks {
 		// Count this block's edits: without any, copies are dropped in
 		// place and nothing is allocated.
@@ -330,7 +343,8 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		}
 		out := blk.Instrs[:0]
 		if n > 0 {
-			out = a.take(len(blk.Instrs) + n)
+			size := len(blk.Instrs) + n
+			out, buf = buf[:0:size], buf[size:]
 		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {

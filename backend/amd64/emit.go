@@ -59,7 +59,16 @@ type assembler struct {
 	sites []site       // reused by the next function
 }
 
-var assemblers = sync.Pool{New: func() any {
+func init() {
+	// golang-asm pads jumps so that none crosses or ends on a 32-byte
+	// boundary, a workaround for the JCC erratum of some Skylake-derived
+	// Intel cores (with its microcode update). It costs every target code
+	// size and assembler passes, and measured no faster here
+	// (BenchmarkKernels in testsuite), so wasiaot does not pad.
+	objabi.GOAMD64 = "normaljumps"
+}
+
+func newAssembler() *assembler {
 	initOnce.Lock()
 	defer initOnce.Unlock()
 	a := &assembler{ctxt: obj.Linknew(&x86.Linkamd64)}
@@ -69,7 +78,20 @@ var assemblers = sync.Pool{New: func() any {
 	}
 	x86.Linkamd64.Init(a.ctxt)
 	return a
-}}
+}
+
+var assemblers = sync.Pool{New: func() any { return newAssembler() }}
+
+// Emitter emits functions one after the other with the same assembler
+// state, which a sync.Pool would drop at every garbage collection. It is
+// not safe for concurrent use.
+type Emitter struct{ asm *assembler }
+
+// NewEmitter returns an Emitter.
+func NewEmitter() *Emitter { return &Emitter{asm: newAssembler()} }
+
+// Emit is the package-level Emit with em's assembler.
+func (em *Emitter) Emit(f *Func) (*Code, error) { return emit(f, em.asm) }
 
 // progChunk is how many instructions newProg allocates at once.
 const progChunk = 1024
@@ -120,13 +142,17 @@ type site struct {
 }
 
 // Emit assembles an allocated function.
-func Emit(f *Func) (code *Code, err error) {
+func Emit(f *Func) (*Code, error) {
+	asm := assemblers.Get().(*assembler)
+	defer assemblers.Put(asm)
+	return emit(f, asm)
+}
+
+func emit(f *Func, asm *assembler) (code *Code, err error) {
 	if !f.allocated {
 		return nil, fmt.Errorf("amd64: %s: emit before register allocation", f.Name)
 	}
-	asm := assemblers.Get().(*assembler)
 	asm.errs = asm.errs[:0]
-	defer assemblers.Put(asm)
 	e := &emitter{f: f, ctxt: asm.ctxt, asm: asm, sites: asm.sites[:0]}
 	defer func() {
 		clear(e.sites) // drop the references to f and the instructions

@@ -24,24 +24,32 @@ type Allocator struct {
 	children   []*interval // per virtual register: its first piece
 	// first backs children: first[v] is reused for v by every function,
 	// along with the capacity of its range and use lists.
-	first []interval
-	gen   []uint64 // liveness scratch
-	kill  []uint64
-	out   []uint64
-	moves []pmove  // resolve scratch
-	keys  []uint64 // scan scratch
-	fixed [64][]rng
+	first  []interval
+	gen    []uint64 // liveness scratch
+	kill   []uint64
+	out    []uint64
+	work   []int32
+	inWork []bool
+	moves  []pmove // resolve scratch
+	sorted []pmove
+	keys   []uint64 // scan scratch
+	fixed  [64][]rng
 	// fixedAt[r] skips the ranges of fixed[r] that end before the scan
 	// position, which only grows.
 	fixedAt [64]int
 	copies  []copyReq
 
 	pieces    [][]*interval // per virtual register, every piece
-	unhandled []*interval   // sorted by start, descending
+	unhandled []queued      // a heap, see unhandled.go
+	seq       uint32        // queueing order, for ties in unhandled
 	active    []*interval
-	inactive  []inactiveEntry
+	inactive  []inactiveEntry // a heap, see inactive.go
+	found     []int32         // wakeBefore scratch
+	stack     []int32
 	moved     []*interval // scratch for scan
-	slot      []int32     // per virtual register, -1 if it never spills
+	pieceMem  arena[interval]
+	rangeMem  arena[rng]
+	slot      []int32 // per virtual register, -1 if it never spills
 	scratch   int32
 
 	res *Result
@@ -108,14 +116,9 @@ func (a *Allocator) splitPos(lo, hi int32) int32 {
 	return best
 }
 
-func (a *Allocator) addUnhandled(it *interval) {
-	a.pieces[it.v] = append(a.pieces[it.v], it)
-	s := it.start()
-	i := sort.Search(len(a.unhandled), func(i int) bool { return a.unhandled[i].start() <= s })
-	a.unhandled = slices.Insert(a.unhandled, i, it)
-}
-
 func (a *Allocator) scan() error {
+	a.pieceMem.reset()
+	a.rangeMem.reset()
 	a.pieces = grow(a.pieces, len(a.f.VRegClass))
 	for v := range a.pieces {
 		a.pieces[v] = a.pieces[v][:0]
@@ -134,13 +137,15 @@ func (a *Allocator) scan() error {
 		}
 	}
 	slices.Sort(keys)
-	for _, k := range keys {
-		a.unhandled = append(a.unhandled, a.children[uint32(k)])
+	// Sorted by queue key, the array is a heap already.
+	a.seq = 0
+	for i := len(keys) - 1; i >= 0; i-- {
+		it := a.children[uint32(keys[i])]
+		a.unhandled = append(a.unhandled, queued{a.queueKey(it), it})
 	}
 	a.keys = keys
 	for len(a.unhandled) > 0 {
-		cur := a.unhandled[len(a.unhandled)-1]
-		a.unhandled = a.unhandled[:len(a.unhandled)-1]
+		cur := a.nextUnhandled()
 		pos := cur.start()
 		act := a.active[:0]
 		moved := a.moved[:0]
@@ -156,32 +161,25 @@ func (a *Allocator) scan() error {
 			}
 		}
 		a.active = act
-		// Compact in place, writing only the slots that change.
-		inact := a.inactive
-		n := 0
-		for i := range inact {
-			e := &inact[i]
-			if pos >= e.until { // else until <= end: still inactive
-				it := e.it
-				if it.end() <= pos {
-					continue
-				}
-				if it.recheck(pos) {
-					a.active = append(a.active, it)
-					continue
-				}
-				e.until = it.until
+		// Wake up the inactive intervals whose hole ends here.
+		for len(a.inactive) > 0 && a.inactive[0].until <= pos {
+			e := &a.inactive[0]
+			it := e.it
+			if it.end() <= pos {
+				a.popInactive()
+				continue
 			}
-			if n != i {
-				inact[n] = *e
+			if it.recheck(pos) {
+				a.active = append(a.active, it)
+				a.popInactive()
+				continue
 			}
-			n++
+			e.until = it.until
+			a.siftDown(0)
 		}
-		inact = inact[:n]
 		for _, it := range moved {
-			inact = append(inact, inactiveEntry{until: it.until, reg: it.reg, class: it.class, it: it})
+			a.pushInactive(it)
 		}
-		a.inactive = inact
 		a.moved = moved[:0]
 		if !a.tryFree(cur) {
 			if err := a.allocBlocked(cur); err != nil {
@@ -194,16 +192,6 @@ func (a *Allocator) scan() error {
 		}
 	}
 	return nil
-}
-
-// inactiveEntry is an interval in the inactive list, with copies of the
-// fields the scan reads on every step: until, kept equal to it.until, and
-// the register and class, which do not change while it is inactive.
-type inactiveEntry struct {
-	until int32
-	reg   PReg
-	class Class
-	it    *interval
 }
 
 // hints lists the registers cur would like, best first.
@@ -250,8 +238,8 @@ func (a *Allocator) tryFree(cur *interval) bool {
 	// An inactive interval is dead below it.until, so it cannot meet cur
 	// before min(it.until, end).
 	end := cur.end()
-	for _, e := range a.inactive {
-		if e.class == c && e.until < min(free[e.reg], end) {
+	for _, k := range a.wakeBefore(end) {
+		if e := &a.inactive[k]; e.class == c && e.until < free[e.reg] {
 			it := e.it
 			if p := intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, free[e.reg]); p >= 0 {
 				free[e.reg] = p
@@ -289,7 +277,7 @@ func (a *Allocator) tryFree(cur *interval) bool {
 		return false
 	}
 	cur.reg = best
-	a.addUnhandled(cur.split(a.splitPos(start, hi)))
+	a.addUnhandled(a.split(cur, a.splitPos(start, hi)))
 	return true
 }
 
@@ -324,15 +312,20 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 			next[it.reg] = min(next[it.reg], u)
 		}
 	}
-	for _, e := range a.inactive {
-		it := e.it
-		if e.class != c {
-			continue
-		}
+	// The bound below depends on the register, and most entries pass it:
+	// a plain walk of the heap's array beats its pruned walk.
+	for k := range a.inactive {
+		e := &a.inactive[k]
 		// Evicting it means splitting it where it comes back to life,
 		// which needs no copy. Only a use sooner than the register's
 		// current one matters, so look for the (costlier) intersection
 		// only then, from the first range ending after start (it.at).
+		// Every use is a live position, so none comes before e.until,
+		// where it comes back to life.
+		if e.class != c || e.until >= next[e.reg] {
+			continue
+		}
+		it := e.it
 		u := it.nextUse(start)
 		if u < 0 || u >= next[e.reg] {
 			continue
@@ -370,7 +363,7 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		}
 		if hi := gapFloor(first); hi > start {
 			cur.stack = true
-			a.addUnhandled(cur.split(a.splitPos(start, hi)))
+			a.addUnhandled(a.split(cur, a.splitPos(start, hi)))
 			return nil
 		}
 		if best == NoPReg {
@@ -379,7 +372,7 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 	}
 	cur.reg = best
 	if block[best] < end {
-		a.addUnhandled(cur.split(a.splitPos(start, gapFloor(block[best]))))
+		a.addUnhandled(a.split(cur, a.splitPos(start, gapFloor(block[best]))))
 	}
 	// Evict the intervals holding best where they meet cur.
 	act := a.active[:0]
@@ -393,14 +386,24 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		act = append(act, it)
 	}
 	a.active = act
+	// The inactive intervals holding best that meet cur are split where
+	// they wake up; what is left of each ends before start and leaves the
+	// heap at the next step. Their smaller until needs the heap order
+	// restored.
+	changed := false
 	for k := range a.inactive {
 		e := &a.inactive[k]
-		if it := e.it; it.reg == best && it.class == c {
-			if intersect(it.ranges, cur.ranges, start) >= 0 {
-				a.addUnhandled(it.split(it.nextCover(start)))
-				e.until = it.until
-			}
+		if e.reg != best || e.class != c {
+			continue
 		}
+		if it := e.it; intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32) >= 0 {
+			a.addUnhandled(a.split(it, it.nextCover(start)))
+			e.until = it.until
+			changed = true
+		}
+	}
+	if changed {
+		a.heapify()
 	}
 	return nil
 }
@@ -413,15 +416,13 @@ func (a *Allocator) spillFrom(it *interval, pos, now int32) error {
 	if pos > it.start() {
 		// Spill as early as the uses allow when that leaves a loop.
 		lo := it.start()
-		for _, u := range it.uses {
-			if u < pos {
-				lo = max(lo, u)
-			}
+		if i := it.firstUse(pos); i > 0 {
+			lo = max(lo, it.uses[i-1])
 		}
 		if lo < pos {
 			pos = a.splitPos(lo, pos)
 		}
-		t = it.split(pos)
+		t = a.split(it, pos)
 		a.pieces[t.v] = append(a.pieces[t.v], t)
 	}
 	t.reg, t.stack = NoPReg, true
@@ -433,7 +434,7 @@ func (a *Allocator) spillFrom(it *interval, pos, now int32) error {
 	if hi <= lo {
 		return fmt.Errorf("regalloc: internal error: cannot reload v%d before %d", t.v, u)
 	}
-	r := t.split(a.splitPos(lo, hi))
+	r := a.split(t, a.splitPos(lo, hi))
 	a.addUnhandled(r)
 	return nil
 }

@@ -3,6 +3,7 @@ package regalloc
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // copyReq is a copy demanded by an operand constraint, resolved to
@@ -161,25 +162,45 @@ func (a *Allocator) liveness() error {
 	}
 	a.out = grow(a.out, w)
 	out := a.out
-	for changed := true; changed; {
-		changed = false
-		for b := nb - 1; b >= 0; b-- {
-			clear(out)
-			for _, s := range f.Blocks[b].Succs {
-				for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
-					out[j] |= x
-				}
+	// A worklist reaches the same (least) fixed point as repeated passes
+	// over all blocks, revisiting only the predecessors of blocks whose
+	// live-in set grew. Popping starts with the last block: backwards
+	// propagation then mostly sees final successor sets.
+	work := a.work[:0]
+	a.inWork = grow(a.inWork, nb)
+	for b := range nb {
+		work = append(work, int32(b))
+		a.inWork[b] = true
+	}
+	for len(work) > 0 {
+		b := int(work[len(work)-1])
+		work = work[:len(work)-1]
+		a.inWork[b] = false
+		clear(out)
+		for _, s := range f.Blocks[b].Succs {
+			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
+				out[j] |= x
 			}
-			li := a.liveIn[b*w : (b+1)*w]
-			for j := range li {
-				x := gen[b*w+j] | out[j]&^kill[b*w+j]
-				if x != li[j] {
-					li[j] = x
-					changed = true
+		}
+		changed := false
+		li := a.liveIn[b*w : (b+1)*w]
+		for j := range li {
+			x := gen[b*w+j] | out[j]&^kill[b*w+j]
+			if x != li[j] {
+				li[j] = x
+				changed = true
+			}
+		}
+		if changed {
+			for _, p := range a.preds[b] {
+				if !a.inWork[p] {
+					a.inWork[p] = true
+					work = append(work, p)
 				}
 			}
 		}
 	}
+	a.work = work
 	for j, x := range a.liveIn[:w] {
 		if x != 0 {
 			return fmt.Errorf("regalloc: v%d is used before it is defined", j*64+bits.TrailingZeros64(x))
@@ -244,6 +265,9 @@ func (a *Allocator) buildIntervals() {
 			it.finish()
 		}
 	}
+	for r := range a.fixed {
+		slices.Reverse(a.fixed[r])
+	}
 }
 
 func (a *Allocator) buildInstr(i, bs int32) {
@@ -256,7 +280,7 @@ func (a *Allocator) buildInstr(i, bs int32) {
 		if op.Kind == Use || op.Fixed == NoPReg {
 			continue
 		}
-		a.fixed[op.Fixed] = addFixed(a.fixed[op.Fixed], p+2, p+3)
+		a.fixed[op.Fixed] = addFixedRev(a.fixed[op.Fixed], p+2, p+3)
 		it := a.parent(op.V)
 		if n := len(it.ranges); n == 0 || it.ranges[n-1].from > p+3 {
 			continue // dead result: nothing to copy out
@@ -268,7 +292,7 @@ func (a *Allocator) buildInstr(i, bs int32) {
 	for c := in.Clobbers; c != 0; {
 		r := PReg(bits.TrailingZeros64(uint64(c)))
 		c &^= 1 << r
-		a.fixed[r] = addFixed(a.fixed[r], p+2, p+3)
+		a.fixed[r] = addFixedRev(a.fixed[r], p+2, p+3)
 	}
 	// Plain defs.
 	for _, op := range ops {
@@ -319,7 +343,7 @@ func (a *Allocator) buildInstr(i, bs int32) {
 		it.addRangeRev(bs, p)
 		if op.Fixed != NoPReg {
 			it.hint = op.Fixed
-			a.fixed[op.Fixed] = addFixed(a.fixed[op.Fixed], p, p+2)
+			a.fixed[op.Fixed] = addFixedRev(a.fixed[op.Fixed], p, p+2)
 			a.copies = append(a.copies, copyReq{at: i, v: op.V, fromV: op.V, fromPos: p - 1, fromFix: NoPReg, toFix: op.Fixed})
 		}
 	}

@@ -1,6 +1,9 @@
 package regalloc
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Positions. Block b starts at position 4*(b+First_b), a slot where only
 // live-in values exist. Instruction i sits at base p = 4*(i+b+1) and owns
@@ -96,13 +99,42 @@ func intersectFrom(a, b []rng, i, j int, from, limit int32) int32 {
 		if lo < hi {
 			return lo
 		}
+		// The range ending first lies wholly before the other one; skip
+		// every range of its list that ends before the other one starts.
 		if ra.to <= rb.to {
-			i++
+			i = skipEnding(a, i+1, rb.from)
 		} else {
-			j++
+			j = skipEnding(b, j+1, ra.from)
 		}
 	}
 	return -1
+}
+
+// skipEnding returns the index of the first range of rs from i on ending
+// after pos. It gallops, so that long interval lists cost the logarithm of
+// the distance skipped rather than the distance.
+func skipEnding(rs []rng, i int, pos int32) int {
+	if i >= len(rs) || rs[i].to > pos {
+		return i
+	}
+	// rs[lo].to <= pos < rs[hi].to, with hi = len(rs) standing for +inf.
+	lo, step := i, 1
+	hi := i + step
+	for hi < len(rs) && rs[hi].to <= pos {
+		lo = hi
+		step *= 2
+		hi = lo + step
+	}
+	hi = min(hi, len(rs))
+	for lo+1 < hi {
+		m := int(uint(lo+hi) >> 1)
+		if rs[m].to <= pos {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return hi
 }
 
 // firstEnding returns the index of the first range ending after pos.
@@ -121,6 +153,15 @@ func firstEnding(rs []rng, pos int32) int {
 
 // nextUse returns the first position >= pos needing a register, or -1.
 func (it *interval) nextUse(pos int32) int32 {
+	i := it.firstUse(pos)
+	if i == len(it.uses) {
+		return -1
+	}
+	return it.uses[i]
+}
+
+// firstUse returns the index of the first use at or after pos.
+func (it *interval) firstUse(pos int32) int {
 	lo, hi := 0, len(it.uses)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -130,10 +171,7 @@ func (it *interval) nextUse(pos int32) int32 {
 			hi = m
 		}
 	}
-	if lo == len(it.uses) {
-		return -1
-	}
-	return it.uses[lo]
+	return lo
 }
 
 // The builders below run while walking instructions backwards, so ranges
@@ -177,46 +215,95 @@ func (it *interval) finish() {
 }
 
 // split cuts it at pos (start < pos < end) and returns the piece from pos
-// on, which is unassigned.
-func (it *interval) split(pos int32) *interval {
-	t := &interval{v: it.v, class: it.class, reg: NoPReg, hint: it.hint, hintV: it.hintV, hintAt: it.hintAt, prev: it}
-	for i, r := range it.ranges {
-		if pos <= r.from {
+// on, which is unassigned. The piece and its ranges come from arenas
+// reused by the next function.
+func (a *Allocator) split(it *interval, pos int32) *interval {
+	t := a.pieceMem.take(1)
+	t[0] = interval{v: it.v, class: it.class, reg: NoPReg, hint: it.hint, hintV: it.hintV, hintAt: it.hintAt, prev: it}
+	p := &t[0]
+	if i := firstEnding(it.ranges, pos); i < len(it.ranges) {
+		if r := it.ranges[i]; pos <= r.from {
 			// Share the backing array; the capacity limit keeps the two
 			// pieces from growing into each other.
-			t.ranges = it.ranges[i:]
+			p.ranges = it.ranges[i:]
 			it.ranges = it.ranges[:i:i]
-			break
-		}
-		if pos < r.to {
-			t.ranges = append([]rng{{pos, r.to}}, it.ranges[i+1:]...)
+		} else {
+			p.ranges = a.rangeMem.take(len(it.ranges) - i)
+			p.ranges[0] = rng{pos, r.to}
+			copy(p.ranges[1:], it.ranges[i+1:])
 			it.ranges[i].to = pos
 			it.ranges = it.ranges[:i+1]
-			break
 		}
 	}
 	// The scan relies on until <= end for the intervals it tracks.
 	it.until = min(it.until, it.end())
-	for i, u := range it.uses {
-		if u >= pos {
-			t.uses = it.uses[i:]
-			it.uses = it.uses[:i:i]
-			break
-		}
+	if i := it.firstUse(pos); i < len(it.uses) {
+		p.uses = it.uses[i:]
+		it.uses = it.uses[:i:i]
 	}
-	return t
+	return p
 }
 
-// addFixed adds [from, to) to a physical register's sorted range list.
-func addFixed(rs []rng, from, to int32) []rng {
+// arena hands out slices carved from chunks that the next function
+// reuses: nothing refers to split pieces once an allocation is done.
+type arena[T any] struct {
+	chunks [][]T
+	next   int // index of the next chunk to hand out
+	cur    []T // the rest of the current chunk
+}
+
+const arenaChunk = 1024
+
+func (r *arena[T]) reset() { r.next, r.cur = 0, nil }
+
+// take returns n elements (capacity n), not cleared.
+func (r *arena[T]) take(n int) []T {
+	if n > len(r.cur) {
+		for r.next < len(r.chunks) && len(r.chunks[r.next]) < n {
+			r.next++
+		}
+		if r.next == len(r.chunks) {
+			r.chunks = append(r.chunks, make([]T, max(n, arenaChunk)))
+		}
+		r.cur = r.chunks[r.next]
+		r.next++
+	}
+	s := r.cur[:n:n]
+	r.cur = r.cur[n:]
+	return s
+}
+
+// addFixedRev adds [from, to) to a physical register's range list while
+// the instructions are walked backwards: the list is kept in descending
+// order, disjoint and with touching ranges merged, and new ranges nearly
+// always go at its end. finishFixed puts it in ascending order.
+func addFixedRev(rs []rng, from, to int32) []rng {
+	n := len(rs)
+	if n == 0 || to < rs[n-1].from {
+		return append(rs, rng{from, to})
+	}
+	if from > rs[n-1].to {
+		return addFixedSlow(rs, from, to)
+	}
+	// Overlaps or touches the lowest range: merge, then absorb the ranges
+	// above that the merged one now reaches.
+	m := rng{min(from, rs[n-1].from), max(to, rs[n-1].to)}
+	n--
+	for n > 0 && rs[n-1].from <= m.to {
+		m.to = max(m.to, rs[n-1].to)
+		n--
+	}
+	return append(rs[:n], m)
+}
+
+// addFixedSlow inserts [from, to) anywhere in a descending list.
+func addFixedSlow(rs []rng, from, to int32) []rng {
+	slices.Reverse(rs)
 	i := len(rs)
 	for i > 0 && rs[i-1].from > from {
 		i--
 	}
-	rs = append(rs, rng{})
-	copy(rs[i+1:], rs[i:])
-	rs[i] = rng{from, to}
-	// merge neighbours
+	rs = slices.Insert(rs, i, rng{from, to})
 	out := rs[:0]
 	for _, r := range rs {
 		if n := len(out); n > 0 && r.from <= out[n-1].to {
@@ -225,5 +312,6 @@ func addFixed(rs []rng, from, to int32) []rng {
 		}
 		out = append(out, r)
 	}
+	slices.Reverse(out)
 	return out
 }

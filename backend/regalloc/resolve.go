@@ -51,8 +51,17 @@ func (a *Allocator) locOf(it *interval) Loc {
 
 // locAt returns v's location at pos.
 func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
+	i := a.pieceIndex(v, pos)
+	if i < 0 || !a.pieces[v][i].covers(pos) {
+		return NoLoc, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, pos)
+	}
+	return a.locOf(a.pieces[v][i]), nil
+}
+
+// pieceIndex returns the index of the last piece of v starting at or
+// before pos, or -1.
+func (a *Allocator) pieceIndex(v VReg, pos int32) int {
 	ps := a.pieces[v]
-	// The last piece starting at or before pos.
 	lo, hi := 0, len(ps)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -62,11 +71,18 @@ func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
 			hi = m
 		}
 	}
-	i := lo - 1
-	if i < 0 || !ps[i].covers(pos) {
+	return lo - 1
+}
+
+// liveLocAt is locAt for a position where v is known to be live (an
+// operand's, or a block boundary where it is live in): splitting only
+// partitions the ranges, so the piece found covers pos without checking.
+func (a *Allocator) liveLocAt(v VReg, pos int32) (Loc, error) {
+	i := a.pieceIndex(v, pos)
+	if i < 0 {
 		return NoLoc, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, pos)
 	}
-	return a.locOf(ps[i]), nil
+	return a.locOf(a.pieces[v][i]), nil
 }
 
 func (a *Allocator) resolve() (*Result, error) {
@@ -107,15 +123,21 @@ func (a *Allocator) resolve() (*Result, error) {
 				if a.info.CalleeSaved.Has(op.Fixed) {
 					res.UsedCalleeSaved = res.UsedCalleeSaved.With(op.Fixed)
 				}
+			// buildInstr made each of these positions live, except p+1
+			// for a reuse source, which may die in the gap.
 			case op.Reuse >= 0:
-				l, err = a.locAt(op.V, p)
+				l, err = a.liveLocAt(op.V, p)
 			case op.Kind == Def:
-				l, err = a.locAt(op.V, p+2)
+				l, err = a.liveLocAt(op.V, p+2)
+			case !a.isReuseSource(ops, k):
+				l, err = a.liveLocAt(op.V, p+1)
 			default:
+				// The first lookup only matters for its side effect of
+				// numbering the stack slot, kept for stable output.
 				l, err = a.locAt(op.V, p+1)
 				for _, d := range ops {
 					if d.Reuse == int8(k) {
-						l, err = a.locAt(d.V, p)
+						l, err = a.liveLocAt(d.V, p)
 					}
 				}
 			}
@@ -173,11 +195,14 @@ func (a *Allocator) resolve() (*Result, error) {
 			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
 				for ; x != 0; x &= x - 1 {
 					v := VReg(j*64 + bits.TrailingZeros64(x))
-					from, err := a.locAt(v, a.blockEnd[b]-1)
+					if len(a.pieces[v]) == 1 {
+						continue // one location everywhere
+					}
+					from, err := a.liveLocAt(v, a.blockEnd[b]-1)
 					if err != nil {
 						return nil, err
 					}
-					to, err := a.locAt(v, a.blockStart[s])
+					to, err := a.liveLocAt(v, a.blockStart[s])
 					if err != nil {
 						return nil, err
 					}
@@ -187,15 +212,7 @@ func (a *Allocator) resolve() (*Result, error) {
 		}
 	}
 
-	slices.SortFunc(moves, func(x, y pmove) int {
-		if x.at != y.at {
-			return int(x.at - y.at)
-		}
-		if x.stage != y.stage {
-			return int(x.stage - y.stage)
-		}
-		return int(x.seq - y.seq)
-	})
+	moves = a.sortMoves(moves)
 	// Usually one edit per move; breaking a cycle adds one.
 	if len(moves) > 0 {
 		res.Edits = make([]Edit, 0, len(moves)+len(moves)/8)
@@ -262,4 +279,23 @@ func (a *Allocator) sequentialize(ms []pmove) {
 
 func (a *Allocator) emit(m pmove) {
 	a.res.Edits = append(a.res.Edits, Edit{At: m.at, From: m.from, To: m.to, Class: m.class, V: m.v})
+}
+
+// sortMoves orders moves by instruction, stage and creation order. Sorting
+// packed integer keys is several times faster than sorting the structs.
+func (a *Allocator) sortMoves(moves []pmove) []pmove {
+	keys := a.keys[:0]
+	for _, m := range moves {
+		// at and seq are below 2^31, stage below 4.
+		keys = append(keys, uint64(m.at)<<33|uint64(m.stage)<<31|uint64(m.seq))
+	}
+	slices.Sort(keys)
+	sorted := grow(a.sorted, len(moves))
+	for i, k := range keys {
+		sorted[i] = moves[uint32(k)&(1<<31-1)]
+	}
+	a.keys = keys
+	// The unsorted array is the next call's output.
+	a.sorted = moves
+	return sorted
 }
