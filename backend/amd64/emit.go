@@ -174,6 +174,14 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 			continue // every jump to it goes straight to its target
 		}
 		for i := range blk.Instrs {
+			if in := &blk.Instrs[i]; isZeroMov(in) && flagsDeadAfter(blk.Instrs[i+1:]) {
+				// xor r32, r32: 2-3 bytes instead of 5-7, and a zeroing
+				// idiom the CPU resolves at rename. It writes the flags,
+				// which nothing reads before they are written again.
+				p := e.prog(x86.AXORL)
+				p.From, p.To = regAddr(in.Dst.Reg), regAddr(in.Dst.Reg)
+				continue
+			}
 			if err := e.instr(b, &blk.Instrs[i], constOff); err != nil {
 				return nil, fmt.Errorf("amd64: %s: b%d: %s: %v", f.Name, b, f.InstrString(&blk.Instrs[i]), err)
 			}
@@ -636,4 +644,39 @@ func (e *emitter) poll() {
 	jmp.To = vmctxMem(abi.VMCtxPreemptStub)
 	slow.Link = jmp
 	e.cold = append(e.cold, slow, jmp)
+}
+
+// isZeroMov reports whether in sets an integer register to zero.
+func isZeroMov(in *Instr) bool {
+	return in.Op == OpMov && (in.Size == 4 || in.Size == 8) && in.Dst.Kind == KReg &&
+		in.Src[0].Kind == KImm && in.Src[0].Imm == 0 && !in.Dst.Reg.IsVirtual()
+}
+
+// flagsDeadAfter reports whether the flags are written by one of rest
+// before any of them reads the flags. Without a write in the block, the
+// flags may be read further on (a branch can continue the compare of the
+// block before), so the answer is no. Instructions that do not touch the
+// flags, or that write them but are not counted as writing here, are
+// passed over: that can only make the answer no.
+func flagsDeadAfter(rest []Instr) bool {
+	for i := range rest {
+		in := &rest[i]
+		switch ops[in.Op].form {
+		case fBin, fUn:
+			if ops[in.Op].sized() { // integer ALU; SSE arithmetic leaves them
+				return true
+			}
+		case fCmp, fDiv, fCall, fExit, fTrap, fPoll:
+			return true
+		case fShift:
+			// A shift by a zero count leaves the flags alone.
+			if in.Src[1].Kind != KImm || in.Src[1].Imm&31 == 0 {
+				return false
+			}
+			return true
+		case fJcc, fSet, fCmov, fJmp, fRet, fJmpTab, fUD2:
+			return false
+		}
+	}
+	return false
 }
