@@ -87,8 +87,9 @@ func TestExecPressure(t *testing.T) {
 		src += "  imul3.q v" + itoa(i) + ", v0, " + itoa(i) + "\n"
 	}
 	src += "  mov.q v99, 0\n"
+	// An address operand must be a register: a spilled value is reloaded.
 	for i := 1; i <= 15; i++ {
-		src += "  imul3.q v" + itoa(200+i) + ", v" + itoa(i) + ", " + itoa(i) + "\n"
+		src += "  lea.q v" + itoa(200+i) + ", [v" + itoa(i) + "+v" + itoa(i) + "*2]\n"
 		src += "  add.q v" + itoa(99+i) + ", v" + itoa(98+i) + ", v" + itoa(200+i) + "\n"
 	}
 	src += "  add.q v300, v114, v15\n  ret v300\n"
@@ -99,7 +100,7 @@ func TestExecPressure(t *testing.T) {
 	for _, n := range []int64{0, 1, 7, -3} {
 		want := int64(0)
 		for i := int64(1); i <= 15; i++ {
-			want += n * i * i
+			want += 3 * n * i
 		}
 		want += 15 * n
 		require.Equal(t, want, f(n))

@@ -300,6 +300,9 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 	}
 	start := cur.start()
 	g := gapFloor(start)
+	// Belady: evict what is read furthest away. Gap copies that could
+	// read the stack slot count too: evicting a value copied soon costs a
+	// store now and a load then.
 	for _, it := range a.active {
 		if it.class != c {
 			continue
@@ -308,8 +311,10 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		switch {
 		case u >= 0 && u < g+4:
 			next[it.reg] = start // needed in this instruction: cannot move
-		case u >= 0:
-			next[it.reg] = min(next[it.reg], u)
+		default:
+			if r := it.nextRead(g); r >= 0 {
+				next[it.reg] = min(next[it.reg], r)
+			}
 		}
 	}
 	// The bound below depends on the register, and most entries pass it:
@@ -320,13 +325,13 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		// which needs no copy. Only a use sooner than the register's
 		// current one matters, so look for the (costlier) intersection
 		// only then, from the first range ending after start (it.at).
-		// Every use is a live position, so none comes before e.until,
+		// Every read is a live position, so none comes before e.until,
 		// where it comes back to life.
 		if e.class != c || e.until >= next[e.reg] {
 			continue
 		}
 		it := e.it
-		u := it.nextUse(start)
+		u := it.nextRead(start)
 		if u < 0 || u >= next[e.reg] {
 			continue
 		}
@@ -354,7 +359,11 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 	if first < 0 {
 		first = math.MaxInt32
 	}
-	if best == NoPReg || first > next[best] {
+	read := cur.nextRead(start)
+	if read < 0 {
+		read = math.MaxInt32
+	}
+	if best == NoPReg || read > next[best] {
 		// Every register is needed sooner than cur needs one: cur goes to
 		// its stack slot until just before its next use.
 		if first == math.MaxInt32 {

@@ -217,7 +217,7 @@ func (a *Allocator) parent(v VReg) *interval {
 	it := a.children[v]
 	if it == nil {
 		it = &a.first[v]
-		*it = interval{v: v, class: a.f.VRegClass[v], ranges: it.ranges[:0], uses: it.uses[:0], reg: NoPReg, hint: NoPReg, hintV: -1}
+		*it = interval{v: v, class: a.f.VRegClass[v], ranges: it.ranges[:0], uses: it.uses[:0], soft: it.soft[:0], reg: NoPReg, hint: NoPReg, hintV: -1}
 		a.children[v] = it
 	}
 	return it
@@ -341,6 +341,7 @@ func (a *Allocator) buildInstr(i, bs int32) {
 		}
 		it := a.parent(op.V)
 		it.addRangeRev(bs, p)
+		it.softRev(p - 1) // the gap's copy reads it, from a register or its slot
 		if op.Fixed != NoPReg {
 			it.hint = op.Fixed
 			a.fixed[op.Fixed] = addFixedRev(a.fixed[op.Fixed], p, p+2)

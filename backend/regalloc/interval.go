@@ -27,10 +27,18 @@ type interval struct {
 	class  Class
 	ranges []rng   // ascending, disjoint, non-adjacent
 	uses   []int32 // ascending positions that need a register
-	reg    PReg    // assigned register, or NoPReg
-	stack  bool    // lives in the virtual register's spill slot
-	hint   PReg    // preferred register
-	hintV  VReg    // or: the register another value has at hintPos
+	// soft holds, ascending, the positions where a copy in an
+	// instruction's gap reads the value (into a fixed register, or into a
+	// two-address result): the copy can read the stack slot, so they need
+	// no register, but evicting the value just before one costs a store
+	// and a load, so they count when choosing what to evict. Reads an
+	// instruction can take as a memory operand do not: spilling the value
+	// read there only turns the operand into a memory one.
+	soft   []int32
+	reg    PReg // assigned register, or NoPReg
+	stack  bool // lives in the virtual register's spill slot
+	hint   PReg // preferred register
+	hintV  VReg // or: the register another value has at hintPos
 	hintAt int32
 	// until caches the scan's last look at it: it stays active (or
 	// inactive) at positions below until.
@@ -160,12 +168,35 @@ func (it *interval) nextUse(pos int32) int32 {
 	return it.uses[i]
 }
 
+// nextRead returns the first position >= pos reading the value at all
+// (needing a register or not), or -1.
+func (it *interval) nextRead(pos int32) int32 {
+	u, s := it.nextUse(pos), firstAtOrAfter(it.soft, pos)
+	if u < 0 || (s >= 0 && s < u) {
+		return s
+	}
+	return u
+}
+
+// firstAtOrAfter returns the first element >= pos of ascending ps, or -1.
+func firstAtOrAfter(ps []int32, pos int32) int32 {
+	i := firstIndexAtOrAfter(ps, pos)
+	if i == len(ps) {
+		return -1
+	}
+	return ps[i]
+}
+
 // firstUse returns the index of the first use at or after pos.
-func (it *interval) firstUse(pos int32) int {
-	lo, hi := 0, len(it.uses)
+func (it *interval) firstUse(pos int32) int { return firstIndexAtOrAfter(it.uses, pos) }
+
+// firstIndexAtOrAfter returns the index of the first element >= pos of
+// ascending ps.
+func firstIndexAtOrAfter(ps []int32, pos int32) int {
+	lo, hi := 0, len(ps)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if it.uses[m] < pos {
+		if ps[m] < pos {
 			lo = m + 1
 		} else {
 			hi = m
@@ -205,12 +236,22 @@ func (it *interval) useRev(pos int32) {
 	it.uses = append(it.uses, pos)
 }
 
+func (it *interval) softRev(pos int32) {
+	if n := len(it.soft); n > 0 && it.soft[n-1] == pos {
+		return
+	}
+	it.soft = append(it.soft, pos)
+}
+
 func (it *interval) finish() {
 	for i, j := 0, len(it.ranges)-1; i < j; i, j = i+1, j-1 {
 		it.ranges[i], it.ranges[j] = it.ranges[j], it.ranges[i]
 	}
 	for i, j := 0, len(it.uses)-1; i < j; i, j = i+1, j-1 {
 		it.uses[i], it.uses[j] = it.uses[j], it.uses[i]
+	}
+	for i, j := 0, len(it.soft)-1; i < j; i, j = i+1, j-1 {
+		it.soft[i], it.soft[j] = it.soft[j], it.soft[i]
 	}
 }
 
@@ -240,6 +281,10 @@ func (a *Allocator) split(it *interval, pos int32) *interval {
 	if i := it.firstUse(pos); i < len(it.uses) {
 		p.uses = it.uses[i:]
 		it.uses = it.uses[:i:i]
+	}
+	if i := firstIndexAtOrAfter(it.soft, pos); i < len(it.soft) {
+		p.soft = it.soft[i:]
+		it.soft = it.soft[:i:i]
 	}
 	return p
 }
