@@ -9,6 +9,7 @@ type slab struct {
 	chunks [][]Instr
 	next   int     // index of the next chunk to hand out
 	cur    []Instr // the rest of the current chunk
+	first  int     // size of the first chunk; 0: firstChunk
 }
 
 const firstChunk = 2048
@@ -25,6 +26,9 @@ func (s *slab) take(n int) []Instr {
 		}
 		if s.next == len(s.chunks) {
 			size := firstChunk
+			if s.first > 0 {
+				size = s.first
+			}
 			if k := len(s.chunks); k > 0 {
 				size = 2 * cap(s.chunks[k-1])
 			}

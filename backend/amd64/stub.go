@@ -11,7 +11,8 @@ import (
 // returns.
 func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, error) {
 	f := &Func{Name: name}
-	s := &isel{out: f, slab: new(slab)}
+	// A stub is a few dozen instructions: a small first chunk.
+	s := &isel{out: f, slab: &slab{first: 64}}
 	s.blocks = []*Block{{}}
 	s.cur = 0
 	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
