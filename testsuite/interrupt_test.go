@@ -57,3 +57,26 @@ func TestInterruptEveryShape(t *testing.T) {
 		require.Less(t, took, 2*time.Second, "%s: a loose bound, the machine is shared", c.name)
 	}
 }
+
+// A guest that spends its time calling a Go host function stops too: the
+// request to stop can be consumed by the host function's Go code, so the
+// runtime checks for it after every host call.
+func TestInterruptHostCallLoop(t *testing.T) {
+	inst, done := startHostLoop(t)
+	defer done()
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		start := time.Now()
+		_, err := inst.Call(ctx, "loop", 0) // counts up to 0 again: 2^32 calls
+		took := time.Since(start)
+		cancel()
+		var tr *runtime.Trap
+		require.ErrorAs(t, err, &tr)
+		require.Equal(t, runtime.TrapInterrupted, tr.Kind)
+		require.Less(t, took, 2*time.Second, "a loose bound, the machine is shared")
+	}
+	// The instance still works afterwards.
+	res, err := inst.Call(context.Background(), "loop", 3)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{3}, res)
+}

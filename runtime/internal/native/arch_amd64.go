@@ -6,25 +6,28 @@ const archSupported = true
 
 // vmctx offsets for the assembly files (go_asm.h exports them as const_*).
 const (
-	vmG         = abi.VMCtxG
-	vmExitCode  = abi.VMCtxExitCode
-	vmMagic     = abi.VMCtxMagic
-	vmGoSP      = abi.VMCtxGoSP
-	vmGoBP      = abi.VMCtxGoBP
-	vmEntrySP   = abi.VMCtxEntrySP
-	vmExitSP    = abi.VMCtxExitSP
-	vmResumePC  = abi.VMCtxResumePC
-	vmSavedRBX  = abi.VMCtxSavedRBX
-	vmSavedRBP  = abi.VMCtxSavedRBP
-	vmSavedR12  = abi.VMCtxSavedR12
-	vmSavedR13  = abi.VMCtxSavedR13
-	vmSavedR14  = abi.VMCtxSavedR14
-	vmTrapPC    = abi.VMCtxTrapPC
-	vmFaultAddr = abi.VMCtxFaultAddr
-	vmTrapKind  = abi.VMCtxTrapKind
-	vmStackTop  = abi.VMCtxStackTop
-	vmStackLim  = abi.VMCtxStackLimit
-	vmGuardLo   = abi.VMCtxStackGuardLo
+	vmG = abi.VMCtxG
+	// For the assembly: the value of a g's stackguard0 that asks it to
+	// stop (abi.StackPreempt as a signed immediate).
+	stackPreempt = -1314
+	vmExitCode   = abi.VMCtxExitCode
+	vmMagic      = abi.VMCtxMagic
+	vmGoSP       = abi.VMCtxGoSP
+	vmGoBP       = abi.VMCtxGoBP
+	vmEntrySP    = abi.VMCtxEntrySP
+	vmExitSP     = abi.VMCtxExitSP
+	vmResumePC   = abi.VMCtxResumePC
+	vmSavedRBX   = abi.VMCtxSavedRBX
+	vmSavedRBP   = abi.VMCtxSavedRBP
+	vmSavedR12   = abi.VMCtxSavedR12
+	vmSavedR13   = abi.VMCtxSavedR13
+	vmSavedR14   = abi.VMCtxSavedR14
+	vmTrapPC     = abi.VMCtxTrapPC
+	vmFaultAddr  = abi.VMCtxFaultAddr
+	vmTrapKind   = abi.VMCtxTrapKind
+	vmStackTop   = abi.VMCtxStackTop
+	vmStackLim   = abi.VMCtxStackLimit
+	vmGuardLo    = abi.VMCtxStackGuardLo
 
 	magic = abi.VMCtxMagicValue
 

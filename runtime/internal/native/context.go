@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
@@ -44,6 +46,13 @@ type Context struct {
 	stack    *Stack
 	ownStack bool
 	memory   *Memory
+	// repoke repeats an Interrupt's request to the running g (see
+	// Interrupt); Close stops it.
+	repoke struct {
+		sync.Mutex
+		t *time.Timer
+		n int
+	}
 }
 
 // HostFunc runs import index with its arguments and results in c.Args().
@@ -148,7 +157,55 @@ func (c *Context) Stack() *Stack { return c.stack }
 // Interrupt asks running (and future) native code to stop at its next poll;
 // Call then returns a Trap of kind abi.TrapInterrupted. It is safe to call
 // from any goroutine. The request stays until ClearInterrupt.
-func (c *Context) Interrupt() { atomic.StoreUint32(&c.hdr.Interrupt, 1) }
+//
+// Polls look only at the running goroutine's stackguard0, the word the Go
+// scheduler sets to ask a goroutine to stop (docs/abi.md, "Polls"), so
+// Interrupt sets it too, on the g the activation last recorded. Go code
+// that the goroutine runs in between (a host function) may act on such a
+// request and reset the word; Call checks the interrupt word after every
+// host call, and Interrupt repeats the request every millisecond while it
+// stands, so that no such race can leave a spinning guest running.
+func (c *Context) Interrupt() {
+	atomic.StoreUint32(&c.hdr.Interrupt, 1)
+	c.pokeG()
+	r := &c.repoke
+	r.Lock()
+	r.n = 0
+	if r.t == nil {
+		r.t = time.AfterFunc(time.Millisecond, c.repokeTick)
+	} else {
+		r.t.Reset(time.Millisecond)
+	}
+	r.Unlock()
+}
+
+// repokeTick repeats the request while it stands, for at most maxRepoke
+// milliseconds (say for an activation that ended with it set).
+func (c *Context) repokeTick() {
+	r := &c.repoke
+	r.Lock()
+	defer r.Unlock()
+	if c.hdr == nil || atomic.LoadUint32(&c.hdr.Interrupt) == 0 || r.n >= maxRepoke {
+		return
+	}
+	r.n++
+	c.pokeG()
+	r.t.Reset(time.Millisecond)
+}
+
+const maxRepoke = 10000
+
+// pokeG sets the recorded g's stackguard0 to stackPreempt, as the Go
+// scheduler does to preempt it: a g that runs Go code instead yields at its
+// next function prologue, which is harmless.
+func (c *Context) pokeG() {
+	if g := atomic.LoadUintptr(&c.hdr.G); g != 0 {
+		// The g lives in Go's heap but is not a Go object we hold: go
+		// through a uintptr the way vet accepts.
+		addr := g + abi.GStackGuard0Offset
+		atomic.StoreUint64(*(**uint64)(unsafe.Pointer(&addr)), abi.StackPreempt)
+	}
+}
 
 // ClearInterrupt withdraws an Interrupt.
 func (c *Context) ClearInterrupt() { atomic.StoreUint32(&c.hdr.Interrupt, 0) }
@@ -162,8 +219,14 @@ func (c *Context) Close() error {
 		return errors.New("vmctx close: an activation is still parked")
 	}
 	c.hdr.Magic = 0
+	r := &c.repoke
+	r.Lock()
+	if r.t != nil {
+		r.t.Stop()
+	}
 	err := freeBlock(c.mem)
 	c.mem, c.hdr = nil, nil
+	r.Unlock()
 	if c.ownStack {
 		err = errors.Join(err, c.stack.Free())
 	}
@@ -219,6 +282,13 @@ func (c *Context) serve(code abi.ExitCode, host HostFunc) error {
 			if err != nil {
 				c.unwind(abi.TrapHostError, c.hdr.ResumePC)
 				return &Trap{Kind: abi.TrapHostError, PC: c.hdr.TrapPC, Err: err}
+			}
+			// The request to stop may have been consumed by the Go
+			// code of the host call (see Interrupt).
+			if atomic.LoadUint32(&c.hdr.Interrupt) != 0 {
+				pc := c.hdr.ResumePC
+				c.unwind(abi.TrapInterrupted, pc)
+				return &Trap{Kind: abi.TrapInterrupted, PC: pc}
 			}
 		case abi.ExitPreempt:
 			if atomic.LoadUint32(&c.hdr.Interrupt) != 0 {

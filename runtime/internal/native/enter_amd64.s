@@ -7,6 +7,19 @@
 // without bounds. The outermost enter has nothing to keep and skips it.
 #define BLOCK 96
 
+// PUBLISH_G records the g running the activation and makes a pending
+// interrupt visible to it. Polls compare only the g's stackguard0 with
+// stackPreempt (docs/abi.md, "Polls"); Interrupt sets the interrupt word
+// and then pokes the g recorded here. Without a fence (which would cost
+// every call) the two can pass each other; Interrupt then repeats its
+// request a millisecond later, when it sees this g.
+#define PUBLISH_G \
+	MOVQ	R12, const_vmG(R15) \
+	CMPL	const_vmInterrupt(R15), $0 \
+	JEQ	3(PC) \
+	MOVQ	$const_stackPreempt, BX \
+	MOVQ	BX, const_gStackGuard0(R12)
+
 // func enter(vmctx, pc uintptr)
 TEXT ·enter(SB), NOSPLIT|NOFRAME, $0-16
 	MOVQ	vmctx+0(FP), R15
@@ -20,7 +33,7 @@ TEXT ·enter(SB), NOSPLIT|NOFRAME, $0-16
 	MOVQ	const_vmStackTop(R15), AX
 	MOVQ	SP, const_vmGoSP(R15)
 	MOVQ	BP, const_vmGoBP(R15)
-	MOVQ	R12, const_vmG(R15)
+	PUBLISH_G
 	MOVL	$0, const_vmExitCode(R15)
 	LEAQ	-8(AX), BX
 	MOVQ	BX, const_vmEntrySP(R15)
@@ -58,7 +71,7 @@ nested:
 
 	MOVQ	SP, const_vmGoSP(R15)
 	MOVQ	BP, const_vmGoBP(R15)
-	MOVQ	R12, const_vmG(R15)
+	PUBLISH_G
 	MOVQ	$0, const_vmExitSP(R15)
 	MOVL	$0, const_vmExitCode(R15)
 	LEAQ	-8(AX), BX

@@ -150,6 +150,8 @@ func TestGoRuntimeLayout(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytes.Contains(stack, []byte("stackPreempt = uintptrMask & -1314")),
 		"stackPreempt changed: update abi.StackPreempt")
+	sp := int64(stackPreempt)
+	require.Equal(t, abi.StackPreempt, uint64(sp), "the assembly's stackPreempt")
 
 	// Native code reads g.stack.lo, g.stack.hi and g.stackguard0.
 	c := newContext(t, Config{ArgSlots: 3})
