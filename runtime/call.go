@@ -59,15 +59,15 @@ func (inst *Instance) run(ctx context.Context, fidx uint32, entry uintptr, targe
 		return ErrClosed
 	}
 	m := inst.mod
-	// Every activation already running must be parked in a host call, or
-	// another goroutine is using the instance.
+	// With activations running, only their goroutine may call in: it can
+	// only be doing so from a host function, while they are parked.
 	depth := inst.active.Load()
 	switch {
 	case depth == 0:
 		if !inst.active.CompareAndSwap(0, 1) {
 			return ErrConcurrentUse
 		}
-	case depth != inst.inHost.Load():
+	case !inst.ctx.OnActivationGoroutine():
 		return ErrConcurrentUse
 	default:
 		inst.active.Add(1)
@@ -88,13 +88,13 @@ func (inst *Instance) run(ctx context.Context, fidx uint32, entry uintptr, targe
 		if done := ctx.Done(); done != nil {
 			watch = true
 			if !inst.arm(ctx, done) {
-				inst.leave(prev, watch)
+				inst.leave(prev, watch, true)
 				return &Trap{Kind: TrapInterrupted, Func: fidx, FuncName: m.FuncName(fidx), Err: context.Cause(ctx)}
 			}
 		}
 	}
 	// Deferred so that a panicking host function leaves inst usable.
-	defer inst.leave(prev, watch)
+	defer inst.leave(prev, watch, depth == 0)
 	if err := inst.ctx.Call(entry, inst.host); err != nil {
 		return inst.mapError(ctx, err)
 	}
@@ -102,12 +102,18 @@ func (inst *Instance) run(ctx context.Context, fidx uint32, entry uintptr, targe
 	return nil
 }
 
-// leave ends an activation started by run.
-func (inst *Instance) leave(prev context.Context, watched bool) {
+// leave ends an activation started by run. Ending the outermost one
+// forgets its goroutine before another can start one, so that a call
+// racing with the next activation's start is refused as concurrent (see
+// Context.OnActivationGoroutine).
+func (inst *Instance) leave(prev context.Context, watched, outermost bool) {
 	if watched {
 		inst.disarm()
 	}
 	inst.goctx = prev
+	if outermost {
+		inst.ctx.ForgetGoroutine()
+	}
 	inst.active.Add(-1)
 }
 
@@ -251,8 +257,6 @@ func (inst *Instance) callOut(f *Function, args []byte, first int) error {
 	defer inst.drop(np + nr)
 	params, results := buf[:np], buf[np:]
 	getSlots(args[first*abi.ArgSlotSize:], f.typ.Params, params)
-	inst.inHost.Add(1)
-	defer inst.inHost.Add(-1)
 	if err := f.call(inst.goctx, inst, params, results); err != nil {
 		return err
 	}

@@ -12,8 +12,9 @@
 // Concurrency: a Runtime and a Module may be used from many goroutines at
 // once and a Module may be instantiated any number of times. An Instance runs
 // one call chain at a time: calling it from a second goroutine while a call is
-// running fails with ErrConcurrentUse, while a host function may call back
-// into the instance that called it (re-entrancy).
+// running (also while that call waits in a host function) fails with
+// ErrConcurrentUse, while a host function may call back into the instance
+// that called it, on the goroutine it runs on (re-entrancy).
 //
 // Lifetime: an instance whose function, table, memory or global another
 // instance imported stays allocated until every importer is closed as well.

@@ -45,7 +45,6 @@ type Instance struct {
 	// Call state: see call.go.
 	goctx   context.Context
 	active  atomic.Int32 // activations in progress
-	inHost  atomic.Int32 // of those, parked in a host call
 	scratch []uint64
 	sp      int
 	intr    struct {

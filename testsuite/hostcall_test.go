@@ -62,3 +62,47 @@ func BenchmarkHostCallLoop(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/hostcall")
 }
+
+// While a call is parked in a host function, its goroutine may call back
+// into the instance; another goroutine may not.
+func TestCallBackOnlyFromTheHostCallsGoroutine(t *testing.T) {
+	const src = `(module
+	  (import "env" "wait" (func $wait))
+	  (func (export "w") (call $wait))
+	  (func (export "seven") (result i32) (i32.const 7)))`
+	bin, err := wat.Parse([]byte(src), wasm.FeaturesV2)
+	require.NoError(t, err)
+	art, err := compiler.Compile(bin, compiler.DefaultOptions())
+	require.NoError(t, err)
+	rt := runtime.New(runtime.Config{})
+	defer rt.Close()
+	m, err := rt.Load(art)
+	require.NoError(t, err)
+	started, release := make(chan struct{}), make(chan struct{})
+	var callback []uint64
+	var callbackErr error
+	wait := runtime.NewHostFunction("wait", runtime.FuncType{}, func(ctx context.Context, caller *runtime.Instance, _, _ []uint64) error {
+		close(started)
+		<-release
+		callback, callbackErr = caller.Call(ctx, "seven")
+		return nil
+	})
+	inst, err := m.Instantiate(context.Background(), runtime.Imports{"env": {"wait": wait}})
+	require.NoError(t, err)
+	defer inst.Close()
+	done := make(chan error)
+	go func() {
+		_, err := inst.Call(context.Background(), "w")
+		done <- err
+	}()
+	<-started
+	_, err = inst.Call(context.Background(), "seven")
+	require.ErrorIs(t, err, runtime.ErrConcurrentUse)
+	close(release)
+	require.NoError(t, <-done)
+	require.NoError(t, callbackErr)
+	require.Equal(t, []uint64{7}, callback)
+	res, err := inst.Call(context.Background(), "seven")
+	require.NoError(t, err)
+	require.Equal(t, []uint64{7}, res)
+}

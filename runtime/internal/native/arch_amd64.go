@@ -59,3 +59,6 @@ const (
 	vmExitArg      = abi.VMCtxExitArg
 	gStackGuard0   = abi.GStackGuard0Offset
 )
+
+// currentG returns the running goroutine's g (the value enter records).
+func currentG() uintptr

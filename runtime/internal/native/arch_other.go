@@ -19,6 +19,7 @@ const (
 
 func enter(vmctx, pc uintptr) { panic(ErrUnsupportedArch) }
 func resume(vmctx uintptr)    { panic(ErrUnsupportedArch) }
+func currentG() uintptr       { return 0 }
 
 func installFaultHandler() error { return nil }
 

@@ -207,6 +207,19 @@ func (c *Context) pokeG() {
 	}
 }
 
+// OnActivationGoroutine reports whether the calling goroutine is the one
+// that entered c's innermost activation. While an activation is parked in
+// a host call, a Call from that goroutine is the host function calling
+// back in; from any other it is concurrent use.
+func (c *Context) OnActivationGoroutine() bool {
+	return currentG() == atomic.LoadUintptr(&c.hdr.G)
+}
+
+// ForgetGoroutine clears the recorded goroutine once the outermost
+// activation is over and before the next may begin. A plain store: the
+// caller's atomic update that ends the activation publishes it.
+func (c *Context) ForgetGoroutine() { c.hdr.G = 0 }
+
 // ClearInterrupt withdraws an Interrupt.
 func (c *Context) ClearInterrupt() { atomic.StoreUint32(&c.hdr.Interrupt, 0) }
 

@@ -144,3 +144,9 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVQ	(TLS), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func currentG() uintptr
+TEXT ·currentG(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	(TLS), AX
+	MOVQ	AX, ret+0(FP)
+	RET
