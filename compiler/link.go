@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/wasiaot/wasiaot/backend/amd64"
-	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
@@ -131,7 +131,7 @@ func buildEntryStubs(m *wasm.Module, layout abi.Layout) (res entryStubs) {
 			continue
 		}
 		done[key] = t
-		sig := ssaSig(&m.Types[t])
+		sig := lower.Signature(&m.Types[t])
 		f, err := amd64.EntryStub(fmt.Sprintf("entry_%d", t), &sig, layout.EntryTarget)
 		if err != nil {
 			continue // not callable from the host (v128)
@@ -146,35 +146,4 @@ func buildEntryStubs(m *wasm.Module, layout abi.Layout) (res entryStubs) {
 		stubs[t].code, stubs[t].name = c, f.Name
 	}
 	return entryStubs{byType: stubs}
-}
-
-func ssaType(t wasm.ValType) ssa.Type {
-	switch t {
-	case wasm.I32:
-		return ssa.TypeI32
-	case wasm.I64:
-		return ssa.TypeI64
-	case wasm.F32:
-		return ssa.TypeF32
-	case wasm.F64:
-		return ssa.TypeF64
-	case wasm.V128:
-		return ssa.TypeV128
-	case wasm.FuncRef:
-		return ssa.TypeFuncref
-	case wasm.ExternRef:
-		return ssa.TypeExternref
-	}
-	return ssa.TypeVoid
-}
-
-func ssaSig(t *wasm.FuncType) ssa.Signature {
-	var sig ssa.Signature
-	for _, p := range t.Params {
-		sig.Params = append(sig.Params, ssaType(p))
-	}
-	for _, r := range t.Results {
-		sig.Results = append(sig.Results, ssaType(r))
-	}
-	return sig
 }

@@ -19,6 +19,7 @@ package lower
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -70,18 +71,22 @@ func newModuleInfo(m *wasm.Module) *moduleInfo {
 	for i := range m.Types {
 		t := &m.Types[i]
 		si := &mi.types[i]
-		si.sig.Params = make([]ssa.Type, len(t.Params))
-		si.sig.Results = make([]ssa.Type, len(t.Results))
-		for j, vt := range t.Params {
-			si.sig.Params[j] = valType(vt)
-			si.v128 = si.v128 || vt == wasm.V128
-		}
-		for j, vt := range t.Results {
-			si.sig.Results[j] = valType(vt)
-			si.v128 = si.v128 || vt == wasm.V128
-		}
+		si.sig = Signature(t)
+		si.v128 = slices.Contains(t.Params, wasm.V128) || slices.Contains(t.Results, wasm.V128)
 	}
 	return mi
+}
+
+// Signature is the SSA signature of a wasm function type.
+func Signature(t *wasm.FuncType) ssa.Signature {
+	sig := ssa.Signature{Params: make([]ssa.Type, len(t.Params)), Results: make([]ssa.Type, len(t.Results))}
+	for j, vt := range t.Params {
+		sig.Params[j] = valType(vt)
+	}
+	for j, vt := range t.Results {
+		sig.Results[j] = valType(vt)
+	}
+	return sig
 }
 
 // valType maps a wasm value type to its SSA type (TypeVoid if unknown).
