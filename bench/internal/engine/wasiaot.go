@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/wasiaot/wasiaot/compiler"
@@ -24,13 +22,11 @@ func init() { Register("wasiaot", 15, newWasiaot) }
 // instantiates it with the WASI host, as a deployment of a prebuilt
 // artifact would.
 type wasiaotEngine struct {
-	mu    sync.Mutex
-	built map[string]string // wasm path → artifact path
-	dir   string
+	artifacts buildCache // wasm path → artifact path
 }
 
 func newWasiaot() (Engine, error) {
-	return &wasiaotEngine{built: map[string]string{}}, nil
+	return &wasiaotEngine{artifacts: buildCache{prefix: "bench-wasiaot-"}}, nil
 }
 
 func (e *wasiaotEngine) Name() string { return "wasiaot" }
@@ -47,24 +43,11 @@ func (e *wasiaotEngine) Run(ctx context.Context, p Program, inv Invocation) (Sam
 	}
 	s.Compile = compile
 
-	var stdin io.Reader = emptyReader{}
-	if inv.StdinPath != "" {
-		f, err := os.Open(inv.StdinPath)
-		if err != nil {
-			return s, err
-		}
-		defer f.Close()
-		stdin = f
-	}
-	out, err := os.Create(inv.StdoutPath)
+	stdin, out, stderr, done, err := stdio(inv)
 	if err != nil {
 		return s, err
 	}
-	defer out.Close()
-	var stderr io.Writer = io.Discard
-	if inv.Stderr != nil {
-		stderr = inv.Stderr
-	}
+	defer done()
 	host, err := wasi.New(wasi.Config{
 		Args:   append([]string{filepath.Base(p.Wasm)}, inv.Args...),
 		Stdin:  stdin,
@@ -119,45 +102,26 @@ func (e *wasiaotEngine) Run(ctx context.Context, p Program, inv Invocation) (Sam
 }
 
 // Close removes the artifacts.
-func (e *wasiaotEngine) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.built = map[string]string{}
-	if e.dir == "" {
-		return nil
-	}
-	dir := e.dir
-	e.dir = ""
-	return os.RemoveAll(dir)
-}
+func (e *wasiaotEngine) Close() error { return e.artifacts.Close() }
 
 // build returns the artifact for wasm, compiling it on first use. The time
 // returned is that of compiler.Compile alone (zero when already built).
 func (e *wasiaotEngine) build(wasm string) (string, time.Duration, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if a, ok := e.built[wasm]; ok {
-		return a, 0, nil
-	}
-	bin, err := os.ReadFile(wasm)
-	if err != nil {
-		return "", 0, err
-	}
-	t0 := time.Now()
-	so, err := compiler.Compile(bin, compiler.DefaultOptions())
-	compile := time.Since(t0)
-	if err != nil {
-		return "", 0, fmt.Errorf("compile: %w", err)
-	}
-	if e.dir == "" {
-		if e.dir, err = os.MkdirTemp("", "bench-wasiaot-"); err != nil {
+	return e.artifacts.get(wasm, func(dir string) (string, time.Duration, error) {
+		bin, err := os.ReadFile(wasm)
+		if err != nil {
 			return "", 0, err
 		}
-	}
-	a := filepath.Join(e.dir, fmt.Sprintf("%d.so", len(e.built)))
-	if err := os.WriteFile(a, so, 0o644); err != nil {
-		return "", 0, err
-	}
-	e.built[wasm] = a
-	return a, compile, nil
+		t0 := time.Now()
+		so, err := compiler.Compile(bin, compiler.DefaultOptions())
+		compile := time.Since(t0)
+		if err != nil {
+			return "", 0, fmt.Errorf("compile: %w", err)
+		}
+		a := filepath.Join(dir, "prog.so")
+		if err := os.WriteFile(a, so, 0o644); err != nil {
+			return "", 0, err
+		}
+		return a, compile, nil
+	})
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/wasiaot/wasiaot/bench/workloads"
@@ -26,9 +25,7 @@ const maxWasm2cModule = 4 << 20
 type wasm2cEngine struct {
 	wasm2c, cc, rtDir, version string
 
-	mu    sync.Mutex
-	built map[string]string // wasm path → executable
-	dir   string
+	exes buildCache // wasm path → executable
 }
 
 func newWasm2c() (Engine, error) {
@@ -50,7 +47,7 @@ func newWasm2c() (Engine, error) {
 	if rtDir == "" {
 		return nil, errors.New("wasm-rt-impl.c not found (Debian package wabt)")
 	}
-	return &wasm2cEngine{wasm2c: w2c, cc: cc, rtDir: rtDir, built: map[string]string{},
+	return &wasm2cEngine{wasm2c: w2c, cc: cc, rtDir: rtDir, exes: buildCache{prefix: "bench-wasm2c-"},
 		version: "wabt wasm2c " + commandVersion(w2c, "--version") + " + gcc -O2"}, nil
 }
 
@@ -71,62 +68,39 @@ func (e *wasm2cEngine) Run(ctx context.Context, p Program, inv Invocation) (Samp
 }
 
 // Close removes the compiled executables.
-func (e *wasm2cEngine) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.built = map[string]string{}
-	if e.dir == "" {
-		return nil
-	}
-	dir := e.dir
-	e.dir = ""
-	return os.RemoveAll(dir)
-}
+func (e *wasm2cEngine) Close() error { return e.exes.Close() }
 
 // build returns the executable for wasm, compiling it on first use.
 func (e *wasm2cEngine) build(wasm string) (string, time.Duration, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if exe, ok := e.built[wasm]; ok {
-		return exe, 0, nil
-	}
-	st, err := os.Stat(wasm)
-	if err != nil {
-		return "", 0, err
-	}
-	if st.Size() > maxWasm2cModule {
-		return "", 0, fmt.Errorf("%w: %d MiB module (limit %d MiB: gcc -O2 on its C takes too long)",
-			ErrUnsupported, st.Size()>>20, maxWasm2cModule>>20)
-	}
-	if e.dir == "" {
-		if e.dir, err = os.MkdirTemp("", "bench-wasm2c-"); err != nil {
+	return e.exes.get(wasm, func(dir string) (string, time.Duration, error) {
+		st, err := os.Stat(wasm)
+		if err != nil {
 			return "", 0, err
 		}
-	}
-	dir := filepath.Join(e.dir, fmt.Sprint(len(e.built)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", 0, err
-	}
-	host := filepath.Join(dir, "wasi_host.c")
-	if err := os.WriteFile(host, workloads.WASIHost, 0o644); err != nil {
-		return "", 0, err
-	}
-	exe := filepath.Join(dir, "prog")
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	start := time.Now()
-	steps := [][]string{
-		{e.wasm2c, "-n", "prog", wasm, "-o", filepath.Join(dir, "prog.c")},
-		{e.cc, "-O2", "-w", "-I", dir, "-I", e.rtDir, "-o", exe,
-			filepath.Join(dir, "prog.c"), host, filepath.Join(e.rtDir, "wasm-rt-impl.c"), "-lm"},
-	}
-	for _, argv := range steps {
-		if out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput(); err != nil {
-			return "", 0, fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, tail(string(out), 300))
+		if st.Size() > maxWasm2cModule {
+			return "", 0, fmt.Errorf("%w: %d MiB module (limit %d MiB: gcc -O2 on its C takes too long)",
+				ErrUnsupported, st.Size()>>20, maxWasm2cModule>>20)
 		}
-	}
-	e.built[wasm] = exe
-	return exe, time.Since(start), nil
+		host := filepath.Join(dir, "wasi_host.c")
+		if err := os.WriteFile(host, workloads.WASIHost, 0o644); err != nil {
+			return "", 0, err
+		}
+		exe := filepath.Join(dir, "prog")
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		defer cancel()
+		start := time.Now()
+		steps := [][]string{
+			{e.wasm2c, "-n", "prog", wasm, "-o", filepath.Join(dir, "prog.c")},
+			{e.cc, "-O2", "-w", "-I", dir, "-I", e.rtDir, "-o", exe,
+				filepath.Join(dir, "prog.c"), host, filepath.Join(e.rtDir, "wasm-rt-impl.c"), "-lm"},
+		}
+		for _, argv := range steps {
+			if out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput(); err != nil {
+				return "", 0, fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, tail(string(out), 300))
+			}
+		}
+		return exe, time.Since(start), nil
+	})
 }
 
 func tail(s string, n int) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -70,24 +69,11 @@ func (e wazeroEngine) Run(ctx context.Context, p Program, inv Invocation) (Sampl
 		return s, fmt.Errorf("compile: %w", err)
 	}
 
-	var stdin io.Reader = emptyReader{}
-	if inv.StdinPath != "" {
-		f, err := os.Open(inv.StdinPath)
-		if err != nil {
-			return s, err
-		}
-		defer f.Close()
-		stdin = f
-	}
-	out, err := os.Create(inv.StdoutPath)
+	stdin, out, stderr, done, err := stdio(inv)
 	if err != nil {
 		return s, err
 	}
-	defer out.Close()
-	var stderr io.Writer = io.Discard
-	if inv.Stderr != nil {
-		stderr = inv.Stderr
-	}
+	defer done()
 	mc := wazero.NewModuleConfig().
 		WithName("").
 		WithArgs(append([]string{filepath.Base(p.Wasm)}, inv.Args...)...).
@@ -128,7 +114,3 @@ func (e wazeroEngine) Run(ctx context.Context, p Program, inv Invocation) (Sampl
 	}
 	return s, nil
 }
-
-type emptyReader struct{}
-
-func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }
