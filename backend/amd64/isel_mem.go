@@ -491,44 +491,39 @@ func (s *isel) smallSizes(n Reg, limit int64, two func(w int), large func(join i
 	return join
 }
 
-// copyTwo copies n bytes from sa to da, w <= n <= 2w, as [0,w) and
-// [n-w,n), loading both before storing either; for w = 1 (1 <= n <= 3)
-// it moves bytes 0, n/2 and n-1.
-func (s *isel) copyTwo(da, sa, n Reg, w int) {
-	type piece struct {
-		at  Mem
-		tmp Reg
-	}
-	load, store, size := OpMov, OpStore, uint8(w)
-	switch w {
-	case 16:
-		load, store, size = OpMovups, OpStoreups, 0
-	case 1:
-		load, size = OpMovzx8, 4
-	}
-	offs := []Mem{{Index: NoReg, Scale: 1}, {Index: n, Scale: 1, Disp: int32(-w)}}
+// pieces returns the addresses that cover [0,n) from base with pieces of
+// w bytes, w <= n <= 2w: [0,w) and [n-w,n); for w = 1 (1 <= n <= 3) bytes
+// 0, n-1 and n/2.
+func (s *isel) pieces(base, n Reg, w int) []Mem {
+	ms := []Mem{{Base: base, Index: NoReg, Scale: 1}, {Base: base, Index: n, Scale: 1, Disp: int32(-w)}}
 	if w == 1 {
 		half := s.tmp(false)
 		s.emit(Instr{Op: OpMov, Size: 4, Dst: R(half), Src: [3]Operand{R(n)}})
 		s.emit(Instr{Op: OpShr, Size: 4, Dst: R(half), Src: [3]Operand{R(half), Imm(1)}})
-		offs = append(offs, Mem{Index: half, Scale: 1})
+		ms = append(ms, Mem{Base: base, Index: half, Scale: 1})
 	}
-	var ps []piece
-	for _, m := range offs {
-		r := s.tmp(w == 16)
-		at := m
-		at.Base = sa
-		s.emit(Instr{Op: load, Size: size, Dst: R(r), Src: [3]Operand{M(at)}})
-		ps = append(ps, piece{m, r})
+	return ms
+}
+
+// copyTwo copies n bytes from sa to da in the pieces of pieces, loading
+// all of them before storing any, which is right for overlapping ranges.
+func (s *isel) copyTwo(da, sa, n Reg, w int) {
+	load, store, size, storeSize := OpMov, OpStore, uint8(w), uint8(w)
+	switch w {
+	case 16:
+		load, store, size, storeSize = OpMovups, OpStoreups, 0, 0
+	case 1:
+		load, size = OpMovzx8, 4
 	}
-	for _, p := range ps {
-		at := p.at
-		at.Base = da
-		st := size
-		if w == 1 {
-			st = 1
-		}
-		s.emit(Instr{Op: store, Size: st, Dst: M(at), Src: [3]Operand{R(p.tmp)}})
+	from := s.pieces(sa, n, w)
+	regs := make([]Reg, len(from))
+	for i, m := range from {
+		regs[i] = s.tmp(w == 16)
+		s.emit(Instr{Op: load, Size: size, Dst: R(regs[i]), Src: [3]Operand{M(m)}})
+	}
+	for i, m := range from {
+		m.Base = da
+		s.emit(Instr{Op: store, Size: storeSize, Dst: M(m), Src: [3]Operand{R(regs[i])}})
 	}
 }
 
@@ -550,14 +545,7 @@ func (s *isel) memoryFill(v *ssa.Value) {
 			s.emit(Instr{Op: OpMov, Size: 8, Dst: R(k), Src: [3]Operand{Imm(0x0101010101010101)}})
 			s.emit(Instr{Op: OpImul, Size: 8, Dst: R(b), Src: [3]Operand{R(b), R(k)}})
 		}
-		offs := []Mem{{Base: da, Index: NoReg, Scale: 1}, {Base: da, Index: n, Scale: 1, Disp: int32(-w)}}
-		if w == 1 {
-			half := s.tmp(false)
-			s.emit(Instr{Op: OpMov, Size: 4, Dst: R(half), Src: [3]Operand{R(n)}})
-			s.emit(Instr{Op: OpShr, Size: 4, Dst: R(half), Src: [3]Operand{R(half), Imm(1)}})
-			offs = append(offs, Mem{Base: da, Index: half, Scale: 1})
-		}
-		for _, m := range offs {
+		for _, m := range s.pieces(da, n, w) {
 			s.emit(Instr{Op: OpStore, Size: uint8(w), Dst: M(m), Src: [3]Operand{R(b)}})
 		}
 	}, func(int32) {
