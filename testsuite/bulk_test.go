@@ -5,10 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wasiaot/wasiaot/compiler"
-	"github.com/wasiaot/wasiaot/compiler/wasm"
-	"github.com/wasiaot/wasiaot/compiler/wat"
-	"github.com/wasiaot/wasiaot/runtime"
 )
 
 // memory.copy and memory.fill are inlined with a path per size class
@@ -22,17 +18,8 @@ const bulkModule = `(module
   (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2))))`
 
 func TestBulkMemorySizes(t *testing.T) {
-	bin, err := wat.Parse([]byte(bulkModule), wasm.FeaturesV2)
-	require.NoError(t, err)
-	art, err := compiler.Compile(bin, compiler.DefaultOptions())
-	require.NoError(t, err)
-	rt := runtime.New(runtime.Config{})
-	defer rt.Close()
-	m, err := rt.Load(art)
-	require.NoError(t, err)
-	inst, err := m.Instantiate(context.Background(), runtime.Imports{})
-	require.NoError(t, err)
-	defer inst.Close()
+	inst, done := instantiateWat(t, bulkModule, nil)
+	defer done()
 	mem := inst.Memory().Bytes()
 	model := make([]byte, len(mem))
 	reset := func() {
@@ -77,6 +64,6 @@ func TestBulkMemorySizes(t *testing.T) {
 		require.ErrorContains(t, err, "out of bounds memory access")
 		require.Equal(t, before, mem[len(mem)-64:])
 	}
-	_, err = inst.Call(ctx, "copy", size, size, 0)
+	_, err := inst.Call(ctx, "copy", size, size, 0)
 	require.NoError(t, err, "a zero-length copy at the end is in bounds")
 }

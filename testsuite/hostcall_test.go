@@ -5,9 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wasiaot/wasiaot/compiler"
-	"github.com/wasiaot/wasiaot/compiler/wasm"
-	"github.com/wasiaot/wasiaot/compiler/wat"
 	"github.com/wasiaot/wasiaot/runtime"
 )
 
@@ -23,21 +20,12 @@ const hostLoopModule = `(module
     (local.get 1)))`
 
 func startHostLoop(tb testing.TB) (*runtime.Instance, func()) {
-	bin, err := wat.Parse([]byte(hostLoopModule), wasm.FeaturesV2)
-	require.NoError(tb, err)
-	art, err := compiler.Compile(bin, compiler.DefaultOptions())
-	require.NoError(tb, err)
-	rt := runtime.New(runtime.Config{})
-	m, err := rt.Load(art)
-	require.NoError(tb, err)
 	inc := runtime.NewHostFunction("inc", runtime.FuncType{Params: []runtime.ValType{runtime.I32}, Results: []runtime.ValType{runtime.I32}},
 		func(_ context.Context, _ *runtime.Instance, p, r []uint64) error {
 			r[0] = uint64(uint32(p[0]) + 1)
 			return nil
 		})
-	inst, err := m.Instantiate(context.Background(), runtime.Imports{"env": {"inc": inc}})
-	require.NoError(tb, err)
-	return inst, func() { inst.Close(); rt.Close() }
+	return instantiateWat(tb, hostLoopModule, runtime.Imports{"env": {"inc": inc}})
 }
 
 func TestHostCallLoop(t *testing.T) {
@@ -70,14 +58,6 @@ func TestCallBackOnlyFromTheHostCallsGoroutine(t *testing.T) {
 	  (import "env" "wait" (func $wait))
 	  (func (export "w") (call $wait))
 	  (func (export "seven") (result i32) (i32.const 7)))`
-	bin, err := wat.Parse([]byte(src), wasm.FeaturesV2)
-	require.NoError(t, err)
-	art, err := compiler.Compile(bin, compiler.DefaultOptions())
-	require.NoError(t, err)
-	rt := runtime.New(runtime.Config{})
-	defer rt.Close()
-	m, err := rt.Load(art)
-	require.NoError(t, err)
 	started, release := make(chan struct{}), make(chan struct{})
 	var callback []uint64
 	var callbackErr error
@@ -87,16 +67,15 @@ func TestCallBackOnlyFromTheHostCallsGoroutine(t *testing.T) {
 		callback, callbackErr = caller.Call(ctx, "seven")
 		return nil
 	})
-	inst, err := m.Instantiate(context.Background(), runtime.Imports{"env": {"wait": wait}})
-	require.NoError(t, err)
-	defer inst.Close()
+	inst, cleanup := instantiateWat(t, src, runtime.Imports{"env": {"wait": wait}})
+	defer cleanup()
 	done := make(chan error)
 	go func() {
 		_, err := inst.Call(context.Background(), "w")
 		done <- err
 	}()
 	<-started
-	_, err = inst.Call(context.Background(), "seven")
+	_, err := inst.Call(context.Background(), "seven")
 	require.ErrorIs(t, err, runtime.ErrConcurrentUse)
 	close(release)
 	require.NoError(t, <-done)

@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wasiaot/wasiaot/compiler"
-	"github.com/wasiaot/wasiaot/compiler/wasm"
-	"github.com/wasiaot/wasiaot/compiler/wat"
 	"github.com/wasiaot/wasiaot/runtime"
 )
 
@@ -31,17 +28,8 @@ const interruptModule = `(module
     (local.get 0)))`
 
 func TestInterruptEveryShape(t *testing.T) {
-	bin, err := wat.Parse([]byte(interruptModule), wasm.FeaturesV2)
-	require.NoError(t, err)
-	art, err := compiler.Compile(bin, compiler.DefaultOptions())
-	require.NoError(t, err)
-	rt := runtime.New(runtime.Config{})
-	defer rt.Close()
-	m, err := rt.Load(art)
-	require.NoError(t, err)
-	inst, err := m.Instantiate(context.Background(), runtime.Imports{})
-	require.NoError(t, err)
-	defer inst.Close()
+	inst, done := instantiateWat(t, interruptModule, nil)
+	defer done()
 	for _, c := range []struct {
 		name string
 		args []uint64

@@ -11,9 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
-
-	"github.com/wasiaot/wasiaot/compiler"
-	"github.com/wasiaot/wasiaot/runtime"
 )
 
 // A kernel is one module of testdata/kernels (built from its .c by build.sh) exporting
@@ -55,13 +52,7 @@ var kernelEngines = []struct {
 
 // startWasiaot goes through the real pipeline: compile to artifact bytes, load, instantiate.
 func startWasiaot(tb testing.TB, wasm []byte) (kernelCall, func()) {
-	art, err := compiler.Compile(wasm, compiler.DefaultOptions())
-	require.NoError(tb, err)
-	rt := runtime.New(runtime.Config{})
-	mod, err := rt.Load(art)
-	require.NoError(tb, err)
-	inst, err := mod.Instantiate(context.Background(), nil)
-	require.NoError(tb, err)
+	inst, done := instantiateWasm(tb, wasm, nil)
 	fn := inst.ExportedFunction("run")
 	require.NotNil(tb, fn)
 	stack := make([]uint64, 1)
@@ -70,11 +61,7 @@ func startWasiaot(tb testing.TB, wasm []byte) (kernelCall, func()) {
 		err := fn.CallWithStack(context.Background(), stack)
 		return stack[0], err
 	}
-	return call, func() {
-		inst.Close()
-		mod.Close()
-		rt.Close()
-	}
+	return call, done
 }
 
 // startWazero uses wazero's optimizing compiler, the engine the kernels are measured against.
