@@ -155,7 +155,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n## Compile time (median)\n\n")
 	b.WriteString("wasmtime: Cranelift compile to serialized code; node: V8 baseline (Liftoff) compile, optimized tier-up happens during the run; " +
-		"wasm2c: wasm2c + gcc -O2, once per module (the binary is reused); wasiaot: compiler.Compile to an artifact, once per module; engines that cannot separate the phase, and compile-once engines on a workload whose module an earlier one already compiled (the decompress runs), show –.\n\n")
+		"wasm2c: wasm2c + gcc -O2, once per module (the binary is reused); wasiaot: compiler.Compile to an artifact, timed on every run like wazero's (the artifact built first is the one that runs); engines that cannot separate the phase, and compile-once engines on a workload whose module an earlier one already compiled (the decompress runs), show –.\n\n")
 	r.table(&b, wasmCols, &n, false, func(c *harness.Cell) string {
 		// Engines that compile once report it on one sample only.
 		var ds []time.Duration
