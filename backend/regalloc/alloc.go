@@ -195,10 +195,19 @@ func (a *Allocator) scan() error {
 }
 
 // hints lists the registers cur would like, best first.
-func (a *Allocator) hints(cur *interval) [3]PReg {
-	h := [3]PReg{NoPReg, NoPReg, NoPReg}
+func (a *Allocator) hints(cur *interval) [4]PReg {
+	h := [4]PReg{NoPReg, NoPReg, NoPReg, NoPReg}
 	if cur.prev != nil {
 		h[0] = cur.prev.reg
+		// A reload goes back to the register the value had before it
+		// was spilled: where other pieces of it still expect it to be,
+		// at block boundaries, moves then vanish.
+		for p := cur.prev; p != nil && h[0] == NoPReg; p = p.prev {
+			if p.reg != NoPReg {
+				h[3] = p.reg
+				break
+			}
+		}
 	}
 	h[1] = cur.hint
 	if cur.hintV >= 0 {
