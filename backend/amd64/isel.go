@@ -267,9 +267,13 @@ func (s *isel) run() {
 	s.layout()
 }
 
-// loops finds loop headers and the loop depth of every block. wasm's
-// control flow is reducible, so every retreating edge in reverse
-// postorder is a back edge.
+// loops finds loop headers and the loop depth of every block: the target
+// of every retreating edge in reverse postorder is a header (every cycle
+// has such an edge, so polling at headers polls on every cycle), and its
+// loop is the blocks after it in that order that reach the edge without
+// passing it. For reducible control flow these are the natural loops;
+// threaded dispatch loops (see lower/dispatch.go) can make cycles with
+// several entries, whose blocks before the header are left out.
 func (s *isel) loops(rpo []*ssa.Block) {
 	order := make([]int, s.f.NumBlocks())
 	for i, b := range rpo {
@@ -299,7 +303,15 @@ func (s *isel) loops(rpo []*ssa.Block) {
 			}
 			mark[b] = gen
 			s.depth[b]++
-			work = append(work, s.f.Block(b).Preds...)
+			for _, p := range s.f.Block(b).Preds {
+				// A block before the header in reverse postorder is not
+				// in its loop: the walk got there through another way
+				// into an irreducible cycle, and would otherwise climb
+				// all the way to the entry.
+				if order[p] > order[h.ID] {
+					work = append(work, p)
+				}
+			}
 		}
 	}
 }

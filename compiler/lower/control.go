@@ -32,6 +32,16 @@ type frame struct {
 	// written since has the value it had at the end of entry.
 	entry ssa.BlockID
 	clock uint64
+	// noEntry: entry does not dominate the construct's code (a loop that
+	// dispatches, and the blocks opened before its dispatch), so a local's
+	// value is never looked up there.
+	noEntry bool
+	// dispatch, for a loop whose header is a br_table on a local: see
+	// dispatchLoop.
+	dispatch *dispatch
+	// deferSeal: the merge block is a dispatch target, sealed when the
+	// dispatching loop ends rather than at this block's end.
+	deferSeal bool
 	// loopAt is the index of the innermost loop frame enclosing this one
 	// (itself included), 0 if none: a search for a local's value cannot
 	// start outside it, as later back edges may change the local there.
@@ -183,6 +193,13 @@ func (l *funcLowerer) end(ins *wasm.Instr) error {
 		// Without branches to it, a block ends where its code ends.
 	case frameLoop:
 		l.seal(fr.target)
+		if d := fr.dispatch; d != nil {
+			for _, t := range d.targets {
+				if !l.blk[t.ID].sealed {
+					l.seal(t)
+				}
+			}
+		}
 	case frameIf:
 		if !fr.hasElse {
 			// The false edge goes straight to the merge, carrying the
@@ -212,7 +229,9 @@ func (l *funcLowerer) end(ins *wasm.Instr) error {
 
 // enter continues after a block or if at its merge block.
 func (l *funcLowerer) enter(fr *frame) {
-	l.seal(fr.target)
+	if !fr.deferSeal {
+		l.seal(fr.target)
+	}
 	l.setBlock(fr.target)
 	l.stack = append(l.stack[:fr.height], fr.target.Params...)
 	l.reachable = true
@@ -240,9 +259,11 @@ func (l *funcLowerer) br(ins *wasm.Instr) error {
 		return err
 	}
 	args := l.top(fr.arity())
-	if fr.kind == frameFunc {
+	switch {
+	case fr.kind == frameFunc:
 		l.b.Return(args...)
-	} else {
+	case fr.dispatch != nil && l.threadDispatch(fr.dispatch):
+	default:
 		l.b.Jump(l.mergeTarget(fr), args...)
 	}
 	l.reachable = false
@@ -299,6 +320,7 @@ func (l *funcLowerer) brTable(ins *wasm.Instr) error {
 	if len(edges) == 0 {
 		return l.errorf(ins.Offset, "br_table without labels")
 	}
+	l.dispatchLoop(ins, index)
 	l.b.BrTable(index, edges[:len(edges)-1], edges[len(edges)-1])
 	if ret != nil {
 		l.seal(ret)

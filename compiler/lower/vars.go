@@ -64,7 +64,7 @@ func (l *funcLowerer) readVar(v uint32, b ssa.BlockID) ssa.ID {
 	from := l.chainHead
 	for i := l.frames[len(l.frames)-1].loopAt; i < len(l.frames); i++ {
 		fr := &l.frames[i]
-		if l.written[v] <= fr.clock && fr.entry != b {
+		if l.written[v] <= fr.clock && fr.entry != b && !fr.noEntry {
 			from = fr.entry
 			break
 		}
