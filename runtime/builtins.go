@@ -221,8 +221,8 @@ func (inst *Instance) function(i uint32) *Function {
 		return f
 	}
 	t := inst.mod.types[inst.mod.funcType[i]]
-	f := &Function{typ: t, typeID: inst.mod.typeIDs[inst.mod.funcType[i]], inst: inst, index: i, ref: uintptr(inst.funcRefAddr(i)),
-		np: int32(words(t.Params)), nr: int32(words(t.Results))}
+	f := &Function{typ: t, typeID: inst.mod.typeIDs[inst.mod.funcType[i]], inst: inst, index: i, ref: uintptr(inst.funcRefAddr(i))}
+	f.shape()
 	f.entry, f.target = inst.entryOf(i)
 	if inst.exported == nil {
 		inst.exported = map[uint32]*Function{}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
@@ -95,7 +96,7 @@ func (inst *Instance) run(ctx context.Context, fidx uint32, entry uintptr, targe
 	}
 	// Deferred so that a panicking host function leaves inst usable.
 	defer inst.leave(prev, watch, depth == 0)
-	if err := inst.ctx.Call(entry, inst.host); err != nil {
+	if err := inst.serve(entry); err != nil {
 		return inst.mapError(ctx, err)
 	}
 	getSlots(args, ft.Results, results)
@@ -112,6 +113,7 @@ func (inst *Instance) leave(prev context.Context, watched, outermost bool) {
 	}
 	inst.goctx = prev
 	if outermost {
+		inst.sp = 0 // no host frame is left; see callOut
 		inst.ctx.ForgetGoroutine()
 	}
 	inst.active.Add(-1)
@@ -224,43 +226,154 @@ func getSlots(args []byte, ts []ValType, vals []uint64) {
 	}
 }
 
-// take returns n scratch words; release them with drop, innermost first.
-func (inst *Instance) take(n int) []uint64 {
-	if inst.sp+n > len(inst.scratch) {
-		// Outer frames keep their slices of the old array.
-		inst.scratch = make([]uint64, max(2*len(inst.scratch), inst.sp+n, 32))
+// serve runs the activation at entry to its end, serving its import
+// calls. It is the path of every import call, so the common case, a host
+// function whose values are all single words (Function.fast), is done in
+// the loop itself: no call but the host function's, no type switch, no
+// defer per call. Other calls go to dispatch, other exits (preemption,
+// and everything after one) to the native package's loop.
+//
+// The scratch words a call takes are given back by restoring inst.sp; a
+// panicking host function leaves it raised only until the outermost
+// activation ends (see leave), and a frame that recovers from the panic
+// restores its own saved value anyway.
+func (inst *Instance) serve(entry uintptr) error {
+	c := inst.ctx
+	code, err := c.Start(entry)
+	if err != nil {
+		return err
 	}
-	s := inst.scratch[inst.sp : inst.sp+n : inst.sp+n]
-	inst.sp += n
-	return s
+	// A panicking host function must not leave its caller parked.
+	inHost := false
+	defer func() {
+		if inHost {
+			c.AbandonHostCall()
+		}
+	}()
+	for code == abi.ExitHostCall {
+		inHost = true
+		idx := c.HostCallIndex()
+		var f *Function
+		if idx < uint32(len(inst.funcs)) {
+			f = inst.funcs[idx]
+		}
+		sp := inst.sp
+		// (build checked that a fast import's values fit in the args
+		// buffer.)
+		if f == nil || !f.fast || sp+fastWords > len(inst.scratch) {
+			err = inst.dispatch(c, idx)
+		} else {
+			// Params at scratch[sp:], results right after them (so
+			// that params has room for both, as callOut's has: host
+			// functions may use it as one stack).
+			np, n := int(f.np), int(f.np+f.nr)
+			// In bounds: sp+fastWords <= len(inst.scratch).
+			words := (*[fastWords]uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(inst.scratch)), sp*8))[:n:n]
+			params, results := words[:np:n], words[np:]
+			inst.sp = sp + n
+			args := ptrAt(inst.args)
+			narrow := f.narrow
+			for i := range params {
+				// An i32 is read as 32 bits: the code that just
+				// stored it may have stored only those, and a wider
+				// load would wait for the store to retire instead of
+				// taking its value from the store buffer.
+				slot := unsafe.Add(args, uintptr(i)*abi.ArgSlotSize)
+				if narrow&1 != 0 {
+					params[i] = uint64(*(*uint32)(slot))
+				} else {
+					params[i] = *(*uint64)(slot)
+				}
+				narrow >>= 1
+			}
+			err = f.host(inst.goctx, inst, params, results)
+			inst.sp = sp
+			if err != nil {
+				err = f.hostError(err)
+			} else {
+				for i, v := range results {
+					*(*uint64)(unsafe.Add(args, uintptr(i)*abi.ArgSlotSize)) = v
+				}
+			}
+		}
+		inHost = false
+		if err = c.AfterHostCall(err); err != nil {
+			return err
+		}
+		code = c.Resume()
+	}
+	return c.Serve(code, inst.host)
 }
 
-func (inst *Instance) drop(n int) { inst.sp -= n }
-
-// dispatch serves the host-call exits of inst's code: imports and builtins.
+// dispatch serves host call idx of inst's code: an import or a builtin.
 func (inst *Instance) dispatch(c *native.Context, idx uint32) error {
+	if idx < uint32(len(inst.funcs)) {
+		return inst.callOut(inst.funcs[idx], c.Args(), 0)
+	}
+	return inst.dispatchOther(idx)
+}
+
+// hostCalls serves the host calls of an instance's code for the native
+// package's loop (see serve), without giving Instance an exported method.
+type hostCalls Instance
+
+func (h *hostCalls) HostCall(c *native.Context, idx uint32) error {
+	return (*Instance)(h).dispatch(c, idx)
+}
+
+// dispatchOther serves host calls that are not imports: builtins.
+func (inst *Instance) dispatchOther(idx uint32) error {
 	if idx >= abi.BuiltinBase {
 		return inst.builtin(abi.Builtin(idx - abi.BuiltinBase))
 	}
-	if int(idx) >= len(inst.funcs) {
-		return fmt.Errorf("host call to function %d, which is not imported", idx)
-	}
-	f := inst.funcs[idx]
-	return inst.callOut(f, c.Args(), 0)
+	return fmt.Errorf("host call to function %d, which is not imported", idx)
 }
 
 // callOut calls f with params from the args buffer starting at slot first
-// and leaves its results in the buffer from slot 0.
+// and leaves its results in the buffer from slot 0: the import calls that
+// serve does not make itself, and call_ref. Like serve, it gives its
+// scratch back by restoring inst.sp, without a defer.
 func (inst *Instance) callOut(f *Function, args []byte, first int) error {
-	np, nr := int(f.np), int(f.nr)
-	buf := inst.take(np + nr)
-	defer inst.drop(np + nr)
+	np, n := int(f.np), int(f.np+f.nr)
+	sp := inst.sp
+	if sp+n > len(inst.scratch) {
+		// Outer frames keep their slices of the old array.
+		inst.scratch = make([]uint64, max(2*len(inst.scratch), sp+n, 32))
+	}
+	buf := inst.scratch[sp : sp+n : sp+n]
+	inst.sp = sp + n
 	params, results := buf[:np], buf[np:]
-	getSlots(args[first*abi.ArgSlotSize:], f.typ.Params, params)
-	if err := f.call(inst.goctx, inst, params, results); err != nil {
+	in := args[first*abi.ArgSlotSize:]
+	if f.scalar {
+		for i := range params {
+			v := binary.LittleEndian.Uint64(in[i*abi.ArgSlotSize:])
+			if f.narrow>>i&1 != 0 {
+				v = uint64(uint32(v))
+			}
+			params[i] = v
+		}
+	} else {
+		getSlots(in, f.typ.Params, params)
+	}
+	var err error
+	if h := f.host; h != nil {
+		if err = h(inst.goctx, inst, params, results); err != nil {
+			err = f.hostError(err)
+		}
+	} else {
+		err = f.inst.run(inst.goctx, f.index, f.entry, f.target, params, results)
+	}
+	inst.sp = sp
+	if err != nil {
 		return err
 	}
-	putSlots(args, f.typ.Results, results)
+	if f.scalar {
+		for i, v := range results {
+			binary.LittleEndian.PutUint64(args[i*abi.ArgSlotSize:], v)
+		}
+	} else {
+		putSlots(args, f.typ.Results, results)
+	}
 	return nil
 }
 

@@ -82,6 +82,7 @@ func TestHostPanicUnwinds(t *testing.T) {
 	require.PanicsWithValue(t, "host bug", func() { inst.Call(context.Background(), "callcombine", 1, 2, 3) })
 	require.Equal(t, []uint64{3}, call(t, inst, "add32", 1, 2))
 	require.Zero(t, inst.active.Load())
+	require.Zero(t, inst.sp, "the host call's scratch words are back")
 }
 
 func TestStartFunction(t *testing.T) {

@@ -46,16 +46,26 @@ type HostFunc func(ctx context.Context, caller *Instance, params, results []uint
 
 // Function is a wasm function of an instance or a host function.
 type Function struct {
+	// What an import call reads (Instance.serve) first.
+	host   HostFunc
+	np, nr int32 // param and result words
+	// fast: a scalar host function with at most fastWords words, which
+	// Instance.serve calls itself, reading params from and writing
+	// results to the first argBytes of the args buffer.
+	fast bool
+	// scalar: every value is one word in one args slot (no V128), and at
+	// most 64 params; narrow then has bit i set for an i32/f32 param i,
+	// which reaches Go zero-extended.
+	scalar   bool
+	narrow   uint64
+	argBytes uint
+
 	typ    FuncType
-	typeID uint32
+	typeID uint32 // host functions: set with ref
+	index  uint32
+	name   string // host functions: for messages
 
-	host HostFunc
-	name string // host functions: for messages
-
-	inst  *Instance
-	index uint32
-
-	np, nr int32   // param and result words
+	inst   *Instance
 	entry  uintptr // wasm functions: entry stub address, 0 if none
 	target uint64  // wasm functions: code address
 
@@ -65,7 +75,32 @@ type Function struct {
 
 // NewHostFunction makes a host function of type t; name is used in messages.
 func NewHostFunction(name string, t FuncType, fn HostFunc) *Function {
-	return &Function{typ: t, typeID: typeID(t), host: fn, name: name, np: int32(words(t.Params)), nr: int32(words(t.Results))}
+	// typeID is found on first use (funcRef): a host usually makes many
+	// more functions than any module imports.
+	f := &Function{typ: t, host: fn, name: name}
+	f.shape()
+	return f
+}
+
+// fastWords bounds the params and results of a host function that
+// Instance.serve calls itself; Instantiate reserves scratch words for it.
+const fastWords = 16
+
+// shape sets the word counts and the fast-path description of f's type.
+func (f *Function) shape() {
+	t := f.typ
+	f.np, f.nr = int32(words(t.Params)), int32(words(t.Results))
+	f.scalar = len(t.Params) <= 64 && int(f.np) == len(t.Params) && int(f.nr) == len(t.Results)
+	f.narrow = 0
+	f.fast = f.scalar && f.host != nil && f.np+f.nr <= fastWords
+	f.argBytes = uint(max(f.np, f.nr)) * abi.ArgSlotSize
+	if f.scalar {
+		for i, p := range t.Params {
+			if p == I32 || p == F32 {
+				f.narrow |= 1 << i
+			}
+		}
+	}
 }
 
 // Kind is KindFunc.
@@ -114,15 +149,20 @@ func (f *Function) CallWithStack(ctx context.Context, stack []uint64) error {
 func (f *Function) call(ctx context.Context, caller *Instance, params, results []uint64) error {
 	if f.host != nil {
 		if err := f.host(ctx, caller, params, results); err != nil {
-			var t *Trap
-			if errors.As(err, &t) {
-				return err
-			}
-			return &Trap{Kind: TrapHostError, Func: noFunc, Err: fmt.Errorf("%s: %w", f.name, err)}
+			return f.hostError(err)
 		}
 		return nil
 	}
 	return f.inst.run(ctx, f.index, f.entry, f.target, params, results)
+}
+
+// hostError is what host function f failing with err ends its call with.
+func (f *Function) hostError(err error) error {
+	var t *Trap
+	if errors.As(err, &t) {
+		return err
+	}
+	return &Trap{Kind: TrapHostError, Func: noFunc, Err: fmt.Errorf("%s: %w", f.name, err)}
 }
 
 // hostFuncs finds host functions by the id in their FuncRef record, for
@@ -160,6 +200,9 @@ func (f *Function) funcRef() (uintptr, error) {
 	id := hostFuncs.next
 	hostFuncs.m[id] = weak.Make(f)
 	hostFuncs.mu.Unlock()
+	if f.typeID == 0 {
+		f.typeID = typeID(f.typ)
+	}
 	r := (*abi.FuncRef)(ptrAt(p))
 	r.TypeID, r.Index = f.typeID, id
 	f.ref = p

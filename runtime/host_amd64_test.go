@@ -211,3 +211,35 @@ func BenchmarkHostCall(b *testing.B) {
 		}
 	}
 }
+
+// A host function with a v128 param and result takes the general path:
+// two words per v128, each from its own 16-byte slot.
+func TestHostFunctionV128(t *testing.T) {
+	rt := newRuntime(t)
+	v := NewHostFunction("v", FuncType{Params: vt(artifact.V128, i32), Results: vt(artifact.V128)}, func(_ context.Context, _ *Instance, p, r []uint64) error {
+		require.Len(t, p, 3)
+		r[0], r[1] = p[0]+p[2], p[1]*2
+		return nil
+	})
+	require.False(t, v.fast)
+	m := load(t, rt, func(b *builder) {
+		b.importFunc("env", "v", vt(artifact.V128, i32), vt(artifact.V128))
+		// callv(lo, hi) = lo' ^ hi' where (lo', hi') = v((lo, hi), 7)
+		b.fn("callv", vt(i64, i64), vt(i64), true, func(a *asm, _ uint32) {
+			a.op(x86.ASUBQ, imm(8), reg(x86.REG_SP))
+			a.args(x86.REG_AX)
+			a.op(x86.AMOVQ, reg(x86.REG_DI), mem(x86.REG_AX, 0))
+			a.op(x86.AMOVQ, reg(x86.REG_SI), mem(x86.REG_AX, 8))
+			a.op(x86.AMOVL, imm(7), mem(x86.REG_AX, 16))
+			a.exit(0)
+			a.args(x86.REG_CX)
+			a.op(x86.AMOVQ, mem(x86.REG_CX, 0), reg(x86.REG_AX))
+			a.op(x86.AXORQ, mem(x86.REG_CX, 8), reg(x86.REG_AX))
+			a.op(x86.AADDQ, imm(8), reg(x86.REG_SP))
+			a.op(obj.ARET, none, none)
+		})
+	})
+	inst := instantiate(t, m, Imports{"env": {"v": v}})
+	require.Equal(t, []uint64{(100 + 7) ^ (5 * 2)}, call(t, inst, "callv", 100, 5))
+	require.Zero(t, inst.sp)
+}

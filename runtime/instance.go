@@ -21,14 +21,21 @@ var ErrClosed = errors.New("instance is closed")
 
 // Instance is an instantiated module.
 type Instance struct {
+	// What every import call reads (serve), together.
+	funcs    []*Function // imported functions, in function index order
+	scratch  []uint64
+	sp       int
+	goctx    context.Context
+	args     uintptr // ctx.Args(), off the Go heap
+	argBytes uint
+
 	mod  *Module
 	ctx  *native.Context
 	vm   uintptr
-	host native.HostFunc // inst.dispatch, bound once
+	host native.Host // (*hostCalls)(inst), converted once (see serve)
 
-	funcs   []*Function // imported functions, in function index order
-	globals []*Global   // imported globals
-	tables  []*Table    // imported then defined
+	globals []*Global // imported globals
+	tables  []*Table  // imported then defined
 	memory  *Memory
 	ownsMem bool
 
@@ -43,11 +50,8 @@ type Instance struct {
 	closed   atomic.Bool
 
 	// Call state: see call.go.
-	goctx   context.Context
-	active  atomic.Int32 // activations in progress
-	scratch []uint64
-	sp      int
-	intr    struct {
+	active atomic.Int32 // activations in progress
+	intr   struct {
 		sync.Mutex // serializes registering and firing
 		gen        uint64
 		w          atomic.Pointer[watch] // current registration, nil if none
@@ -68,9 +72,11 @@ func (m *Module) Instantiate(ctx context.Context, imports Imports) (*Instance, e
 	if err != nil {
 		return nil, err
 	}
-	inst := &Instance{mod: m, ctx: c, vm: c.Addr()}
+	inst := &Instance{mod: m, ctx: c, vm: c.Addr(), scratch: make([]uint64, 2*fastWords)}
+	args := c.Args()
+	inst.args, inst.argBytes = addrOf(args), uint(len(args))
 	inst.refs.Store(1)
-	inst.host = inst.dispatch
+	inst.host = (*hostCalls)(inst)
 	if err := inst.build(ext); err != nil {
 		inst.release()
 		return nil, err
@@ -225,6 +231,11 @@ func (inst *Instance) build(ext []Extern) error {
 		im := am.Imports[i]
 		switch x := e.(type) {
 		case *Function:
+			if x.fast && x.argBytes > inst.argBytes {
+				// The args buffer fits every signature of the module,
+				// and x's is one of them (checkImport).
+				return fmt.Errorf("internal error: import %q %q needs %d bytes of arguments, have %d", im.Module, im.Name, x.argBytes, inst.argBytes)
+			}
 			ref, err := x.funcRef()
 			if err != nil {
 				return err

@@ -3,8 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -55,14 +53,27 @@ type ExportDesc struct {
 
 // Module is a loaded, verified artifact, ready to be instantiated.
 type Module struct {
-	rt   *Runtime
-	art  *artifact.Artifact
-	m    *artifact.Module
-	code *native.Code // nil when the artifact has no text and no rodata
-	// wasm1: built without bulk memory, so instantiation follows WebAssembly 1.0.
-	wasm1  bool
-	text   uintptr // address of .text
+	rt     *Runtime
+	art    *artifact.Artifact
+	m      *artifact.Module
+	code   *native.Code // Load: nil when the artifact has no text
+	img    *image       // LoadFile: the shared mapping of the file
+	text   uintptr      // address of .text
 	rodata []byte
+
+	modInfo
+
+	mu     sync.Mutex
+	idle   []*native.Context
+	live   atomic.Int64
+	closed bool
+}
+
+// modInfo is what a Module derives from its artifact's metadata; it never
+// changes, so Modules of one cached image share it (see image).
+type modInfo struct {
+	// wasm1: built without bulk memory, so instantiation follows WebAssembly 1.0.
+	wasm1 bool
 
 	layout  abi.Layout
 	types   []FuncType
@@ -82,11 +93,6 @@ type Module struct {
 	elemsOff          []uint32 // per defined table; elements are inline up to elemsCap
 	elemsCap          []uint32
 	moduleSize        int
-
-	mu     sync.Mutex
-	idle   []*native.Context
-	live   atomic.Int64
-	closed bool
 }
 
 // Load parses and verifies an artifact held in memory and copies its code
@@ -115,7 +121,7 @@ func (r *Runtime) Load(b []byte) (*Module, error) {
 		if m.code, err = native.LoadCode(img); err != nil {
 			return nil, err
 		}
-		if err := m.mapped(); err != nil {
+		if m.text, m.rodata, err = mapped(m.code, a.Layout); err != nil {
 			return nil, err
 		}
 	} else {
@@ -124,102 +130,6 @@ func (r *Runtime) Load(b []byte) (*Module, error) {
 	// Text and Rodata alias b, which belongs to the caller.
 	a.Text, a.Rodata = nil, nil
 	return m, nil
-}
-
-// LoadFile parses and verifies the artifact at path and maps its code from
-// the file, so that perf and debuggers can symbolise it.
-func (r *Runtime) LoadFile(path string) (*Module, error) {
-	fd, err := openFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
-	}
-	var a *artifact.Artifact
-	lazy := artifact.Options{LazySites: true}
-	if st.Size <= wholeFileSize {
-		// One read instead of one per header and section.
-		b := make([]byte, st.Size)
-		if n, err := (fileReader{fd}).ReadAt(b, 0); err == io.EOF {
-			b = b[:n] // truncated since the stat: Parse says so precisely
-		} else if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		a, err = artifact.ParseWith(b, lazy)
-		if a != nil {
-			a.Text, a.Rodata = nil, nil
-		}
-	} else {
-		a, err = artifact.ParseReaderAtWith(fileReader{fd}, st.Size, lazy)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	m, err := r.newModule(a)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	l := a.Layout
-	if l.TextSize > 0 {
-		span := imageSpan(l)
-		if span == 0 || l.RodataSize > 0 && l.RodataOffset-l.TextOffset != l.RodataAddr-l.TextAddr {
-			return nil, fmt.Errorf("%s: not supported: segment layout (.text %#x at %#x, .rodata %#x at %#x)", path, l.TextAddr, l.TextOffset, l.RodataAddr, l.RodataOffset)
-		}
-		if m.code, err = native.MapCode(uintptr(fd), int64(l.TextOffset), int(span)); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if err := m.mapped(); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-	} else if l.RodataSize > 0 {
-		m.rodata = make([]byte, l.RodataSize)
-		if _, err := (fileReader{fd}).ReadAt(m.rodata, int64(l.RodataOffset)); err != nil {
-			return nil, fmt.Errorf("%s: reading .rodata: %w", path, err)
-		}
-	}
-	return m, nil
-}
-
-// wholeFileSize is the largest artifact LoadFile reads in one piece; larger
-// ones are read a header and a section at a time. A variable for tests.
-var wholeFileSize int64 = 256 << 10
-
-// openFile opens path for reading with plain system calls: an *os.File
-// would also register it with the poller and stat it again.
-func openFile(path string) (int, error) {
-	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: path, Err: err}
-		}
-		return fd, nil
-	}
-}
-
-// fileReader reads a file descriptor with pread.
-type fileReader struct{ fd int }
-
-func (f fileReader) ReadAt(b []byte, off int64) (int, error) {
-	n := 0
-	for n < len(b) {
-		k, err := syscall.Pread(f.fd, b[n:], off+int64(n))
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err != nil:
-			return n, err
-		case k == 0:
-			return n, io.EOF
-		}
-		n += k
-	}
-	return n, nil
 }
 
 // imageSpan is the size of the image holding .text and .rodata at their
@@ -234,31 +144,46 @@ func imageSpan(l artifact.Layout) uint64 {
 	return l.RodataAddr + l.RodataSize - l.TextAddr
 }
 
-// mapped finishes loading once the code is in the arena: it finds rodata
-// and takes execute permission away from it.
-func (m *Module) mapped() error {
-	l := m.art.Layout
-	m.text = m.code.Addr()
+// mapped finishes loading once the code is in the arena: it finds .text
+// and .rodata and takes execute permission away from .rodata. On failure
+// it releases code.
+func mapped(code *native.Code, l artifact.Layout) (text uintptr, rodata []byte, err error) {
+	text = code.Addr()
 	if l.RodataSize == 0 {
-		return nil
+		return text, nil, nil
 	}
-	at := m.text + uintptr(l.RodataAddr-l.TextAddr)
-	m.rodata = bytesAt(at, int(l.RodataSize))
+	at := text + uintptr(l.RodataAddr-l.TextAddr)
+	rodata = bytesAt(at, int(l.RodataSize))
 	pageLo := at &^ 4095
 	rw := bytesAt(pageLo, int((at+uintptr(l.RodataSize)+4095)&^4095-pageLo))
 	if err := syscall.Mprotect(rw, syscall.PROT_READ); err != nil {
-		m.code.Release()
-		return fmt.Errorf("protect .rodata: %w", err)
+		code.Release()
+		return 0, nil, fmt.Errorf("protect .rodata: %w", err)
 	}
-	return nil
+	return text, rodata, nil
 }
 
+// newModule verifies a for this host and describes it as a Module.
 func (r *Runtime) newModule(a *artifact.Artifact) (*Module, error) {
 	if err := artifact.Verify(a, r.host); err != nil {
 		return nil, err
 	}
+	info, err := describe(a)
+	if err != nil {
+		return nil, err
+	}
+	return r.moduleOf(a, info), nil
+}
+
+// moduleOf makes a Module of the verified artifact a (without its code).
+func (r *Runtime) moduleOf(a *artifact.Artifact, info *modInfo) *Module {
+	return &Module{rt: r, art: a, m: &a.Module, modInfo: *info}
+}
+
+// describe derives the modInfo of a verified artifact.
+func describe(a *artifact.Artifact) (*modInfo, error) {
 	am := &a.Module
-	m := &Module{rt: r, art: a, m: am, exports: make(map[string]artifact.Export, len(am.Exports))}
+	m := &modInfo{exports: make(map[string]artifact.Export, len(am.Exports))}
 	m.wasm1 = builtForWasm1(a.Header.Options)
 	m.types = make([]FuncType, len(am.Types))
 	m.typeIDs = make([]uint32, len(am.Types))
@@ -425,8 +350,8 @@ func (m *Module) Close() error {
 // module is closed and has no live instances.
 func (m *Module) release() error {
 	m.mu.Lock()
-	idle, code := m.idle, m.code
-	m.idle, m.code = nil, nil
+	idle, code, img := m.idle, m.code, m.img
+	m.idle, m.code, m.img = nil, nil, nil
 	m.mu.Unlock()
 	var err error
 	for _, c := range idle {
@@ -434,6 +359,9 @@ func (m *Module) release() error {
 	}
 	if code != nil {
 		err = errors.Join(err, code.Release())
+	}
+	if img != nil {
+		err = errors.Join(err, images.release(img))
 	}
 	return err
 }

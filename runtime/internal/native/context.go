@@ -60,6 +60,14 @@ type Context struct {
 // calling activation and is returned from Call inside a *Trap.
 type HostFunc func(c *Context, index uint32) error
 
+// HostCall calls f.
+func (f HostFunc) HostCall(c *Context, index uint32) error { return f(c, index) }
+
+// Host serves host calls like a HostFunc, for Serve.
+type Host interface {
+	HostCall(c *Context, index uint32) error
+}
+
 // Trap is the error a Call returns when native code trapped.
 type Trap struct {
 	Kind abi.TrapKind
@@ -249,18 +257,70 @@ func (c *Context) Close() error {
 // Call runs native code at entry (an entry stub in the code arena) until it
 // returns or traps, serving host calls and preemption requests on the way.
 func (c *Context) Call(entry uintptr, host HostFunc) error {
+	code, err := c.Start(entry)
+	if err != nil || code == abi.ExitReturn {
+		return err
+	}
+	if host == nil {
+		return c.serve(code, nil)
+	}
+	return c.serve(code, host)
+}
+
+// Start begins an activation at entry, as Call does, for a caller that
+// serves host calls in its own loop, without an interface call per host
+// call: it returns the first exit. After serving an abi.ExitHostCall the
+// caller continues with AfterHostCall and Resume; it hands any other exit
+// to Serve. A host call that panics must be followed by AbandonHostCall
+// before the panic leaves the caller (Call does all this itself).
+func (c *Context) Start(entry uintptr) (abi.ExitCode, error) {
 	if c.mem == nil {
-		return errors.New("call: vmctx is closed")
+		return 0, errors.New("call: vmctx is closed")
 	}
 	if !InCode(entry) {
-		return fmt.Errorf("call: entry %#x is not in the code arena", entry)
+		return 0, fmt.Errorf("call: entry %#x is not in the code arena", entry)
 	}
 	// A nested activation starts below the parked frames; the trampoline
 	// writes there before any generated code runs, so check the room here.
 	if sp := c.hdr.ExitSP; sp != 0 && sp < c.hdr.StackLimit+minStackRoom {
-		return &Trap{Kind: abi.TrapStackExhausted, PC: c.hdr.ResumePC, Addr: sp}
+		return 0, &Trap{Kind: abi.TrapStackExhausted, PC: c.hdr.ResumePC, Addr: sp}
 	}
-	code := run(c, entry)
+	return run(c, entry), nil
+}
+
+// Resume continues the activation parked by a host call.
+func (c *Context) Resume() abi.ExitCode { return resumeRun(c) }
+
+// HostCallIndex is the import index of the parked host call.
+func (c *Context) HostCallIndex() uint32 { return c.hdr.ExitArg }
+
+// AfterHostCall ends a host call that returned err: a non-nil error, or an
+// interrupt request that the Go code of the host call may have consumed
+// (see Interrupt), abandons the activation and is returned as a *Trap;
+// otherwise it returns nil and the caller resumes.
+func (c *Context) AfterHostCall(err error) error {
+	if err == nil && atomic.LoadUint32(&c.hdr.Interrupt) == 0 {
+		return nil
+	}
+	return c.endHostCall(err)
+}
+
+func (c *Context) endHostCall(err error) error {
+	h := c.hdr
+	if err != nil {
+		c.unwind(abi.TrapHostError, h.ResumePC)
+		return &Trap{Kind: abi.TrapHostError, PC: h.TrapPC, Err: err}
+	}
+	pc := h.ResumePC
+	c.unwind(abi.TrapInterrupted, pc)
+	return &Trap{Kind: abi.TrapInterrupted, PC: pc}
+}
+
+// AbandonHostCall abandons the activation whose host call panicked.
+func (c *Context) AbandonHostCall() { c.unwind(abi.TrapHostError, c.hdr.ResumePC) }
+
+// Serve serves the exits of the activation from code on, as Call does.
+func (c *Context) Serve(code abi.ExitCode, host Host) error {
 	if code == abi.ExitReturn {
 		return nil
 	}
@@ -268,7 +328,7 @@ func (c *Context) Call(entry uintptr, host HostFunc) error {
 }
 
 // serve handles exits until the activation returns or traps.
-func (c *Context) serve(code abi.ExitCode, host HostFunc) error {
+func (c *Context) serve(code abi.ExitCode, host Host) error {
 	// A panicking host function must not leave its caller parked.
 	inHost := false
 	defer func() {
@@ -276,36 +336,31 @@ func (c *Context) serve(code abi.ExitCode, host HostFunc) error {
 			c.unwind(abi.TrapHostError, c.hdr.ResumePC)
 		}
 	}()
+	h := c.hdr // Close refuses while an activation is parked
 	for {
+		// Host calls first: they are the loop's reason to exist.
+		if code == abi.ExitHostCall && host != nil {
+			inHost = true
+			err := host.HostCall(c, h.ExitArg)
+			inHost = false
+			if err := c.AfterHostCall(err); err != nil {
+				return err
+			}
+			code = resumeRun(c)
+			continue
+		}
 		switch code {
 		case abi.ExitReturn:
 			return nil
 		case abi.ExitTrap:
-			h := c.hdr
 			return &Trap{Kind: h.TrapKind, PC: h.TrapPC, Addr: h.FaultAddr}
-		case abi.ExitHostCall:
-			index := c.hdr.ExitArg
-			if host == nil {
-				c.unwind(abi.TrapHostError, c.hdr.ResumePC)
-				return fmt.Errorf("host call %d with no host functions", index)
-			}
-			inHost = true
-			err := host(c, index)
-			inHost = false
-			if err != nil {
-				c.unwind(abi.TrapHostError, c.hdr.ResumePC)
-				return &Trap{Kind: abi.TrapHostError, PC: c.hdr.TrapPC, Err: err}
-			}
-			// The request to stop may have been consumed by the Go
-			// code of the host call (see Interrupt).
-			if atomic.LoadUint32(&c.hdr.Interrupt) != 0 {
-				pc := c.hdr.ResumePC
-				c.unwind(abi.TrapInterrupted, pc)
-				return &Trap{Kind: abi.TrapInterrupted, PC: pc}
-			}
+		case abi.ExitHostCall: // with no host
+			index := h.ExitArg
+			c.unwind(abi.TrapHostError, h.ResumePC)
+			return fmt.Errorf("host call %d with no host functions", index)
 		case abi.ExitPreempt:
-			if atomic.LoadUint32(&c.hdr.Interrupt) != 0 {
-				pc, _ := c.stack.word(c.hdr.ExitSP + preemptSavedPC)
+			if atomic.LoadUint32(&h.Interrupt) != 0 {
+				pc, _ := c.stack.word(h.ExitSP + preemptSavedPC)
 				c.unwind(abi.TrapInterrupted, uintptr(pc))
 				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc)}
 			}

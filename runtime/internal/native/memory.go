@@ -271,10 +271,9 @@ const maxScrubResident = 256 << 20
 // process ran on, which on a virtual machine costs more than zeroing them,
 // and the next instance would fault them in again. A small memory is zeroed
 // whole. In a larger one the pages the last user touched are zeroed in place
-// if there are at most keepResident bytes of them, and the others (never
-// touched, so dropping them is cheap, or swapped out, so their old contents
-// must not come back) are dropped with MADV_DONTNEED; with more touched
-// pages the whole memory is dropped.
+// if there are at most keepResident bytes of them, and those swapped out
+// (whose old contents must not come back) are dropped with MADV_DONTNEED;
+// with more touched pages the whole memory is dropped.
 func scrub(used []byte, keepResident int) error {
 	switch {
 	case len(used) == 0:
@@ -292,28 +291,71 @@ func scrub(used []byte, keepResident int) error {
 	} else {
 		vec = make([]byte, n)
 	}
-	if err := mincore(used, vec); err != nil {
+	if err := pageStates(used, vec); err != nil {
 		return madvise(used)
 	}
 	resident := 0
 	for _, v := range vec {
-		resident += int(v & 1)
+		resident += int(v & pageResident)
 	}
 	if resident*pageSize > keepResident {
 		return madvise(used)
 	}
 	for i := 0; i < len(vec); {
 		j := i + 1
-		for j < len(vec) && vec[j]&1 == vec[i]&1 {
+		for j < len(vec) && vec[j]&pageResident == vec[i]&pageResident {
 			j++
 		}
 		run := used[i*pageSize : min(j*pageSize, len(used))]
-		if vec[i]&1 != 0 {
+		if vec[i]&pageResident != 0 {
 			clear(run)
-		} else if err := madvise(run); err != nil {
-			return err
+		} else if hasSwapped(vec[i:j]) {
+			// Dropped whole: the never-touched pages among the
+			// swapped ones cost madvise nothing.
+			if err := madvise(run); err != nil {
+				return err
+			}
 		}
 		i = j
+	}
+	return nil
+}
+
+// Page states pageStates reports.
+const (
+	pageResident = 1 << 0 // mapped: may hold data, zero it in place
+	pageSwapped  = 1 << 1 // may hold data elsewhere: drop it
+)
+
+func hasSwapped(vec []byte) bool {
+	for _, v := range vec {
+		if v&pageSwapped != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pageStates sets vec[i] to the state of page i of b. A page neither
+// resident nor swapped was never touched since it was last dropped, and
+// reads as zero. /proc/self/pagemap tells the three apart in one read for up
+// to pagemapBatch pages; otherwise mincore tells only whether a page is
+// resident, and a page that is not counts as swapped out.
+func pageStates(b []byte, vec []byte) error {
+	if len(vec) <= pagemapBatch {
+		if fd := pagemapFD(); fd >= 0 && readPagemap(fd, b, vec) == nil {
+			return nil
+		}
+	}
+	if err := mincore(b, vec); err != nil {
+		return err
+	}
+	for i, v := range vec {
+		if v&1 != 0 {
+			vec[i] = pageResident
+		} else {
+			vec[i] = pageSwapped
+		}
 	}
 	return nil
 }

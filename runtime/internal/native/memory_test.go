@@ -2,6 +2,7 @@ package native
 
 import (
 	"runtime/debug"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,5 +105,63 @@ func BenchmarkMemoryPool(b *testing.B) {
 		}
 		m.Bytes()[0] = 1 // one touched page, as a typical instance would
 		m.Release()
+	}
+}
+
+// A memory too large to zero whole: the pages the last user touched are
+// zeroed in place, the others were never touched and stay unmapped.
+func TestMemoryPoolScrubsTouchedPages(t *testing.T) {
+	p := NewMemoryPool(1, 1<<20)
+	defer p.Close()
+	const pages = 17 // 1 MiB and a page, as a small C program has
+	m, err := p.Acquire(pages, pages)
+	require.NoError(t, err)
+	base := m.Base()
+	b := m.Bytes()
+	touched := []int{0, 1, 100, 101, 102, 255, 270, len(b)/pageSize - 1}
+	for _, pg := range touched {
+		b[pg*pageSize+7] = 0xcd
+	}
+
+	vec := make([]byte, len(b)/pageSize)
+	require.NoError(t, pageStates(b, vec))
+	for i, v := range vec {
+		require.Equal(t, slices.Contains(touched, i), v&pageResident != 0, "page %d", i)
+	}
+	if pagemapFD() >= 0 {
+		// Untouched pages are known never to have held anything.
+		for i, v := range vec {
+			require.Zero(t, v&pageSwapped, "page %d", i)
+		}
+	}
+
+	require.NoError(t, m.Release())
+	m2, err := p.Acquire(pages, pages)
+	require.NoError(t, err)
+	require.Equal(t, base, m2.Base(), "reservation reused")
+	require.NoError(t, pageStates(m2.Bytes(), vec))
+	for i, v := range vec {
+		require.Equal(t, slices.Contains(touched, i), v&pageResident != 0, "page %d stays as it was", i)
+	}
+	require.Equal(t, make([]byte, len(b)), m2.Bytes())
+	require.NoError(t, m2.Release())
+}
+
+// Without pagemap, every page mincore does not find resident counts as
+// swapped out, and is dropped.
+func TestPageStatesMincore(t *testing.T) {
+	m, err := NewMemory(17, 17)
+	require.NoError(t, err)
+	defer m.Release()
+	b := m.Bytes()
+	b[3*pageSize] = 1
+	vec := make([]byte, pagemapBatch+1) // too many pages for one pagemap read
+	require.NoError(t, pageStates(b[:len(vec)*pageSize], vec))
+	for i, v := range vec {
+		if i == 3 {
+			require.Equal(t, byte(pageResident), v)
+		} else {
+			require.Equal(t, byte(pageSwapped), v, "page %d", i)
+		}
 	}
 }
