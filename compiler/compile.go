@@ -75,7 +75,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Compile compiles a wasm binary into artifact bytes.
 func Compile(wasmBytes []byte, opts Options) ([]byte, error) {
-	a, err := CompileArtifact(wasmBytes, opts)
+	// The workers return to their pool only after marshalling: the
+	// collections that linking and marshalling a large module cause would
+	// otherwise drop them before the next compilation could reuse them.
+	var ws workerSet
+	defer ws.release()
+	a, err := compileArtifact(wasmBytes, opts, &ws)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +89,12 @@ func Compile(wasmBytes []byte, opts Options) ([]byte, error) {
 
 // CompileArtifact compiles a wasm binary into an artifact description.
 func CompileArtifact(wasmBytes []byte, opts Options) (*artifact.Artifact, error) {
+	var ws workerSet
+	defer ws.release()
+	return compileArtifact(wasmBytes, opts, &ws)
+}
+
+func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.Artifact, error) {
 	switch opts.Target {
 	case "", "amd64":
 	case "arm64":
@@ -125,7 +136,7 @@ func CompileArtifact(wasmBytes []byte, opts Options) (*artifact.Artifact, error)
 	}
 	entry := make(chan entryStubs, 1)
 	go func() { entry <- buildEntryStubs(m, layout) }()
-	codes, used, err := compileFuncs(m, mi, opts, features)
+	codes, used, err := compileFuncs(m, mi, opts, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +175,11 @@ func cpuFeatures(used amd64.Features) artifact.Features {
 	return f
 }
 
-// worker holds one goroutine's reusable compilation state.
+// worker holds one goroutine's reusable compilation state. Its buffers
+// grow to the largest function compiled, and growing them again for every
+// module was most of what a compile allocated, so workers are kept between
+// compilations; like any sync.Pool, workers lets the garbage collector
+// drop what stays unused.
 type worker struct {
 	low   *lower.Lowerer
 	sel   *amd64.Selector
@@ -172,16 +187,45 @@ type worker struct {
 	emit  *amd64.Emitter
 }
 
+var workers sync.Pool
+
+// workerSet holds the workers of one compilation until release.
+type workerSet struct{ list []*worker }
+
+func (ws *workerSet) release() {
+	for _, wk := range ws.list {
+		if wk != nil {
+			workers.Put(wk)
+		}
+	}
+	ws.list = nil
+}
+
+// getWorker returns a worker for functions of m.
+func getWorker(m *wasm.Module, mi *amd64.ModuleInfo) *worker {
+	if wk, ok := workers.Get().(*worker); ok {
+		wk.low.Reset(m)
+		wk.sel.Reset(mi)
+		return wk
+	}
+	return &worker{
+		low:   lower.NewLowerer(m, lower.Options{Workers: 1}),
+		sel:   amd64.NewSelector(mi),
+		alloc: amd64.NewAllocator(),
+		emit:  amd64.NewEmitter(),
+	}
+}
+
 // compileFuncs compiles every defined function, in parallel, into
 // emitted code indexed by defined-function number.
-func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, features wasm.Features) ([]*amd64.Code, amd64.Features, error) {
+func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *workerSet) ([]*amd64.Code, amd64.Features, error) {
 	n := len(m.Functions)
 	nimp := uint32(m.NumImportedFuncs())
-	workers := opts.Parallelism
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	nworkers := opts.Parallelism
+	if nworkers <= 0 {
+		nworkers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, n))
+	nworkers = max(1, min(nworkers, n))
 	// Biggest bodies first: a big function taken last would leave one core
 	// working alone at the end. The order does not change the output.
 	order := make([]int32, n)
@@ -197,21 +241,18 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, features w
 	slices.SortStableFunc(order, func(x, y int32) int { return size(y) - size(x) })
 	codes := make([]*amd64.Code, n)
 	errs := make([]error, n)
-	usedBy := make([]amd64.Features, workers)
+	usedBy := make([]amd64.Features, nworkers)
+	ws.list = make([]*worker, nworkers)
 	var next atomic.Int64
 	var failed atomic.Int64 // lowest failing index + 1
 	var dumpMu sync.Mutex
 	var wg sync.WaitGroup
-	for w := range workers {
+	for w := range nworkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wk := &worker{
-				low:   lower.NewLowerer(m, lower.Options{Workers: 1}),
-				sel:   amd64.NewSelector(mi),
-				alloc: amd64.NewAllocator(),
-				emit:  amd64.NewEmitter(),
-			}
+			wk := getWorker(m, mi)
+			ws.list[w] = wk
 			for {
 				j := int(next.Add(1) - 1)
 				if j >= n {

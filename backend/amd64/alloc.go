@@ -19,6 +19,7 @@ type Allocator struct {
 	// buf holds the rewritten blocks; a function's instructions stay
 	// valid until the next Allocate.
 	buf []Instr
+	at  []int32 // insertInPlace's positions of the edits
 }
 
 // NewAllocator returns an allocator for amd64.
@@ -56,12 +57,13 @@ func (a *Allocator) Allocate(f *Func) error {
 				return fmt.Errorf("amd64: b%d: %s: %v", b, f.InstrString(in), err)
 			}
 		}
-		for _, s := range f.Succs(b) {
+		succs := f.Succs(b)
+		for _, s := range succs {
 			if s < 0 || int(s) >= len(f.Blocks) {
 				return fmt.Errorf("amd64: b%d: jump to unknown block b%d", b, s)
 			}
 		}
-		rf.Blocks[b].Succs = append(rf.Blocks[b].Succs[:0], f.Succs(b)...)
+		rf.Blocks[b].Succs = append(rf.Blocks[b].Succs[:0], succs...)
 	}
 	res, err := a.ra.Allocate(rf)
 	if err != nil {
@@ -116,10 +118,10 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 			_, err := add(&o.Reg, regalloc.U(0))
 			return err
 		case KMem:
-			if _, err := add(&o.Mem.Base, regalloc.U(0)); err != nil {
+			if _, err := add(&o.Reg, regalloc.U(0)); err != nil {
 				return err
 			}
-			_, err := add(&o.Mem.Index, regalloc.U(0))
+			_, err := add(&o.Index, regalloc.U(0))
 			return err
 		}
 		return nil
@@ -224,18 +226,18 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 			err = fixed(&in.Dst.Reg, regalloc.Def, RDX)
 		}
 	case fParams:
-		err = a.convention(f, in.Args, regalloc.Def, IntArgRegs, FloatArgRegs, "parameters")
+		err = a.convention(f, f.Regs(in.Args), regalloc.Def, IntArgRegs, FloatArgRegs, "parameters")
 	case fRet:
-		err = a.convention(f, in.Args, regalloc.Use, IntResultRegs, FloatResultReg, "results")
+		err = a.convention(f, f.Regs(in.Args), regalloc.Use, IntResultRegs, FloatResultReg, "results")
 	case fCall:
 		if in.Func < 0 {
 			err = use(&in.Src[0])
 		}
 		if err == nil {
-			err = a.convention(f, in.Args, regalloc.Use, IntArgRegs, FloatArgRegs, "arguments")
+			err = a.convention(f, f.Regs(in.Args), regalloc.Use, IntArgRegs, FloatArgRegs, "arguments")
 		}
 		if err == nil {
-			err = a.convention(f, in.Rets, regalloc.Def, IntResultRegs, FloatResultReg, "results")
+			err = a.convention(f, f.Regs(in.Rets), regalloc.Def, IntResultRegs, FloatResultReg, "results")
 		}
 		clobbers = CallClobbers
 	case fExit:
@@ -312,11 +314,9 @@ func isCopy(in *Instr) bool {
 // rewrite inserts the allocator's copies and drops copies made redundant,
 // and lays out the frame.
 func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
-	slot := func(l regalloc.Loc) Operand {
-		return M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
-	}
-	// Blocks with edits are rebuilt in one buffer reused from function to
-	// function; the others drop their redundant copies in place.
+	// A block with edits is rebuilt in place when its storage has room
+	// (the selector leaves some), else in one buffer reused from function
+	// to function; the others drop their redundant copies in place.
 	need, e, idx := 0, 0, int32(0)
 	for _, blk := range f.Blocks {
 		end := idx + int32(len(blk.Instrs))
@@ -324,8 +324,8 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		for k < len(res.Edits) && res.Edits[k].At < end {
 			k++
 		}
-		if k > e {
-			need += len(blk.Instrs) + k - e
+		if n := len(blk.Instrs) + k - e; k > e && n > cap(blk.Instrs) {
+			need += n
 		}
 		e, idx = k, end
 	}
@@ -341,6 +341,12 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		for k := e; k < len(res.Edits) && res.Edits[k].At < idx+int32(len(blk.Instrs)); k++ {
 			n++
 		}
+		if n > 0 && len(blk.Instrs)+n <= cap(blk.Instrs) {
+			size := len(blk.Instrs)
+			blk.Instrs = a.insertInPlace(f, res, blk.Instrs, res.Edits[e:e+n], idx)
+			e, idx = e+n, idx+int32(size)
+			continue
+		}
 		out := blk.Instrs[:0]
 		if n > 0 {
 			size := len(blk.Instrs) + n
@@ -348,25 +354,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
-				ed := res.Edits[e]
-				float := ed.Class == regalloc.ClassFloat
-				var mv Instr
-				switch {
-				case ed.From.IsReg() && ed.To.IsReg() && float:
-					mv = Instr{Op: OpMovaps, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
-				case ed.From.IsReg() && ed.To.IsReg():
-					mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
-				case ed.From.IsReg() && float:
-					mv = Instr{Op: OpStoreups, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
-				case ed.From.IsReg():
-					mv = Instr{Op: OpStore, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
-				case float:
-					mv = Instr{Op: OpMovups, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
-				default:
-					mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
-				}
-				mv.Func, mv.Dst2 = -1, NoReg
-				out = append(out, mv)
+				out = append(out, editInstr(f, res, res.Edits[e]))
 			}
 			in := blk.Instrs[i]
 			idx++
@@ -393,6 +381,64 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		f.frameSize = size
 	}
 	f.allocated = true
+}
+
+// insertInPlace drops the redundant copies of ins, whose first
+// instruction has allocator index first, and inserts the moves of edits
+// within ins's capacity: a forward pass closes the gaps, then a backward
+// pass opens room for the moves.
+func (a *Allocator) insertInPlace(f *Func, res *regalloc.Result, ins []Instr, edits []regalloc.Edit, first int32) []Instr {
+	a.at = a.at[:0] // per edit: the kept instruction it goes before
+	w, k := 0, 0
+	for i := range ins {
+		for ; k < len(edits) && edits[k].At == first+int32(i); k++ {
+			a.at = append(a.at, int32(w))
+		}
+		if in := &ins[i]; isCopy(in) && in.Dst.Reg == in.Src[0].Reg {
+			continue
+		}
+		if w != i {
+			ins[w] = ins[i]
+		}
+		w++
+	}
+	out := ins[:w+len(edits)]
+	j, q := w-1, len(edits)-1
+	for pos := len(out) - 1; q >= 0; pos-- {
+		if int(a.at[q]) > j {
+			out[pos] = editInstr(f, res, edits[q])
+			q--
+		} else {
+			out[pos] = ins[j]
+			j--
+		}
+	}
+	return out
+}
+
+// editInstr returns the move of an allocator edit.
+func editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
+	slot := func(l regalloc.Loc) Operand {
+		return M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
+	}
+	float := ed.Class == regalloc.ClassFloat
+	var mv Instr
+	switch {
+	case ed.From.IsReg() && ed.To.IsReg() && float:
+		mv = Instr{Op: OpMovaps, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case ed.From.IsReg() && ed.To.IsReg():
+		mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case ed.From.IsReg() && float:
+		mv = Instr{Op: OpStoreups, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case ed.From.IsReg():
+		mv = Instr{Op: OpStore, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case float:
+		mv = Instr{Op: OpMovups, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+	default:
+		mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+	}
+	mv.Func, mv.Dst2 = -1, NoReg
+	return mv
 }
 
 func hasCall(f *Func) bool {

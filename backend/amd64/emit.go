@@ -3,6 +3,7 @@ package amd64
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/twitchyliquid64/golang-asm/obj"
@@ -57,6 +58,13 @@ type assembler struct {
 	errs  []string
 	progs [][]obj.Prog // instruction chunks, reused by the next function
 	sites []site       // reused by the next function
+	// Reused by the next function: the symbol keeps the capacity of its
+	// relocations (not of its code: golang-asm takes a symbol with code
+	// as assembled already).
+	sym    obj.LSym
+	fn     obj.FuncInfo
+	labels []*obj.Prog
+	pcrel  map[*obj.LSym]*obj.Prog
 }
 
 func init() {
@@ -160,8 +168,16 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 	}()
 	e.consts = &obj.LSym{Name: "wasiaot.consts"}
 	e.funcs = &obj.LSym{Name: "wasiaot.funcs"}
-	e.pcrel = map[*obj.LSym]*obj.Prog{}
-	e.labels = make([]*obj.Prog, len(f.Blocks))
+	if asm.pcrel == nil {
+		asm.pcrel = map[*obj.LSym]*obj.Prog{}
+	}
+	e.pcrel = asm.pcrel
+	defer clear(asm.pcrel)
+	e.labels = slices.Grow(asm.labels[:0], len(f.Blocks))[:len(f.Blocks)]
+	defer func() {
+		clear(e.labels)
+		asm.labels = e.labels[:0]
+	}()
 	for b := range f.Blocks {
 		e.labels[b] = e.newProg()
 		e.labels[b].As = obj.ANOP
@@ -190,7 +206,10 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 	for _, p := range e.cold {
 		e.add(p)
 	}
-	sym := &obj.LSym{Name: f.Name, Func: &obj.FuncInfo{Text: e.first}}
+	asm.fn = obj.FuncInfo{Text: e.first}
+	asm.sym = obj.LSym{Name: f.Name, Func: &asm.fn, R: asm.sym.R[:0]}
+	sym := &asm.sym
+	defer func() { asm.fn.Text = nil }() // drop the references to the Progs
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -235,9 +254,9 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 	}
 	for _, in := range e.tables {
 		// Entries are target offsets from the table's start.
-		c := in.Src[1].Const
+		c := in.Src[1].ConstIndex()
 		at := pool + constOff[c]
-		for k, t := range in.Table {
+		for k, t := range f.Targets(in.Table) {
 			v := e.labels[e.thread(t)].Pc - int64(at)
 			binary.LittleEndian.PutUint64(code.Bytes[at+8*k:], uint64(v))
 		}
@@ -302,29 +321,29 @@ func (e *emitter) addr(o Operand, constOff []int) (obj.Addr, error) {
 	case KImm:
 		return obj.Addr{Type: obj.TYPE_CONST, Offset: o.Imm}, nil
 	case KMem:
-		a := obj.Addr{Type: obj.TYPE_MEM, Offset: int64(o.Mem.Disp)}
-		if o.Mem.Base == InArgs {
+		a := obj.Addr{Type: obj.TYPE_MEM, Offset: int64(o.Disp)}
+		if o.Reg == InArgs {
 			// Above the frame, the pushes and the return address.
 			a.Reg = goReg(RSP)
 			a.Offset += int64(e.f.frameSize) + 8*int64(len(e.f.calleeSaved)) + 8
-		} else if o.Mem.Base != NoReg {
-			if o.Mem.Base.IsVirtual() {
-				return a, fmt.Errorf("unallocated register %s", o.Mem.Base)
+		} else if o.Reg != NoReg {
+			if o.Reg.IsVirtual() {
+				return a, fmt.Errorf("unallocated register %s", o.Reg)
 			}
-			a.Reg = goReg(o.Mem.Base)
+			a.Reg = goReg(o.Reg)
 		}
-		if o.Mem.Index != NoReg {
-			if o.Mem.Index.IsVirtual() || o.Mem.Index == RSP {
-				return a, fmt.Errorf("bad index register %s", o.Mem.Index)
+		if o.Index != NoReg {
+			if o.Index.IsVirtual() || o.Index == RSP {
+				return a, fmt.Errorf("bad index register %s", o.Index)
 			}
-			a.Index, a.Scale = goReg(o.Mem.Index), int16(o.Mem.Scale)
+			a.Index, a.Scale = goReg(o.Index), int16(o.Scale)
 		}
 		return a, nil
 	case KConst:
-		if int(o.Const) >= len(constOff) || o.Const < 0 {
-			return obj.Addr{}, fmt.Errorf("unknown constant %d", o.Const)
+		if int(o.ConstIndex()) >= len(constOff) || o.ConstIndex() < 0 {
+			return obj.Addr{}, fmt.Errorf("unknown constant %d", o.ConstIndex())
 		}
-		return obj.Addr{Type: obj.TYPE_MEM, Name: obj.NAME_EXTERN, Sym: e.consts, Offset: int64(constOff[o.Const])}, nil
+		return obj.Addr{Type: obj.TYPE_MEM, Name: obj.NAME_EXTERN, Sym: e.consts, Offset: int64(constOff[o.ConstIndex()])}, nil
 	}
 	return obj.Addr{}, fmt.Errorf("missing operand")
 }
@@ -554,8 +573,8 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		return nil
 	case fJmpTab:
 		// lea r11, [rip+table]; add r11, [r11+8*index]; jmp r11
-		if in.Src[0].Kind != KReg || in.Src[1].Kind != KConst || int(in.Src[1].Const) >= len(e.f.Consts) || len(e.f.Consts[in.Src[1].Const].Data) != 8*len(in.Table) {
-			return fmt.Errorf("jmptab needs an index register and a table of %d entries", len(in.Table))
+		if in.Src[0].Kind != KReg || in.Src[1].Kind != KConst || int(in.Src[1].ConstIndex()) >= len(e.f.Consts) || len(e.f.Consts[in.Src[1].ConstIndex()].Data) != 8*int(in.Table.Len) {
+			return fmt.Errorf("jmptab needs an index register and a table of %d entries", in.Table.Len)
 		}
 		p = e.prog(x86.ALEAQ)
 		p.From = operand(in.Src[1])

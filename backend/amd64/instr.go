@@ -1,6 +1,8 @@
 package amd64
 
 import (
+	"slices"
+
 	"github.com/twitchyliquid64/golang-asm/obj"
 	"github.com/twitchyliquid64/golang-asm/obj/x86"
 )
@@ -20,23 +22,31 @@ const (
 // the vmctx; RSP-relative addresses reach the frame.
 type Mem struct {
 	Base, Index Reg
-	Scale       uint8 // 1, 2, 4 or 8
 	Disp        int32
+	Scale       uint8 // 1, 2, 4 or 8
 }
 
-// Operand is one operand of an instruction.
+// Operand is one operand of an instruction. Its fields are shared
+// between kinds: instructions are stored and copied by the million, and
+// every byte of an operand counts four times in an Instr.
 type Operand struct {
 	Kind  OperandKind
-	Reg   Reg
-	Imm   int64
-	Mem   Mem
-	Const int32 // index into Func.Consts
+	Scale uint8 // KMem: 1, 2, 4 or 8
+	Reg   Reg   // KReg: the register; KMem: the base
+	Index Reg   // KMem
+	Disp  int32 // KMem
+	Imm   int64 // KImm: the immediate; KConst: the index into Func.Consts
 }
 
-func R(r Reg) Operand       { return Operand{Kind: KReg, Reg: r} }
-func Imm(v int64) Operand   { return Operand{Kind: KImm, Imm: v} }
-func M(m Mem) Operand       { return Operand{Kind: KMem, Mem: m} }
-func C(index int32) Operand { return Operand{Kind: KConst, Const: index} }
+// ConstIndex returns the index into Func.Consts of a KConst operand.
+func (o Operand) ConstIndex() int32 { return int32(o.Imm) }
+
+func R(r Reg) Operand     { return Operand{Kind: KReg, Reg: r} }
+func Imm(v int64) Operand { return Operand{Kind: KImm, Imm: v} }
+func M(m Mem) Operand {
+	return Operand{Kind: KMem, Reg: m.Base, Index: m.Index, Disp: m.Disp, Scale: m.Scale}
+}
+func C(index int32) Operand { return Operand{Kind: KConst, Imm: int64(index)} }
 
 // Base returns [base+disp].
 func Base(base Reg, disp int32) Mem { return Mem{Base: base, Index: NoReg, Scale: 1, Disp: disp} }
@@ -321,24 +331,29 @@ func (o Op) floatSrc() bool {
 	return o >= OpAddss && o <= OpUcomisd
 }
 
-// Instr is one machine instruction.
+// Instr is one machine instruction. It holds no pointers: lists live in
+// the Func (see List), so the garbage collector never scans instruction
+// storage and copying instructions needs no write barriers.
 type Instr struct {
 	Op   Op
 	Size uint8 // operand size in bytes for integer ops (1, 2, 4, 8)
 	Cond Cond
-	Dst  Operand
 	Dst2 Reg // second result (remainder of div)
+	Dst  Operand
 	Src  [3]Operand
 	// Target holds successor blocks: jmp uses [0], jcc [0] (taken) and
 	// [1] (fall-through).
 	Target [2]int32
-	Func   int32   // direct call target (function index), or -1
-	Args   []Reg   // call arguments and returned values, in order
-	Rets   []Reg   // call results
-	Table  []int32 // jmptab: the target block of each index
-	Trap   uint32  // trap code (trap) or exit argument (exit)
-	Pos    int32   // wasm byte offset recorded with the code offset; 0 = none
+	Func   int32  // direct call target (function index), or -1
+	Trap   uint32 // trap code (trap) or exit argument (exit)
+	Pos    int32  // wasm byte offset recorded with the code offset; 0 = none
+	Args   List   // call arguments and returned values, in order (Func.Regs)
+	Rets   List   // call results (Func.Regs)
+	Table  List   // jmptab: the target block of each index (Func.Targets)
 }
+
+// List is a run of a Func's register or target pool.
+type List struct{ Off, Len int32 }
 
 // Block is a basic block of machine instructions.
 type Block struct {
@@ -358,6 +373,8 @@ type Func struct {
 	Blocks    []*Block // layout order; block 0 is the entry
 	VRegFloat []bool   // per virtual register: true for the float class
 	Consts    []Const
+	regPool   []Reg   // the lists of Instr.Args and Instr.Rets
+	tabPool   []int32 // the lists of Instr.Table
 
 	// Set by Allocate.
 	allocated   bool
@@ -379,6 +396,26 @@ func (f *Func) AddConst(data []byte, align int) Operand {
 	return C(int32(len(f.Consts) - 1))
 }
 
+// RegList stores rs as a list of f's registers.
+func (f *Func) RegList(rs []Reg) List {
+	l := List{Off: int32(len(f.regPool)), Len: int32(len(rs))}
+	f.regPool = append(f.regPool, rs...)
+	return l
+}
+
+// TargetList stores ts as a list of f's block targets.
+func (f *Func) TargetList(ts []int32) List {
+	l := List{Off: int32(len(f.tabPool)), Len: int32(len(ts))}
+	f.tabPool = append(f.tabPool, ts...)
+	return l
+}
+
+// Regs returns the registers of l; writes go to f.
+func (f *Func) Regs(l List) []Reg { return f.regPool[l.Off : l.Off+l.Len : l.Off+l.Len] }
+
+// Targets returns the block targets of l; writes go to f.
+func (f *Func) Targets(l List) []int32 { return f.tabPool[l.Off : l.Off+l.Len : l.Off+l.Len] }
+
 // Succs returns the successors of block b.
 func (f *Func) Succs(b int) []int32 {
 	blk := f.Blocks[b]
@@ -392,20 +429,33 @@ func (f *Func) Succs(b int) []int32 {
 	case OpJcc:
 		return last.Target[:2]
 	case OpJmpTab:
-		return distinct(last.Table)
+		return distinct(f.Targets(last.Table))
 	}
 	return nil
 }
 
 // distinct returns the targets of a jump table without repeats, in order
-// of first appearance.
+// of first appearance. Tables usually have few distinct targets, found by
+// a scan of the result; a map takes over when there are many.
 func distinct(table []int32) []int32 {
 	var out []int32
-	seen := map[int32]bool{}
+	var seen map[int32]bool
 	for _, t := range table {
-		if !seen[t] {
-			seen[t] = true
+		if seen != nil {
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+			continue
+		}
+		if !slices.Contains(out, t) {
 			out = append(out, t)
+			if len(out) == 32 {
+				seen = make(map[int32]bool, 2*len(out))
+				for _, u := range out {
+					seen[u] = true
+				}
+			}
 		}
 	}
 	return out

@@ -37,10 +37,19 @@ type Selector struct {
 	Used Features
 	s    isel
 	slab slab // instruction storage, reused from one function to the next
+	// side holds the trap blocks: taken from slab, they would stop the
+	// block being filled from growing in place.
+	side slab
 }
 
 // NewSelector returns a selector for functions of the described module.
-func NewSelector(mi *ModuleInfo) *Selector { return &Selector{mi: mi} }
+func NewSelector(mi *ModuleInfo) *Selector {
+	return &Selector{mi: mi, side: slab{first: 256}} // trap blocks are small
+}
+
+// Reset makes s select functions of the module mi, as NewSelector(mi)
+// would, keeping the storage it has grown.
+func (s *Selector) Reset(mi *ModuleInfo) { s.mi, s.Used = mi, 0 }
 
 // Error is an instruction selection failure at a wasm byte offset.
 type Error struct {
@@ -65,7 +74,8 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 	}()
 	s.s.reset(s.mi, f)
 	s.slab.reset()
-	s.s.slab = &s.slab
+	s.side.reset()
+	s.s.slab, s.s.side = &s.slab, &s.side
 	s.s.run()
 	s.Used |= s.s.used
 	return s.s.out, nil
@@ -97,16 +107,55 @@ type isel struct {
 	tuples map[ssa.ID][]Reg
 	curBlk *ssa.Block
 	slab   *slab // instruction storage, owned by the Selector
+	side   *slab // trap block storage, owned by the Selector
 	resPtr Reg   // the results area of a function with results beyond registers
 
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg
 	consts  map[ssa.ID]Reg // constants materialised in the current block
 	fconsts map[[2]uint64]int32
+
+	// Storage kept from one function to the next.
+	blockChunks [][]Block
+	nblk        int          // Blocks handed out from blockChunks
+	rpoBuf      ssa.OrderBuf // reverse postorder
+	copies      []edgeCopy   // edgeCopies' pending copies
+	order       []int32      // layout's block order
+	splitAt     map[int32]int32
 }
 
+// reset prepares s for selecting f, keeping the storage of the slices
+// and maps it grew for earlier functions.
 func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
-	*s = isel{mi: mi, f: f, out: &Func{Name: f.Name}, fconsts: map[[2]uint64]int32{}, tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}}
+	clear(s.tuples)
+	clear(s.consts)
+	clear(s.fconsts)
+	clear(s.blocks)
+	*s = isel{
+		mi: mi, f: f, out: &Func{Name: f.Name},
+		blocks: s.blocks[:0], lists: s.lists, cold: s.cold[:0],
+		head: s.head, depth: s.depth, header: s.header,
+		vreg: s.vreg, uses: s.uses, fused: s.fused, folded: s.folded,
+		tuples: s.tuples, consts: s.consts, fconsts: s.fconsts,
+		rpoBuf: s.rpoBuf, copies: s.copies, order: s.order, splitAt: s.splitAt,
+		blockChunks: s.blockChunks,
+	}
+	if s.tuples == nil {
+		s.tuples, s.consts, s.fconsts = map[ssa.ID][]Reg{}, map[ssa.ID]Reg{}, map[[2]uint64]int32{}
+	}
+}
+
+// blockChunk is how many Blocks are allocated at once.
+const blockChunk = 64
+
+// zeroed returns b resized to n zero elements, reusing its storage.
+func zeroed[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
 }
 
 func (s *isel) fail(pos int32, format string, args ...any) {
@@ -119,7 +168,15 @@ func (s *isel) notSupported(pos int32, format string, args ...any) {
 
 // newBlock starts a machine block without placing it in the layout.
 func (s *isel) newBlock(depth int32) int32 {
-	s.blocks = append(s.blocks, &Block{LoopDepth: depth, Instrs: s.take(8)})
+	// Blocks come from chunks: they are many and small, and a
+	// function's blocks die together.
+	if s.nblk%blockChunk == 0 && s.nblk/blockChunk == len(s.blockChunks) {
+		s.blockChunks = append(s.blockChunks, make([]Block, blockChunk))
+	}
+	blk := &s.blockChunks[s.nblk/blockChunk][s.nblk%blockChunk]
+	s.nblk++
+	*blk = Block{LoopDepth: depth}
+	s.blocks = append(s.blocks, blk)
 	return int32(len(s.blocks) - 1)
 }
 
@@ -139,9 +196,19 @@ func (s *isel) coldBlock() int32 {
 
 // switchTo makes b the block instructions go to.
 func (s *isel) switchTo(b int32) {
+	s.leave(b)
 	s.cur = b
 	s.membase = NoReg
 	clear(s.consts)
+}
+
+// leave gives the storage the current block does not use back to the
+// slab before instructions go to block b.
+func (s *isel) leave(b int32) {
+	if int(s.cur) < len(s.blocks) && s.cur != b {
+		blk := s.blocks[s.cur]
+		blk.Instrs = s.slab.trim(blk.Instrs)
+	}
 }
 
 func (s *isel) emit(in Instr) {
@@ -151,10 +218,14 @@ func (s *isel) emit(in Instr) {
 	if in.Dst2 == 0 && in.Op != OpDiv && in.Op != OpIdiv {
 		in.Dst2 = NoReg
 	}
-	blk := s.blocks[s.cur]
-	if n := len(blk.Instrs); n == cap(blk.Instrs) {
-		// Grow within the slab rather than on the heap.
-		blk.Instrs = append(s.take(2*n+8), blk.Instrs...)
+	s.addTo(s.blocks[s.cur], in)
+}
+
+// addTo appends in to blk, growing it within the slab rather than on the
+// heap.
+func (s *isel) addTo(blk *Block, in Instr) {
+	if len(blk.Instrs) == cap(blk.Instrs) {
+		blk.Instrs = s.slab.grow(blk.Instrs, 1)
 	}
 	blk.Instrs = append(blk.Instrs, in)
 }
@@ -172,6 +243,7 @@ func (s *isel) branch(c Cond, t int32) {
 	s.jcc(c, t, next)
 	// The fall-through block has no other predecessor, so what the
 	// current block cached stays valid.
+	s.leave(next)
 	s.cur = next
 }
 
@@ -196,7 +268,7 @@ func (s *isel) after(b int32) int32 {
 // trapIf traps with kind when c holds, continuing in a new block.
 func (s *isel) trapIf(c Cond, kind artifact.TrapKind, pos int32) {
 	t := s.coldBlock()
-	s.blocks[t].Instrs = append(s.blocks[t].Instrs, Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1, Dst2: NoReg})
+	s.blocks[t].Instrs = append(s.side.take(1), Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1, Dst2: NoReg})
 	s.branch(c, t)
 }
 
@@ -217,22 +289,24 @@ func (s *isel) tmp(float bool) Reg { return s.out.NewVReg(float) }
 func (s *isel) run() {
 	f := s.f
 	f.ComputePreds()
-	rpo := f.ReversePostorder()
+	rpo := f.ReversePostorderBuf(&s.rpoBuf)
 	nb := f.NumBlocks()
-	s.head = make([]int32, nb)
-	s.depth = make([]int32, nb)
-	s.header = make([]bool, nb)
-	s.vreg = make([]Reg, f.NumValues())
-	s.uses = make([]int32, f.NumValues())
-	s.fused = make([]bool, f.NumValues())
-	s.folded = make([]bool, f.NumValues())
+	s.head = zeroed(s.head, nb)
+	s.depth = zeroed(s.depth, nb)
+	s.header = zeroed(s.header, nb)
+	s.vreg = zeroed(s.vreg, f.NumValues())
+	s.uses = zeroed(s.uses, f.NumValues())
+	s.fused = zeroed(s.fused, f.NumValues())
+	s.folded = zeroed(s.folded, f.NumValues())
 	s.loops(rpo)
 	s.countUses(rpo)
-	s.lists = make([][]int32, len(rpo))
+	if cap(s.lists) < len(rpo) {
+		s.lists = append(s.lists[:cap(s.lists)], make([][]int32, len(rpo)-cap(s.lists))...)
+	}
+	s.lists = s.lists[:len(rpo)] // the lists' storage is reused too
 	for i, b := range rpo {
 		s.head[b.ID] = s.newBlock(s.depth[b.ID])
-		s.blocks[s.head[b.ID]].Instrs = s.take(len(b.Instrs) + len(b.Params) + 8)
-		s.lists[i] = []int32{s.head[b.ID]}
+		s.lists[i] = append(s.lists[i][:0], s.head[b.ID])
 	}
 	// A function that calls nothing needs no poll on entry: without a
 	// loop it runs for a time bounded by its size, unbounded work without
@@ -249,6 +323,10 @@ func (s *isel) run() {
 	for i, b := range rpo {
 		s.pos, s.curBlk = i, b
 		s.switchTo(s.head[b.ID])
+		// Storage is taken when the block is filled, so that it is the
+		// slab's newest and grows in place.
+		head := s.blocks[s.head[b.ID]]
+		head.Instrs = s.slab.grow(head.Instrs, len(b.Instrs)+len(b.Params)+8)
 		if i == 0 {
 			s.params(b)
 			if entryPoll || s.header[b.ID] {
@@ -471,7 +549,7 @@ func (s *isel) term(b *ssa.Block) {
 			}
 			args = append(args, s.use(a))
 		}
-		s.emit(Instr{Op: OpRet, Args: args})
+		s.emit(Instr{Op: OpRet, Args: s.out.RegList(args)})
 	case ssa.OpTrap:
 		s.emit(Instr{Op: OpTrap, Trap: uint32(trapKind(ssa.TrapKind(b.Aux))), Pos: b.Pos})
 	default:
@@ -494,6 +572,13 @@ func (s *isel) edgeTarget(e ssa.Edge) int32 {
 	return b
 }
 
+// edgeCopy is a pending copy of edgeCopies.
+type edgeCopy struct {
+	dst  ssa.ID // the target's parameter
+	arg  ssa.ID // the argument
+	from Reg    // NoReg: the argument's own register (or constant)
+}
+
 // edgeCopies moves the edge's arguments into the target's parameters as a
 // parallel copy, sequentialised: a copy goes first once no pending copy
 // still reads its destination, and a cycle (parameters passed around, as a
@@ -505,15 +590,11 @@ func (s *isel) edgeCopies(e ssa.Edge) {
 		return
 	}
 	params := s.f.Block(e.Block).Params
-	type copyOp struct {
-		dst  ssa.ID // the target's parameter
-		arg  ssa.ID // the argument
-		from Reg    // NoReg: the argument's own register (or constant)
-	}
-	var pending []copyOp
+	pending := s.copies[:0]
+	defer func() { s.copies = pending[:0] }()
 	for i, a := range e.Args {
 		if a != params[i] {
-			pending = append(pending, copyOp{dst: params[i], arg: a, from: NoReg})
+			pending = append(pending, edgeCopy{dst: params[i], arg: a, from: NoReg})
 		}
 	}
 	// reads reports whether a pending copy other than k still reads the
@@ -640,6 +721,6 @@ func (s *isel) fconst(lo, hi uint64, size int) Operand {
 		data[i] = byte(hi >> (8 * (i - 8)))
 	}
 	op := s.out.AddConst(data, size)
-	s.fconsts[key] = op.Const
+	s.fconsts[key] = op.ConstIndex()
 	return op
 }

@@ -11,7 +11,8 @@ import (
 // block's extra blocks after it, cold blocks last), splits critical edges
 // and renumbers the jump targets.
 func (s *isel) layout() {
-	var order []int32
+	order := s.order[:0]
+	defer func() { s.order = order[:0] }()
 	for _, l := range s.lists {
 		order = append(order, l...)
 	}
@@ -29,20 +30,24 @@ func (s *isel) layout() {
 		last := &blk.Instrs[len(blk.Instrs)-1]
 		if last.Op == OpJmpTab {
 			// One edge block per distinct target with other predecessors.
-			split := map[int32]int32{}
-			for k, t := range last.Table {
+			if s.splitAt == nil {
+				s.splitAt = map[int32]int32{}
+			}
+			split := s.splitAt
+			clear(split)
+			for k, t := range s.out.Targets(last.Table) {
 				if e, ok := split[t]; ok {
-					last.Table[k] = e
+					s.out.Targets(last.Table)[k] = e
 					continue
 				}
 				e := t
 				if preds[t] > 1 {
 					e = s.newBlock(blk.LoopDepth)
-					s.blocks[e].Instrs = []Instr{{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg}}
+					s.blocks[e].Instrs = append(s.take(1), Instr{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg})
 					order = append(order, e)
 				}
 				split[t] = e
-				last.Table[k] = e
+				s.out.Targets(last.Table)[k] = e
 			}
 			continue
 		}
@@ -53,7 +58,7 @@ func (s *isel) layout() {
 			t := last.Target[k]
 			if preds[t] > 1 || (k == 1 && last.Target[0] == t) {
 				e := s.newBlock(blk.LoopDepth)
-				s.blocks[e].Instrs = []Instr{{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg}}
+				s.blocks[e].Instrs = append(s.take(1), Instr{Op: OpJmp, Target: [2]int32{t}, Func: -1, Dst2: NoReg})
 				order = append(order, e)
 				last.Target[k] = e
 			}
@@ -73,8 +78,8 @@ func (s *isel) layout() {
 		case OpJcc:
 			last.Target[0], last.Target[1] = index[last.Target[0]], index[last.Target[1]]
 		case OpJmpTab:
-			for k, t := range last.Table {
-				last.Table[k] = index[t]
+			for k, t := range s.out.Targets(last.Table) {
+				s.out.Targets(last.Table)[k] = index[t]
 			}
 		}
 		s.out.Blocks[i] = blk
@@ -89,7 +94,7 @@ func (s *isel) succs(b *Block) []int32 {
 	case OpJcc:
 		return last.Target[:2]
 	case OpJmpTab:
-		return last.Table
+		return s.out.Targets(last.Table)
 	}
 	return nil
 }
@@ -99,15 +104,30 @@ func (s *isel) succs(b *Block) []int32 {
 func (s *isel) brTable(b *ssa.Block) {
 	n := len(b.Succs) - 1
 	targets := make([]int32, n+1)
-	seen := map[string]int32{}
+	// Edges to the same block with the same arguments share a target.
+	// Most carry no arguments and are keyed by their block alone.
+	seen := map[ssa.BlockID]int32{}
+	var seenArgs map[string]int32
 	for i, e := range b.Succs {
+		if len(e.Args) == 0 {
+			t, ok := seen[e.Block]
+			if !ok {
+				t = s.edgeTarget(e)
+				seen[e.Block] = t
+			}
+			targets[i] = t
+			continue
+		}
+		if seenArgs == nil {
+			seenArgs = map[string]int32{}
+		}
 		key := fmt.Sprint(e.Block, e.Args)
-		if t, ok := seen[key]; ok {
+		if t, ok := seenArgs[key]; ok {
 			targets[i] = t
 			continue
 		}
 		targets[i] = s.edgeTarget(e)
-		seen[key] = targets[i]
+		seenArgs[key] = targets[i]
 	}
 	if c, ok := s.constOf(b.Controls[0]); ok {
 		i := uint32(c)
@@ -130,7 +150,7 @@ func (s *isel) brTable(b *ssa.Block) {
 	s.branch(CondAE, targets[n])
 	if n >= jumpTableMin && len(distinct(targets[:n])) > 1 {
 		table := s.out.AddConst(make([]byte, 8*n), 8)
-		s.emit(Instr{Op: OpJmpTab, Src: [3]Operand{R(idx), table}, Table: targets[:n]})
+		s.emit(Instr{Op: OpJmpTab, Src: [3]Operand{R(idx), table}, Table: s.out.TargetList(targets[:n])})
 		return
 	}
 	if len(distinct(targets[:n])) == 1 {

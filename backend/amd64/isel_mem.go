@@ -292,7 +292,7 @@ func (s *isel) argRegs(args []ssa.ID) []Reg {
 func (s *isel) call(v *ssa.Value) {
 	sig := s.sig(v)
 	args, rets, after := s.callSeq(sig, s.argRegs(v.Args), s.results(v, sig))
-	s.emit(Instr{Op: OpCall, Func: int32(v.Aux), Args: args, Rets: rets, Pos: v.Pos})
+	s.emit(Instr{Op: OpCall, Func: int32(v.Aux), Args: s.out.RegList(args), Rets: s.out.RegList(rets), Pos: v.Pos})
 	after()
 	s.membase = NoReg
 }
@@ -347,7 +347,7 @@ func (s *isel) callIndirect(v *ssa.Value) {
 	args := v.Args[1:]
 	rets := s.results(v, sig)
 	callArgs, callRets, after := s.callSeq(sig, s.argRegs(args), rets)
-	s.emit(Instr{Op: OpCall, Func: -1, Src: [3]Operand{M(Base(ref, abi.FuncRefCode))}, Args: callArgs, Rets: callRets, Pos: v.Pos})
+	s.emit(Instr{Op: OpCall, Func: -1, Src: [3]Operand{M(Base(ref, abi.FuncRefCode))}, Args: s.out.RegList(callArgs), Rets: s.out.RegList(callRets), Pos: v.Pos})
 	after()
 	join := s.inline()
 	s.jmp(join)

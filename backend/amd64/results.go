@@ -137,7 +137,7 @@ func (s *isel) params(b *ssa.Block) {
 			regs = append(regs, r)
 		}
 	}
-	s.emit(Instr{Op: OpParams, Args: regs})
+	s.emit(Instr{Op: OpParams, Args: s.out.RegList(regs)})
 	for i, r := range all {
 		if slots[i] >= 0 {
 			s.loadTyped(r, types[i], M(Base(InArgs, int32(8*slots[i]))))

@@ -12,7 +12,7 @@ import (
 func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, error) {
 	f := &Func{Name: name}
 	// A stub is a few dozen instructions: a small first chunk.
-	s := &isel{out: f, slab: &slab{first: 64}}
+	s := &isel{out: f, slab: &slab{first: 64}, side: &slab{first: 64}}
 	s.blocks = []*Block{{}}
 	s.cur = 0
 	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
@@ -32,7 +32,7 @@ func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, erro
 		rets[i] = s.tmp(isFloatType(t))
 	}
 	callArgs, callRets, after := s.callSeq(sig, args, rets)
-	s.emit(Instr{Op: OpCall, Func: -1, Src: [3]Operand{vmctx(entryTarget)}, Args: callArgs, Rets: callRets})
+	s.emit(Instr{Op: OpCall, Func: -1, Src: [3]Operand{vmctx(entryTarget)}, Args: s.out.RegList(callArgs), Rets: s.out.RegList(callRets)})
 	after()
 	if len(rets) > 0 {
 		p := s.load8(vmctx(abi.VMCtxArgs))

@@ -59,28 +59,28 @@ func (f *Func) operandString(o Operand) string {
 		var sb strings.Builder
 		sb.WriteByte('[')
 		sep := ""
-		if o.Mem.Base != NoReg {
-			sb.WriteString(f.regString(o.Mem.Base))
+		if o.Reg != NoReg {
+			sb.WriteString(f.regString(o.Reg))
 			sep = "+"
 		}
-		if o.Mem.Index != NoReg {
-			fmt.Fprintf(&sb, "%s%s*%d", sep, f.regString(o.Mem.Index), o.Mem.Scale)
+		if o.Index != NoReg {
+			fmt.Fprintf(&sb, "%s%s*%d", sep, f.regString(o.Index), o.Scale)
 			sep = "+"
 		}
-		if o.Mem.Disp != 0 || sep == "" {
-			if o.Mem.Disp < 0 || sep == "" {
-				fmt.Fprintf(&sb, "%d", o.Mem.Disp)
+		if o.Disp != 0 || sep == "" {
+			if o.Disp < 0 || sep == "" {
+				fmt.Fprintf(&sb, "%d", o.Disp)
 			} else {
-				fmt.Fprintf(&sb, "+%d", o.Mem.Disp)
+				fmt.Fprintf(&sb, "+%d", o.Disp)
 			}
 		}
 		sb.WriteByte(']')
 		return sb.String()
 	case KConst:
-		if int(o.Const) >= len(f.Consts) {
-			return fmt.Sprintf("const?%d", o.Const)
+		if int(o.ConstIndex()) >= len(f.Consts) {
+			return fmt.Sprintf("const?%d", o.ConstIndex())
 		}
-		d := f.Consts[o.Const].Data
+		d := f.Consts[o.ConstIndex()].Data
 		switch len(d) {
 		case 4:
 			return fmt.Sprintf("const32(%#x)", binary.LittleEndian.Uint32(d))
@@ -89,7 +89,7 @@ func (f *Func) operandString(o Operand) string {
 		case 16:
 			return fmt.Sprintf("const128(%#016x%016x)", binary.LittleEndian.Uint64(d[8:]), binary.LittleEndian.Uint64(d))
 		}
-		return fmt.Sprintf("const?%d", o.Const)
+		return fmt.Sprintf("const?%d", o.ConstIndex())
 	}
 	return "_"
 }
@@ -128,7 +128,7 @@ func (f *Func) InstrString(in *Instr) string {
 		return fmt.Sprintf("jcc %s b%d, b%d", in.Cond, in.Target[0], in.Target[1])
 	case fRet, fParams:
 		s := info.name
-		for i, r := range in.Args {
+		for i, r := range f.Regs(in.Args) {
 			if i == 0 {
 				s += " "
 			} else {
@@ -142,7 +142,7 @@ func (f *Func) InstrString(in *Instr) string {
 		if in.Func < 0 {
 			target = f.operandString(in.Src[0])
 		}
-		return fmt.Sprintf("call %s %s -> %s", target, f.regList(in.Args), f.regList(in.Rets))
+		return fmt.Sprintf("call %s %s -> %s", target, f.regList(f.Regs(in.Args)), f.regList(f.Regs(in.Rets)))
 	case fTrap:
 		return fmt.Sprintf("trap %d", in.Trap)
 	case fExit:
@@ -150,8 +150,8 @@ func (f *Func) InstrString(in *Instr) string {
 	case fPoll:
 		return "poll"
 	case fJmpTab:
-		t := make([]string, len(in.Table))
-		for i, b := range in.Table {
+		t := make([]string, in.Table.Len)
+		for i, b := range f.Targets(in.Table) {
 			t[i] = fmt.Sprintf("b%d", b)
 		}
 		return fmt.Sprintf("jmptab %s, [%s]", f.operandString(in.Src[0]), strings.Join(t, ", "))
@@ -295,13 +295,15 @@ func (p *parser) line(line string) error {
 			in.Target[i] = int32(n)
 		}
 	case fRet, fParams:
+		var args []Reg
 		for _, t := range splitArgs(rest) {
 			r, err := p.reg(t)
 			if err != nil {
 				return err
 			}
-			in.Args = append(in.Args, r)
+			args = append(args, r)
 		}
+		in.Args = p.f.RegList(args)
 	case fPoll:
 	case fJmpTab:
 		idx, list, ok := strings.Cut(rest, ",")
@@ -314,14 +316,16 @@ func (p *parser) line(line string) error {
 			return err
 		}
 		in.Src[0] = R(r)
+		var table []int32
 		for _, t := range splitArgs(list[1 : len(list)-1]) {
 			n, err := strconv.Atoi(strings.TrimPrefix(t, "b"))
 			if err != nil || !strings.HasPrefix(t, "b") {
 				return fmt.Errorf("bad jump target %q", t)
 			}
-			in.Table = append(in.Table, int32(n))
+			table = append(table, int32(n))
 		}
-		in.Src[1] = p.f.AddConst(make([]byte, 8*len(in.Table)), 8)
+		in.Table = p.f.TargetList(table)
+		in.Src[1] = p.f.AddConst(make([]byte, 8*len(table)), 8)
 	case fTrap, fExit:
 		n, err := strconv.ParseUint(rest, 0, 32)
 		if err != nil {
@@ -348,13 +352,15 @@ func (p *parser) line(line string) error {
 		if !ok {
 			return fmt.Errorf("call needs (args) -> (results)")
 		}
-		var err error
-		if in.Args, err = p.regs(args); err != nil {
+		as, err := p.regs(args)
+		if err != nil {
 			return err
 		}
-		if in.Rets, err = p.regs(rets); err != nil {
+		rs, err := p.regs(rets)
+		if err != nil {
 			return err
 		}
+		in.Args, in.Rets = p.f.RegList(as), p.f.RegList(rs)
 	default:
 		args := splitArgs(rest)
 		float := op.floatDst()

@@ -125,6 +125,13 @@ func NewLowerer(m *wasm.Module, opts Options) *Lowerer {
 	return newLowerer(newModuleInfo(m), !opts.KeepFuncs)
 }
 
+// Reset makes l lower functions of m, as NewLowerer(m, opts) with the
+// options l was made with would, keeping the scratch storage it has grown.
+func (l *Lowerer) Reset(m *wasm.Module) {
+	l.mi = newModuleInfo(m)
+	l.fl.mi = l.mi
+}
+
 func newLowerer(mi *moduleInfo, reuse bool) *Lowerer {
 	l := &Lowerer{mi: mi}
 	l.fl.mi = mi

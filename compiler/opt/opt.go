@@ -88,15 +88,43 @@ func Pipeline(f *ssa.Func, level int, hook Hook) {
 		return
 	}
 	order := passOrders[min(level, len(passOrders))-1]
-	CopyProp(f)
+	// A pass that changed nothing is not run again until another pass
+	// changes f: the passes are deterministic, so it would change nothing
+	// again. That skips most of the last round, which only confirms that
+	// nothing changes, and the result is the same as running every pass.
+	// clean[j] is the number of changes so far when order[j]'s pass last
+	// changed nothing, or -1.
+	var cleanBuf [16]int
+	clean := cleanBuf[:0]
+	for range order {
+		clean = append(clean, -1)
+	}
+	changes := 0
+	noChange := func(name string) {
+		for j := range order {
+			if order[j].Name == name {
+				clean[j] = changes
+			}
+		}
+	}
+	if !CopyProp(f) {
+		noChange("copyprop")
+	} else {
+		changes++
+	}
 	if hook != nil {
 		hook("copyprop", f)
 	}
 	for range maxRounds {
 		changed := false
-		for _, p := range order {
-			if p.Run(f) {
-				changed = true
+		for j, p := range order {
+			if clean[j] != changes {
+				if p.Run(f) {
+					changed = true
+					changes++
+				} else {
+					noChange(p.Name)
+				}
 			}
 			if hook != nil {
 				hook(p.Name, f)
