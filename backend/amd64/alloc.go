@@ -37,6 +37,7 @@ func (a *Allocator) Allocate(f *Func) error {
 	}
 	rf := &a.rf
 	rf.Reset()
+	rf.CoalesceCopies = f.CoalesceCopies
 	for _, fl := range f.VRegFloat {
 		c := regalloc.ClassInt
 		if fl {
@@ -76,14 +77,20 @@ func (a *Allocator) Allocate(f *Func) error {
 	}
 	a.Last = res
 	f.spillBase = (f.OutArgs + 15) &^ 15
-	for k, p := range a.ptrs {
-		switch l := res.Locs[k]; {
-		case l.IsReg():
-			*p = fromPReg(l.Reg())
-		case l.IsSlot() && a.mops[k] != nil:
-			*a.mops[k] = M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
-		default:
-			return fmt.Errorf("amd64: internal error: operand %d in %v", k, l)
+	for i, in := range rf.Instrs {
+		if res.Dropped != nil && res.Dropped[i] {
+			continue // removed by rewrite
+		}
+		for k := in.First; k < in.End; k++ {
+			p := a.ptrs[k]
+			switch l := res.Locs[k]; {
+			case l.IsReg():
+				*p = fromPReg(l.Reg())
+			case l.IsSlot() && a.mops[k] != nil:
+				*a.mops[k] = M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
+			default:
+				return fmt.Errorf("amd64: internal error: operand %d in %v", k, l)
+			}
 		}
 	}
 	a.rewrite(f, res)
@@ -357,8 +364,9 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 				out = append(out, editInstr(f, res, res.Edits[e]))
 			}
 			in := blk.Instrs[i]
+			dropped := res.Dropped != nil && res.Dropped[idx]
 			idx++
-			if isCopy(&in) && in.Dst.Reg == in.Src[0].Reg {
+			if dropped || isCopy(&in) && in.Dst.Reg == in.Src[0].Reg {
 				continue
 			}
 			out = append(out, in)
@@ -394,7 +402,7 @@ func (a *Allocator) insertInPlace(f *Func, res *regalloc.Result, ins []Instr, ed
 		for ; k < len(edits) && edits[k].At == first+int32(i); k++ {
 			a.at = append(a.at, int32(w))
 		}
-		if in := &ins[i]; isCopy(in) && in.Dst.Reg == in.Src[0].Reg {
+		if in := &ins[i]; res.Dropped != nil && res.Dropped[first+int32(i)] || isCopy(in) && in.Dst.Reg == in.Src[0].Reg {
 			continue
 		}
 		if w != i {

@@ -373,8 +373,11 @@ type Func struct {
 	Blocks    []*Block // layout order; block 0 is the entry
 	VRegFloat []bool   // per virtual register: true for the float class
 	Consts    []Const
-	regPool   []Reg   // the lists of Instr.Args and Instr.Rets
-	tabPool   []int32 // the lists of Instr.Table
+	// CoalesceCopies asks the register allocator to join copies' sources
+	// and destinations (regalloc.Func.CoalesceCopies).
+	CoalesceCopies bool
+	regPool        []Reg   // the lists of Instr.Args and Instr.Rets
+	tabPool        []int32 // the lists of Instr.Table
 
 	// Set by Allocate.
 	allocated   bool

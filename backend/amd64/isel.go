@@ -132,7 +132,7 @@ func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
 	clear(s.fconsts)
 	clear(s.blocks)
 	*s = isel{
-		mi: mi, f: f, out: &Func{Name: f.Name},
+		mi: mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
 		blocks: s.blocks[:0], lists: s.lists, cold: s.cold[:0],
 		head: s.head, depth: s.depth, header: s.header,
 		vreg: s.vreg, uses: s.uses, fused: s.fused, folded: s.folded,

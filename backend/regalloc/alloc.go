@@ -51,6 +51,12 @@ type Allocator struct {
 	rangeMem  arena[rng]
 	slot      []int32 // per virtual register, -1 if it never spills
 	scratch   int32
+	// Coalescing, see coalesce.go.
+	alias      []VReg // per virtual register: the value it joined, or itself
+	dropped    []bool // per instruction: a copy made redundant
+	anyDropped bool
+	joinRanges []rng
+	joinPos    []int32
 
 	res *Result
 }
@@ -89,6 +95,7 @@ func (a *Allocator) Allocate(f *Func) (*Result, error) {
 		return nil, err
 	}
 	a.buildIntervals()
+	a.coalesce()
 	if err := a.scan(); err != nil {
 		return nil, err
 	}
@@ -211,7 +218,7 @@ func (a *Allocator) hints(cur *interval) [4]PReg {
 	}
 	h[1] = cur.hint
 	if cur.hintV >= 0 {
-		if p := a.pieceAt(cur.hintV, cur.hintAt); p != nil {
+		if p := a.pieceAt(a.find(cur.hintV), cur.hintAt); p != nil {
 			h[2] = p.reg
 		}
 	}

@@ -13,6 +13,19 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 	if len(r.Locs) != len(f.Operands) {
 		return fmt.Errorf("check: %d locations for %d operands", len(r.Locs), len(f.Operands))
 	}
+	if r.Dropped != nil && (len(r.Dropped) != len(f.Instrs) || len(r.Joined) != len(f.VRegClass)) {
+		return fmt.Errorf("check: %d dropped marks for %d instructions, %d joined for %d values", len(r.Dropped), len(f.Instrs), len(r.Joined), len(f.VRegClass))
+	}
+	// name is the value a location holding v is said to hold.
+	name := func(v VReg) int32 {
+		if r.Joined != nil {
+			if int(v) >= len(r.Joined) || int(r.Joined[v]) >= len(r.Joined) || r.Joined[r.Joined[v]] != r.Joined[v] {
+				return int32(-3) // matches nothing
+			}
+			v = r.Joined[v]
+		}
+		return int32(v)
+	}
 	for k := 1; k < len(r.Edits); k++ {
 		if r.Edits[k].At < r.Edits[k-1].At {
 			return fmt.Errorf("check: edits out of order at %d", k)
@@ -90,7 +103,7 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 		copy(state, entry[b*nloc:(b+1)*nloc])
 		for i := blk.First; i < blk.End; i++ {
 			for _, e := range r.Edits[edit[i]:edit[i+1]] {
-				if got := state[index(e.From)]; final && got != int32(e.V) {
+				if got := state[index(e.From)]; final && got != name(e.V) {
 					return fmt.Errorf("check: copy before instr %d reads v%d from %v, which holds %s", i, e.V, e.From, valName(got))
 				}
 				state[index(e.To)] = state[index(e.From)]
@@ -98,6 +111,12 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 			in := &f.Instrs[i]
 			ops := f.Operands[in.First:in.End]
 			locs := r.Locs[in.First:in.End]
+			// A dropped copy reads and writes one location, which may
+			// be a slot.
+			drop := r.Dropped != nil && r.Dropped[i]
+			if drop && (!in.Move || len(locs) != 2 || locs[0] != locs[1]) {
+				return fmt.Errorf("check: instr %d: dropped, but not a copy within one location", i)
+			}
 			for k, op := range ops {
 				l := locs[k]
 				c := f.VRegClass[op.V]
@@ -106,7 +125,7 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 					return fmt.Errorf("check: instr %d operand %d has no location", i, k)
 				case l.IsReg() && !allocatable[c].Has(l.Reg()):
 					return fmt.Errorf("check: instr %d: v%d in non-%s register %v", i, op.V, c, l)
-				case l.IsSlot() && (op.Kind != Use || !op.MayStack || int(l.Slot()) >= len(r.SlotOffset)):
+				case l.IsSlot() && (!drop && (op.Kind != Use || !op.MayStack) || int(l.Slot()) >= len(r.SlotOffset)):
 					return fmt.Errorf("check: instr %d: v%d may not be in %v", i, op.V, l)
 				case op.Fixed != NoPReg && l != RegLoc(op.Fixed):
 					return fmt.Errorf("check: instr %d: v%d in %v, want fixed %v", i, op.V, l, RegLoc(op.Fixed))
@@ -121,7 +140,7 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 					}
 				}
 				if final && op.Kind != Def {
-					if got := state[index(l)]; got != int32(op.V) {
+					if got := state[index(l)]; got != name(op.V) {
 						return fmt.Errorf("check: instr %d reads v%d from %v, which holds %s", i, op.V, l, valName(got))
 					}
 				}
@@ -133,7 +152,7 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 			}
 			for k, op := range ops {
 				if op.Kind != Use {
-					state[index(locs[k])] = int32(op.V)
+					state[index(locs[k])] = name(op.V)
 				}
 			}
 		}

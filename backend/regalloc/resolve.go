@@ -52,16 +52,16 @@ func (a *Allocator) locOf(it *interval) Loc {
 // locAt returns v's location at pos.
 func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
 	i := a.pieceIndex(v, pos)
-	if i < 0 || !a.pieces[v][i].covers(pos) {
+	if i < 0 || !a.pieces[a.find(v)][i].covers(pos) {
 		return NoLoc, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, pos)
 	}
-	return a.locOf(a.pieces[v][i]), nil
+	return a.locOf(a.pieces[a.find(v)][i]), nil
 }
 
 // pieceIndex returns the index of the last piece of v starting at or
 // before pos, or -1.
 func (a *Allocator) pieceIndex(v VReg, pos int32) int {
-	ps := a.pieces[v]
+	ps := a.pieces[a.find(v)]
 	lo, hi := 0, len(ps)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -82,7 +82,7 @@ func (a *Allocator) liveLocAt(v VReg, pos int32) (Loc, error) {
 	if i < 0 {
 		return NoLoc, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, pos)
 	}
-	return a.locOf(a.pieces[v][i]), nil
+	return a.locOf(a.pieces[a.find(v)][i]), nil
 }
 
 func (a *Allocator) resolve() (*Result, error) {
@@ -106,6 +106,13 @@ func (a *Allocator) resolve() (*Result, error) {
 			if it.reg != NoPReg && a.info.CalleeSaved.Has(it.reg) {
 				res.UsedCalleeSaved = res.UsedCalleeSaved.With(it.reg)
 			}
+		}
+	}
+	if a.anyDropped {
+		res.Dropped = append([]bool(nil), a.dropped[:len(f.Instrs)]...)
+		res.Joined = make([]VReg, len(f.VRegClass))
+		for v := range res.Joined {
+			res.Joined[v] = a.find(VReg(v))
 		}
 	}
 
@@ -156,6 +163,9 @@ func (a *Allocator) resolve() (*Result, error) {
 	}
 	// Moves where an interval was split inside a block.
 	for v, ps := range a.pieces {
+		if a.alias[v] != VReg(v) {
+			continue // the value it joined has these pieces
+		}
 		for k := 1; k < len(ps); k++ {
 			s := ps[k].start()
 			if s&3 != 0 || a.posInstr[s/4] < 0 || !ps[k-1].covers(s-1) {
@@ -195,7 +205,7 @@ func (a *Allocator) resolve() (*Result, error) {
 			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
 				for ; x != 0; x &= x - 1 {
 					v := VReg(j*64 + bits.TrailingZeros64(x))
-					if len(a.pieces[v]) == 1 {
+					if len(a.pieces[a.find(v)]) == 1 {
 						continue // one location everywhere
 					}
 					from, err := a.liveLocAt(v, a.blockEnd[b]-1)

@@ -199,6 +199,7 @@ func TestStress(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
 		info := testRegInfo(6+rng.IntN(4), 5+rng.IntN(3))
 		f := randFunc(rng, info)
+		f.CoalesceCopies = seed%2 == 1
 		tf := &testFunc{f: *f, info: info}
 		for v := range f.VRegClass {
 			tf.names = append(tf.names, "v"+itoa(v))

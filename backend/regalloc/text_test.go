@@ -9,6 +9,7 @@ import (
 // The test text form of a function:
 //
 //	regs int=6 float=4          optional: size of the test register file
+//	coalesce                    optional: set Func.CoalesceCopies
 //	b0:                         a block; "b1 depth=1:" gives a loop depth
 //	  v0 = def                  an instruction: defs = name uses
 //	  v2^0 = add v0 v1          v2 reuses the register of use 0
@@ -127,6 +128,9 @@ func parseTestFunc(src string) (*testFunc, error) {
 			}
 			t.info = testRegInfo(ni, nf)
 			continue
+		case fields[0] == "coalesce":
+			t.f.CoalesceCopies = true
+			continue
 		case fields[0] == "expect":
 			t.expects = append(t.expects, fields[1:]...)
 			continue
@@ -242,6 +246,12 @@ func (t *testFunc) checkExpect(e string, r *Result) error {
 			}
 		case "frame":
 			got = int(r.FrameSize)
+		case "dropped": // copies left with nothing to do
+			for _, d := range r.Dropped {
+				if d {
+					got++
+				}
+			}
 		default:
 			return fmt.Errorf("unknown property %q", name)
 		}

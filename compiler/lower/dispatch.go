@@ -115,5 +115,6 @@ func (l *funcLowerer) threadDispatch(d *dispatch) bool {
 		k = n
 	}
 	l.b.Jump(d.targets[k])
+	l.f.Threaded = true
 	return true
 }

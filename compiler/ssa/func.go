@@ -76,6 +76,10 @@ type Func struct {
 	// Blocks are in layout order; Blocks[0] is the entry block, whose
 	// parameters are the function's parameters.
 	Blocks []*Block
+	// Threaded is set when lowering threaded a dispatch loop (see
+	// lower/dispatch.go): the function has many merge points whose block
+	// arguments are mostly parameters passed on unchanged.
+	Threaded bool
 
 	blocks []*Block // by ID; nil once removed
 	// tab maps id>>firstBits to the group of 1<<firstBits values holding

@@ -1,0 +1,135 @@
+package regalloc
+
+// coalesce joins the source and destination of a copy into one value when
+// their lifetimes never overlap: the copy then has nothing to do and is
+// dropped (Result.Dropped), and the joined value gets one location on both
+// sides. Block-argument copies are the common case: without this, a value
+// passed to a block parameter moves between registers, or between two
+// stack slots through a register, on every edge even when neither side is
+// used around it. The destination's register use at the copy goes too, so
+// a joined value that lives in its stack slot stays there.
+//
+// A source or destination that already joined others carries their
+// lifetimes: a class of values is joined only while no two members
+// overlap. Lifetimes with more than maxCoalesceRanges ranges are left
+// apart, which bounds the cost of the overlap test.
+//
+// It runs only when the backend asks (Func.CoalesceCopies). In threaded
+// dispatch loops, where every case block merges the dispatch with its
+// other predecessors, it is a large win; in ordinary loops the long
+// lifetimes it makes are split worse by the scan than the short ones it
+// replaces, which hints already put in one register (a loop counter and
+// its increment), and it costs.
+func (a *Allocator) coalesce() {
+	f := a.f
+	a.alias = grow(a.alias, len(f.VRegClass))
+	for v := range a.alias {
+		a.alias[v] = VReg(v)
+	}
+	a.dropped = grow(a.dropped, len(f.Instrs))
+	clear(a.dropped)
+	a.anyDropped = false
+	if !f.CoalesceCopies {
+		return
+	}
+	for i := range f.Instrs {
+		in := &f.Instrs[i]
+		if !in.Move || in.End-in.First != 2 {
+			continue
+		}
+		d, u := &f.Operands[in.First], &f.Operands[in.First+1]
+		if d.Kind != Def {
+			d, u = u, d
+		}
+		if d.Kind != Def || u.Kind != Use || d.Fixed != NoPReg || u.Fixed != NoPReg || d.Reuse >= 0 {
+			continue
+		}
+		rd, ru := a.find(d.V), a.find(u.V)
+		p := a.instrPos[i]
+		if rd == ru {
+			// Joined already: a copy within one value.
+			if it := a.children[rd]; it != nil {
+				it.uses = a.mergePositions(it.uses, nil, p+2)
+				a.dropped[i], a.anyDropped = true, true
+			}
+			continue
+		}
+		if f.VRegClass[rd] != f.VRegClass[ru] {
+			continue
+		}
+		dst, src := a.children[rd], a.children[ru]
+		if dst == nil || src == nil || len(dst.ranges)+len(src.ranges) > maxCoalesceRanges {
+			continue
+		}
+		if intersect(dst.ranges, src.ranges, 0) >= 0 {
+			continue
+		}
+		a.join(dst, src, p+2)
+		a.alias[ru] = rd
+		a.children[ru] = nil
+		a.dropped[i] = true
+		a.anyDropped = true
+	}
+}
+
+const maxCoalesceRanges = 4096
+
+// find returns the value v was joined into (v itself if none).
+func (a *Allocator) find(v VReg) VReg {
+	for a.alias[v] != v {
+		a.alias[v] = a.alias[a.alias[v]] // halve the path
+		v = a.alias[v]
+	}
+	return v
+}
+
+// join merges src's lifetime into dst's. defPos is where the dropped copy
+// wrote dst: that register use goes.
+func (a *Allocator) join(dst, src *interval, defPos int32) {
+	rs := a.joinRanges[:0]
+	x, y := dst.ranges, src.ranges
+	for len(x) > 0 || len(y) > 0 {
+		var r rng
+		if len(y) == 0 || len(x) > 0 && x[0].from < y[0].from {
+			r, x = x[0], x[1:]
+		} else {
+			r, y = y[0], y[1:]
+		}
+		if n := len(rs); n > 0 && rs[n-1].to >= r.from {
+			rs[n-1].to = max(rs[n-1].to, r.to)
+			continue
+		}
+		rs = append(rs, r)
+	}
+	a.joinRanges = rs
+	dst.ranges = append(dst.ranges[:0], rs...)
+	dst.uses = a.mergePositions(dst.uses, src.uses, defPos)
+	dst.soft = a.mergePositions(dst.soft, src.soft, -1)
+	if dst.hint == NoPReg {
+		dst.hint = src.hint
+	}
+	if dst.hintV < 0 || a.find(dst.hintV) == a.find(src.v) {
+		dst.hintV, dst.hintAt = src.hintV, src.hintAt
+	}
+}
+
+// mergePositions returns the ascending union of x and y without drop,
+// stored in x's array.
+func (a *Allocator) mergePositions(x, y []int32, drop int32) []int32 {
+	out := x[:0]
+	ps := a.joinPos[:0]
+	for len(x) > 0 || len(y) > 0 {
+		var p int32
+		if len(y) == 0 || len(x) > 0 && x[0] <= y[0] {
+			p, x = x[0], x[1:]
+		} else {
+			p, y = y[0], y[1:]
+		}
+		if p == drop || len(ps) > 0 && ps[len(ps)-1] == p {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	a.joinPos = ps
+	return append(out, ps...)
+}
