@@ -218,6 +218,11 @@ func getWorker(m *wasm.Module, mi *amd64.ModuleInfo) *worker {
 
 // compileFuncs compiles every defined function, in parallel, into
 // emitted code indexed by defined-function number.
+// serialBelow is the size of code (bytes of function bodies) below which
+// a module is compiled by one worker unless Options.Parallelism says
+// otherwise.
+const serialBelow = 64 << 10
+
 func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *workerSet) ([]*amd64.Code, amd64.Features, error) {
 	n := len(m.Functions)
 	nimp := uint32(m.NumImportedFuncs())
@@ -226,6 +231,15 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *worker
 		nworkers = runtime.GOMAXPROCS(0)
 	}
 	nworkers = max(1, min(nworkers, n))
+	// A small module compiles faster on the calling goroutine alone than
+	// it takes to get more goroutines scheduled on a busy process.
+	total := 0
+	for i := range m.Code {
+		total += len(m.Code[i].Body)
+	}
+	if opts.Parallelism <= 0 && total < serialBelow {
+		nworkers = 1
+	}
 	// Biggest bodies first: a big function taken last would leave one core
 	// working alone at the end. The order does not change the output.
 	order := make([]int32, n)
@@ -247,37 +261,41 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *worker
 	var failed atomic.Int64 // lowest failing index + 1
 	var dumpMu sync.Mutex
 	var wg sync.WaitGroup
-	for w := range nworkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wk := getWorker(m, mi)
-			ws.list[w] = wk
-			for {
-				j := int(next.Add(1) - 1)
-				if j >= n {
-					break
-				}
-				// After a failure only functions before it still matter:
-				// the lowest failing index is the one reported.
-				i := int(order[j])
-				if fi := failed.Load(); fi != 0 && int64(i) >= fi {
-					continue
-				}
-				idx := nimp + uint32(i)
-				codes[i], errs[i] = wk.compile(m, idx, opts, &dumpMu)
-				if errs[i] != nil {
-					for {
-						fi := failed.Load()
-						if fi != 0 && fi <= int64(i)+1 || failed.CompareAndSwap(fi, int64(i)+1) {
-							break
-						}
+	run := func(w int) {
+		wk := getWorker(m, mi)
+		ws.list[w] = wk
+		for {
+			j := int(next.Add(1) - 1)
+			if j >= n {
+				break
+			}
+			// After a failure only functions before it still matter:
+			// the lowest failing index is the one reported.
+			i := int(order[j])
+			if fi := failed.Load(); fi != 0 && int64(i) >= fi {
+				continue
+			}
+			idx := nimp + uint32(i)
+			codes[i], errs[i] = wk.compile(m, idx, opts, &dumpMu)
+			if errs[i] != nil {
+				for {
+					fi := failed.Load()
+					if fi != 0 && fi <= int64(i)+1 || failed.CompareAndSwap(fi, int64(i)+1) {
+						break
 					}
 				}
 			}
-			usedBy[w] = wk.sel.Used
+		}
+		usedBy[w] = wk.sel.Used
+	}
+	for w := 1; w < nworkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(w)
 		}()
 	}
+	run(0)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
