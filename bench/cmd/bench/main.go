@@ -47,6 +47,7 @@ func run() error {
 		chartExt    = flag.String("chart", "svg", "chart format: svg, png or pdf")
 		build       = flag.Bool("build", true, "run workloads/build.sh first (idempotent)")
 		warmup      = flag.Bool("warmup", false, "one untimed run per fast engine and workload before the timed ones")
+		compileReps = flag.Int("compile-reps", -1, "compiles per engine and module in the compile phase, before the runs (default: -reps)")
 		list        = flag.Bool("list", false, "list engines and workloads, then exit")
 	)
 	flag.Parse()
@@ -137,10 +138,14 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	if *compileReps < 0 {
+		*compileReps = *reps
+	}
+	rep.Config.CompileReps = *compileReps
 	rep.Outcome, err = harness.Run(ctx, harness.Config{
 		Engines: engs, Workloads: ws, Env: env,
 		Reps: *reps, SlowReps: *slowReps, Timeout: *timeout, SlowTimeout: *slowTimeout,
-		Warmup: *warmup, WorkDir: work, Log: os.Stderr,
+		Warmup: *warmup, CompileReps: *compileReps, WorkDir: work, Log: os.Stderr,
 	})
 	if err != nil {
 		return err

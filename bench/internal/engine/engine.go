@@ -68,6 +68,18 @@ type Engine interface {
 	Run(ctx context.Context, p Program, inv Invocation) (Sample, error)
 }
 
+// A Compiler compiles a module without running it, for the harness's
+// compile phase: there every engine compiles each module the same number of
+// times, the engines taking turns, before the module runs at all. Timing
+// compiles inside runs instead puts each one right after another engine's
+// run and its aftermath (its garbage, the writeback of its output), which
+// for modules that compile in a millisecond is most of what is measured.
+type Compiler interface {
+	// CompileOnly compiles the module at wasm from scratch and returns
+	// how long the compile itself took.
+	CompileOnly(ctx context.Context, wasm string) (time.Duration, error)
+}
+
 // Slow marks engines (interpreters) that get fewer repetitions and a time
 // cap by default.
 type Slow interface {

@@ -31,6 +31,24 @@ func newWasmtimeEngine() *wasmtime.Engine {
 	return wasmtime.NewEngineWithConfig(cfg)
 }
 
+// CompileOnly compiles wasm with Cranelift in a fresh engine.
+func (wasmtimeEngine) CompileOnly(_ context.Context, wasm string) (time.Duration, error) {
+	bin, err := os.ReadFile(wasm)
+	if err != nil {
+		return 0, err
+	}
+	eng := newWasmtimeEngine()
+	defer eng.Close()
+	t0 := time.Now()
+	mod, err := wasmtime.NewModule(eng, bin)
+	took := time.Since(t0)
+	if err != nil {
+		return 0, fmt.Errorf("compile: %w", err)
+	}
+	mod.Close()
+	return took, nil
+}
+
 func (wasmtimeEngine) Run(ctx context.Context, p Program, inv Invocation) (Sample, error) {
 	var s Sample
 	bin, err := os.ReadFile(p.Wasm)

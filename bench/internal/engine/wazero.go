@@ -42,6 +42,28 @@ func (e wazeroEngine) Version() string {
 func (wazeroEngine) Native() bool { return false }
 func (e wazeroEngine) Slow() bool { return e.interp }
 
+// CompileOnly compiles wasm in a fresh runtime of the engine's kind.
+func (e wazeroEngine) CompileOnly(ctx context.Context, wasm string) (time.Duration, error) {
+	bin, err := os.ReadFile(wasm)
+	if err != nil {
+		return 0, err
+	}
+	cfg := wazero.NewRuntimeConfigCompiler()
+	if e.interp {
+		cfg = wazero.NewRuntimeConfigInterpreter()
+	}
+	r := wazero.NewRuntimeWithConfig(ctx, cfg)
+	defer r.Close(context.Background())
+	t0 := time.Now()
+	compiled, err := r.CompileModule(ctx, bin)
+	took := time.Since(t0)
+	if err != nil {
+		return 0, fmt.Errorf("compile: %w", err)
+	}
+	compiled.Close(ctx)
+	return took, nil
+}
+
 func (e wazeroEngine) Run(ctx context.Context, p Program, inv Invocation) (Sample, error) {
 	var s Sample
 	bin, err := os.ReadFile(p.Wasm)

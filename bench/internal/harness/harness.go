@@ -41,7 +41,11 @@ type Config struct {
 	Timeout     time.Duration // cap per run, fast engines
 	SlowTimeout time.Duration // cap per run, slow engines
 	Warmup      bool          // one untimed run per fast engine before the timed ones
-	WorkDir     string        // scratch space for stdout files
+	// CompileReps is how many times each engine that implements
+	// engine.Compiler compiles each module in the compile phase, before
+	// the module's runs (0: none).
+	CompileReps int
+	WorkDir     string // scratch space for stdout files
 	Log         io.Writer
 }
 
@@ -52,6 +56,8 @@ type Cell struct {
 	Status   Status          `json:"status"`
 	Detail   string          `json:"detail,omitempty"`
 	Samples  []engine.Sample `json:"samples"`
+	// Compiles are the compile phase's times (engine.Compiler).
+	Compiles []time.Duration `json:"compiles_ns,omitempty"`
 }
 
 // Reference is native's answer for a workload.
@@ -131,6 +137,24 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		}
 		out.References[w.Name] = ref
 
+		// The compile phase: engines take turns, before any run.
+		for rep := 0; rep < cfg.CompileReps; rep++ {
+			for i := range cfg.Engines {
+				e := cfg.Engines[(i+rep)%len(cfg.Engines)]
+				comp, ok := e.(engine.Compiler)
+				if !ok || engine.IsSlow(e) {
+					continue
+				}
+				c := cells[e.Name()]
+				d, err := comp.CompileOnly(ctx, prog.Wasm)
+				if err != nil {
+					logf("%-18s %-14s compile %d: %v", w.Name, e.Name(), rep+1, err)
+					continue // the runs report it
+				}
+				c.Compiles = append(c.Compiles, d)
+				logf("%-18s %-14s compile %d: %s", w.Name, e.Name(), rep+1, d.Round(time.Microsecond))
+			}
+		}
 		if cfg.Warmup {
 			// First-use costs (page faults, lazily initialised engine
 			// state, disk cache) land here, not in the first sample. A

@@ -146,3 +146,37 @@ func TestRejectsZeroRepetitions(t *testing.T) {
 	_, err := Run(context.Background(), Config{Reps: 0, WorkDir: t.TempDir()})
 	require.Error(t, err)
 }
+
+// compiler is a fake engine that can also compile apart from running.
+type compiler struct {
+	fake
+	order *[]string // engine names in the order they compiled
+}
+
+func (c *compiler) CompileOnly(ctx context.Context, wasm string) (time.Duration, error) {
+	*c.order = append(*c.order, c.name)
+	if c.calls > 0 {
+		return 0, errors.New("compile phase after a run")
+	}
+	return time.Duration(len(*c.order)) * time.Millisecond, nil
+}
+
+// The compile phase compiles each module CompileReps times per engine that
+// implements engine.Compiler, the engines taking turns, before any run.
+func TestCompilePhase(t *testing.T) {
+	var order []string
+	a := &compiler{fake: fake{name: "a", output: "hello, world\n"}, order: &order}
+	b := &compiler{fake: fake{name: "b", output: "hello, world\n"}, order: &order}
+	plain := &fake{name: "plain", output: "hello, world\n"}
+	out, err := Run(context.Background(), Config{
+		Engines: []engine.Engine{mustEngine(t, "native"), a, b, plain}, Workloads: []*workload.Workload{helloWorkload()},
+		Env: testEnv(t), Reps: 2, CompileReps: 3, Timeout: time.Minute, WorkDir: t.TempDir(),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "a", "b", "b", "a"}, order, "turns rotate like the runs")
+	assert.Equal(t, []time.Duration{1 * time.Millisecond, 3 * time.Millisecond, 6 * time.Millisecond}, out.Cell("hello", "a").Compiles)
+	assert.Len(t, out.Cell("hello", "b").Compiles, 3)
+	assert.Empty(t, out.Cell("hello", "plain").Compiles)
+	assert.Equal(t, OK, out.Cell("hello", "a").Status)
+	assert.Len(t, out.Cell("hello", "a").Samples, 2)
+}

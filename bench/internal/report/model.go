@@ -41,6 +41,7 @@ type Config struct {
 	SlowTimeout float64 `json:"slow_time_cap_s"`
 	Scale       float64 `json:"scale"`
 	Warmup      bool    `json:"warmup"`
+	CompileReps int     `json:"compile_repetitions,omitempty"`
 }
 
 // EngineInfo describes one column, or an engine that could not be used.

@@ -41,7 +41,7 @@ func sampleReport() *Report {
 	return &Report{
 		Date:    time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC),
 		Machine: Machine{CPU: "Test CPU", Cores: 2, Kernel: "6.1.0", OS: "linux/amd64", GoVersion: "go1.26", LoadAvg: "0.1 0.2 0.3"},
-		Config:  Config{Reps: 3, SlowReps: 1, TimeoutS: 120, SlowTimeout: 20, Scale: 1, Warmup: true},
+		Config:  Config{Reps: 3, SlowReps: 1, TimeoutS: 120, SlowTimeout: 20, Scale: 1, Warmup: true, CompileReps: 2},
 		Engines: []EngineInfo{
 			{Name: "native", Version: "gcc"},
 			{Name: "fast", Version: "fast 1.0"},
@@ -55,7 +55,8 @@ func sampleReport() *Report {
 		},
 		Outcome: &harness.Outcome{Cells: []*harness.Cell{
 			{Workload: "c-one", Engine: "native", Status: harness.OK, Samples: nativeRuns(100, 110, 90)},
-			{Workload: "c-one", Engine: "fast", Status: harness.OK, Samples: wasmRuns(200, 210, 190)},
+			{Workload: "c-one", Engine: "fast", Status: harness.OK, Samples: wasmRuns(200, 210, 190),
+				Compiles: []time.Duration{3 * time.Millisecond, 5 * time.Millisecond}},
 			{Workload: "c-one", Engine: "slowpoke", Status: harness.Capped, Detail: "> 20s"},
 			{Workload: "c-two", Engine: "native", Status: harness.OK, Samples: nativeRuns(1000, 1000, 1000)},
 			{Workload: "c-two", Engine: "fast", Status: harness.OK, Samples: wasmRuns(8000, 8000, 8000)},
