@@ -178,8 +178,7 @@ func cpuFeatures(used amd64.Features) artifact.Features {
 // worker holds one goroutine's reusable compilation state. Its buffers
 // grow to the largest function compiled, and growing them again for every
 // module was most of what a compile allocated, so workers are kept between
-// compilations; like any sync.Pool, workers lets the garbage collector
-// drop what stays unused.
+// compilations (idleWorkers).
 type worker struct {
 	low   *lower.Lowerer
 	sel   *amd64.Selector
@@ -187,15 +186,29 @@ type worker struct {
 	emit  *amd64.Emitter
 }
 
-var workers sync.Pool
+// idleWorkers are workers kept between compilations, at most
+// maxIdleWorkers of them. Unlike a sync.Pool, which every garbage
+// collection may empty, the list survives: a process that compiles now and
+// then (a compile service, a benchmark alternating engines) would otherwise
+// rebuild every worker's storage, its largest cost for small modules.
+var idleWorkers struct {
+	mu   sync.Mutex
+	list []*worker
+}
+
+const maxIdleWorkers = 4
 
 // workerSet holds the workers of one compilation until release.
 type workerSet struct{ list []*worker }
 
 func (ws *workerSet) release() {
+	idleWorkers.mu.Lock()
+	defer idleWorkers.mu.Unlock()
 	for _, wk := range ws.list {
-		if wk != nil {
-			workers.Put(wk)
+		if wk != nil && len(idleWorkers.list) < maxIdleWorkers {
+			wk.low.Forget()
+			wk.sel.Reset(nil)
+			idleWorkers.list = append(idleWorkers.list, wk)
 		}
 	}
 	ws.list = nil
@@ -203,7 +216,15 @@ func (ws *workerSet) release() {
 
 // getWorker returns a worker for functions of m.
 func getWorker(m *wasm.Module, mi *amd64.ModuleInfo) *worker {
-	if wk, ok := workers.Get().(*worker); ok {
+	idleWorkers.mu.Lock()
+	var wk *worker
+	if n := len(idleWorkers.list); n > 0 {
+		wk = idleWorkers.list[n-1]
+		idleWorkers.list[n-1] = nil
+		idleWorkers.list = idleWorkers.list[:n-1]
+	}
+	idleWorkers.mu.Unlock()
+	if wk != nil {
 		wk.low.Reset(m)
 		wk.sel.Reset(mi)
 		return wk

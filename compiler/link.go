@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/wasiaot/wasiaot/backend/amd64"
 	"github.com/wasiaot/wasiaot/compiler/lower"
@@ -114,18 +115,35 @@ type entryStubs struct {
 
 // buildEntryStubs compiles the entry stubs of m's types. It depends only on
 // the types, so it runs alongside the functions rather than after them.
+// stubAllocators keeps register allocators for entry stubs, whose arenas
+// would otherwise be grown afresh for every module.
+var stubAllocators sync.Pool
+
 func buildEntryStubs(m *wasm.Module, layout abi.Layout) (res entryStubs) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = entryStubs{err: fmt.Errorf("entry stubs: internal compiler error: %v", r)}
 		}
 	}()
-	alloc := amd64.NewAllocator()
+	alloc, _ := stubAllocators.Get().(*amd64.Allocator)
+	if alloc == nil {
+		alloc = amd64.NewAllocator()
+	}
+	defer stubAllocators.Put(alloc)
 	stubs := make([]entryStub, len(m.Types))
 	done := map[string]int{}
+	var kb []byte
 	for t := range m.Types {
 		stubs[t].same = -1
-		key := m.Types[t].String()
+		// Types with the same parameters and results share a stub.
+		kb = append(kb[:0], byte(len(m.Types[t].Params)))
+		for _, v := range m.Types[t].Params {
+			kb = append(kb, byte(v))
+		}
+		for _, v := range m.Types[t].Results {
+			kb = append(kb, byte(v))
+		}
+		key := string(kb)
 		if first, ok := done[key]; ok {
 			stubs[t].same = first
 			continue

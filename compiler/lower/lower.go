@@ -132,6 +132,10 @@ func (l *Lowerer) Reset(m *wasm.Module) {
 	l.fl.mi = l.mi
 }
 
+// Forget drops the module l lowers, keeping the storage it grew, so that
+// an idle Lowerer does not keep a module alive. Reset it before use.
+func (l *Lowerer) Forget() { l.mi, l.fl.mi = nil, nil }
+
 func newLowerer(mi *moduleInfo, reuse bool) *Lowerer {
 	l := &Lowerer{mi: mi}
 	l.fl.mi = mi

@@ -155,7 +155,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n## Compile time (median)\n\n")
 	if n := r.Config.CompileReps; n > 0 {
-		fmt.Fprintf(&b, "In a compile phase before each workload's runs, every engine that can compile apart from running (wasiaot, wazero, wasmtime) compiles the module %d time(s) from scratch, the engines taking turns; the cell is the median. ", n)
+		fmt.Fprintf(&b, "In a compile phase before each workload's runs, every engine that can compile apart from running (wasiaot, wazero, wasmtime) compiles the module from scratch once untimed, then %d time(s), the engines taking turns; the cell is the median. ", n)
 	}
 	b.WriteString("Other engines, or without a compile phase: wasmtime: Cranelift compile to serialized code; node: V8 baseline (Liftoff) compile, optimized tier-up happens during the run; " +
 		"wasm2c: wasm2c + gcc -O2, once per module (the binary is reused); wasiaot: compiler.Compile to an artifact, once per module; engines that cannot separate the phase, and compile-once engines on a workload whose module an earlier one already compiled (the decompress runs), show –.\n\n")
