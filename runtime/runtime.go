@@ -16,10 +16,11 @@ type Config struct {
 	// (abi.DefaultStackSize if 0).
 	StackSize int
 	// MemoryPoolSize is how many idle memory reservations are kept for
-	// reuse (default 64). MemoryPoolResident is how many bytes of pages a
-	// released memory may have touched and still be zeroed in place, its
-	// pages kept warm for the next instance, rather than given back to the
-	// OS (default 1 MiB).
+	// reuse (default 64). MemoryPoolResident is how many bytes of zeroed
+	// pages the idle memories may keep mapped in all (default 128 MiB): a
+	// released memory has the pages it touched zeroed in place and kept
+	// warm for the next instance, which then does not fault them in again,
+	// while the budget lasts, and gives them back to the OS beyond it.
 	MemoryPoolSize     int
 	MemoryPoolResident int
 	// InstancePoolSize is how many closed instances' vmctx and native stack
@@ -47,7 +48,7 @@ func New(cfg Config) *Runtime {
 		cfg.MemoryPoolSize = 64
 	}
 	if cfg.MemoryPoolResident == 0 {
-		cfg.MemoryPoolResident = 1 << 20
+		cfg.MemoryPoolResident = 128 << 20
 	}
 	if cfg.InstancePoolSize == 0 {
 		cfg.InstancePoolSize = 16

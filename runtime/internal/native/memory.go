@@ -129,7 +129,8 @@ type MemoryPool struct {
 	mu           sync.Mutex
 	idle         []idleMemory
 	keep         int
-	keepResident int
+	keepResident int // budget for the idle memories' resident pages, in all
+	resident     int // what they keep now
 }
 
 // idleMemory is a reservation whose first accessible bytes are readable,
@@ -137,6 +138,7 @@ type MemoryPool struct {
 type idleMemory struct {
 	mem        []byte
 	accessible int
+	resident   int // bytes of zeroed pages kept mapped
 }
 
 // spares are idle reservations that no pool had room for, shared by all
@@ -145,18 +147,23 @@ type idleMemory struct {
 // for a fresh reservation, its page tables and a TLB shootdown when it is
 // unmapped.
 var spares struct {
-	mu   sync.Mutex
-	idle []idleMemory
+	mu       sync.Mutex
+	idle     []idleMemory
+	resident int
 }
 
-// maxSpares bounds spares: reservations are address space, and at most
-// maxScrubResident bytes of each stay resident.
-const maxSpares = 16
+// maxSpares bounds spares: reservations are address space; and their
+// resident pages, at most maxSpareResident bytes in all.
+const (
+	maxSpares        = 16
+	maxSpareResident = 128 << 20
+)
 
-// NewMemoryPool keeps up to keep idle reservations. A released memory with
-// at most keepResident bytes resident has those pages zeroed in place and
-// kept (cheapest to reuse); a larger one gives its pages back with
-// MADV_DONTNEED.
+// NewMemoryPool keeps up to keep idle reservations. A released memory has
+// the pages it touched zeroed in place and kept (cheapest to reuse: the
+// next instance does not fault them in again) while the idle memories keep
+// at most keepResident bytes of pages in all; beyond that it gives its
+// pages back with MADV_DONTNEED.
 func NewMemoryPool(keep, keepResident int) *MemoryPool {
 	return &MemoryPool{keep: keep, keepResident: keepResident}
 }
@@ -168,10 +175,12 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 	}
 	p.mu.Lock()
 	idle := pop(&p.idle)
+	p.resident -= idle.resident
 	p.mu.Unlock()
 	if idle.mem == nil {
 		spares.mu.Lock()
 		idle = pop(&spares.idle)
+		spares.resident -= idle.resident
 		spares.mu.Unlock()
 	}
 	if idle.mem == nil {
@@ -214,15 +223,20 @@ func pop(s *[]idleMemory) idleMemory {
 func (p *MemoryPool) put(m *Memory) error {
 	mem, used := m.mem, m.Bytes()
 	m.mem, m.pages = nil, 0
-	err := scrub(used, p.keepResident)
+	p.mu.Lock()
+	budget := p.keepResident - p.resident
+	p.mu.Unlock()
+	kept, err := scrub(used, budget)
 	if err == nil {
+		idle := idleMemory{mem, len(used), kept}
 		p.mu.Lock()
-		if len(p.idle) < p.keep {
-			p.idle = append(p.idle, idleMemory{mem, len(used)})
+		if len(p.idle) < p.keep && p.resident+kept <= p.keepResident {
+			p.idle = append(p.idle, idle)
+			p.resident += kept
 			mem = nil
 		}
 		p.mu.Unlock()
-		if mem != nil && spare(idleMemory{mem, len(used)}) {
+		if mem != nil && spare(idle) {
 			mem = nil
 		}
 	}
@@ -239,10 +253,11 @@ func spare(m idleMemory) bool {
 	}
 	spares.mu.Lock()
 	defer spares.mu.Unlock()
-	if len(spares.idle) >= maxSpares {
+	if len(spares.idle) >= maxSpares || spares.resident+m.resident > maxSpareResident {
 		return false
 	}
 	spares.idle = append(spares.idle, m)
+	spares.resident += m.resident
 	return true
 }
 
@@ -251,7 +266,7 @@ func spare(m idleMemory) bool {
 func (p *MemoryPool) Close() error {
 	p.mu.Lock()
 	idle := p.idle
-	p.idle = nil
+	p.idle, p.resident = nil, 0
 	p.mu.Unlock()
 	var err error
 	for _, m := range idle {
@@ -273,16 +288,17 @@ const maxScrubResident = 256 << 20
 // whole. In a larger one the pages the last user touched are zeroed in place
 // if there are at most keepResident bytes of them, and those swapped out
 // (whose old contents must not come back) are dropped with MADV_DONTNEED;
-// with more touched pages the whole memory is dropped.
-func scrub(used []byte, keepResident int) error {
+// with more touched pages the whole memory is dropped. It returns how many
+// bytes of zeroed pages stay mapped.
+func scrub(used []byte, keepResident int) (kept int, err error) {
 	switch {
 	case len(used) == 0:
-		return nil
+		return 0, nil
 	case len(used) <= min(keepResident, smallMemory):
 		clear(used)
-		return nil
+		return len(used), nil
 	case keepResident <= 0 || len(used) > maxScrubResident:
-		return madvise(used)
+		return 0, madvise(used)
 	}
 	var buf [512]byte
 	vec := buf[:]
@@ -292,14 +308,14 @@ func scrub(used []byte, keepResident int) error {
 		vec = make([]byte, n)
 	}
 	if err := pageStates(used, vec); err != nil {
-		return madvise(used)
+		return 0, madvise(used)
 	}
 	resident := 0
 	for _, v := range vec {
 		resident += int(v & pageResident)
 	}
 	if resident*pageSize > keepResident {
-		return madvise(used)
+		return 0, madvise(used)
 	}
 	for i := 0; i < len(vec); {
 		j := i + 1
@@ -313,12 +329,12 @@ func scrub(used []byte, keepResident int) error {
 			// Dropped whole: the never-touched pages among the
 			// swapped ones cost madvise nothing.
 			if err := madvise(run); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		i = j
 	}
-	return nil
+	return resident * pageSize, nil
 }
 
 // Page states pageStates reports.

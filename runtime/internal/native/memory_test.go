@@ -165,3 +165,34 @@ func TestPageStatesMincore(t *testing.T) {
 		}
 	}
 }
+
+// The resident budget is for the pool's idle memories in all: a memory
+// released while others keep the budget gives its pages back instead.
+func TestMemoryPoolResidentBudget(t *testing.T) {
+	const pages = 17 // past smallMemory: scrubbed page by page
+	const touch = 8  // wasm pages touched, one OS page in each
+	budget := touch * pageSize * 3 / 2
+	p := NewMemoryPool(4, budget)
+	defer p.Close()
+	var ms []*Memory
+	for range 2 {
+		m, err := p.Acquire(pages, pages)
+		require.NoError(t, err)
+		for pg := range touch {
+			m.Bytes()[pg*abi.WasmPageSize] = 1
+		}
+		ms = append(ms, m)
+	}
+	require.NoError(t, ms[0].Release())
+	require.Equal(t, touch*pageSize, p.resident, "first: zeroed in place, kept")
+	require.NoError(t, ms[1].Release())
+	require.Equal(t, touch*pageSize, p.resident, "second: over budget, dropped")
+	require.Len(t, p.idle, 2, "both reservations kept")
+	for range 2 {
+		m, err := p.Acquire(pages, pages)
+		require.NoError(t, err)
+		require.Equal(t, make([]byte, len(m.Bytes())), m.Bytes())
+		defer m.Release()
+	}
+	require.Zero(t, p.resident)
+}
