@@ -3,6 +3,7 @@ package native
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -17,10 +18,11 @@ const MaxPages = 65536
 // offset32 always stays inside the reservation, so generated code needs no
 // bounds checks: an access past Len faults and becomes a trap.
 type Memory struct {
-	mem   []byte // the whole reservation
-	pages uint32 // accessible pages
-	max   uint32 // limit for Grow
-	pool  *MemoryPool
+	mem     []byte // the whole reservation
+	pages   uint32 // accessible pages
+	max     uint32 // limit for Grow
+	pool    *MemoryPool
+	initial int // accessible bytes when acquired from pool
 }
 
 // NewMemory reserves a memory with pages accessible (zeroed) pages that can
@@ -173,13 +175,14 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 	if err := checkLimits(pages, max); err != nil {
 		return nil, err
 	}
+	want := int(pages) * abi.WasmPageSize
 	p.mu.Lock()
-	idle := pop(&p.idle)
+	idle := take(&p.idle, want)
 	p.resident -= idle.resident
 	p.mu.Unlock()
 	if idle.mem == nil {
 		spares.mu.Lock()
-		idle = pop(&spares.idle)
+		idle = take(&spares.idle, want)
 		spares.resident -= idle.resident
 		spares.mu.Unlock()
 	}
@@ -190,8 +193,7 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 		}
 		idle.mem = mem
 	}
-	m := &Memory{mem: idle.mem, max: max, pool: p}
-	want := int(pages) * abi.WasmPageSize
+	m := &Memory{mem: idle.mem, max: max, pool: p, initial: want}
 	if want < idle.accessible {
 		// Cut access back to the new size: the sandbox depends on it.
 		if err := protect(idle.mem[want:idle.accessible], syscall.PROT_NONE); err != nil {
@@ -208,13 +210,31 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 	return m, nil
 }
 
-func pop(s *[]idleMemory) idleMemory {
-	n := len(*s)
-	if n == 0 {
+// take removes and returns the idle memory that fits want best: its
+// accessible size equal to want, else the largest below (growing makes
+// untouched pages accessible, which is cheap), else the smallest above
+// (shrinking makes pages inaccessible, which costs a page-table walk over
+// the ones kept resident). Ties go to the most recently released.
+func take(s *[]idleMemory, want int) idleMemory {
+	best := -1
+	for i, m := range *s {
+		switch b := best; {
+		case b < 0:
+			best = i
+		case m.accessible == want:
+			best = i
+		case (*s)[b].accessible == want:
+		case m.accessible <= want && ((*s)[b].accessible > want || m.accessible >= (*s)[b].accessible):
+			best = i
+		case m.accessible > want && (*s)[b].accessible > want && m.accessible <= (*s)[b].accessible:
+			best = i
+		}
+	}
+	if best < 0 {
 		return idleMemory{}
 	}
-	m := (*s)[n-1]
-	*s = (*s)[:n-1]
+	m := (*s)[best]
+	*s = slices.Delete(*s, best, best+1)
 	return m
 }
 
@@ -227,8 +247,18 @@ func (p *MemoryPool) put(m *Memory) error {
 	budget := p.keepResident - p.resident
 	p.mu.Unlock()
 	kept, err := scrub(used, budget)
+	accessible := len(used)
+	if err == nil && m.initial < accessible {
+		// Back to the size it started with: the next instance of the
+		// same module then takes it as it is, and growing over zeroed
+		// resident pages costs less than faulting them in. The page
+		// tables are walked here, when the instance closes, rather than
+		// when the next one starts.
+		err = protect(mem[m.initial:accessible], syscall.PROT_NONE)
+		accessible = m.initial
+	}
 	if err == nil {
-		idle := idleMemory{mem, len(used), kept}
+		idle := idleMemory{mem, accessible, kept}
 		p.mu.Lock()
 		if len(p.idle) < p.keep && p.resident+kept <= p.keepResident {
 			p.idle = append(p.idle, idle)
@@ -252,8 +282,25 @@ func spare(m idleMemory) bool {
 		return false // do not keep much memory mapped for nobody
 	}
 	spares.mu.Lock()
+	full := len(spares.idle) >= maxSpares
+	over := spares.resident+m.resident > maxSpareResident
+	spares.mu.Unlock()
+	if full {
+		return false
+	}
+	if over {
+		// Keep the reservation, not its pages: a small memory refused
+		// because a big one holds the budget would cost the next small
+		// instance a fresh reservation or a page-table walk to shrink
+		// the big one.
+		if madvise(m.mem[:m.accessible]) != nil {
+			return false
+		}
+		m.resident = 0
+	}
+	spares.mu.Lock()
 	defer spares.mu.Unlock()
-	if len(spares.idle) >= maxSpares || spares.resident+m.resident > maxSpareResident {
+	if len(spares.idle) >= maxSpares {
 		return false
 	}
 	spares.idle = append(spares.idle, m)

@@ -111,6 +111,7 @@ func BenchmarkMemoryPool(b *testing.B) {
 // A memory too large to zero whole: the pages the last user touched are
 // zeroed in place, the others were never touched and stay unmapped.
 func TestMemoryPoolScrubsTouchedPages(t *testing.T) {
+	dropSpares(t) // a spare would come with resident pages of its own
 	p := NewMemoryPool(1, 1<<20)
 	defer p.Close()
 	const pages = 17 // 1 MiB and a page, as a small C program has
@@ -195,4 +196,72 @@ func TestMemoryPoolResidentBudget(t *testing.T) {
 		defer m.Release()
 	}
 	require.Zero(t, p.resident)
+}
+
+// An idle memory is taken by fit: the same size, else the largest smaller
+// one, else the smallest larger one; among equals the latest released.
+func TestTakeBestFit(t *testing.T) {
+	mk := func(sizes ...int) []idleMemory {
+		var s []idleMemory
+		for i, n := range sizes {
+			s = append(s, idleMemory{mem: make([]byte, 1), accessible: n, resident: i})
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		sizes      []int
+		want       int
+		accessible int
+		resident   int // which one: its index
+	}{
+		{[]int{10, 20, 30}, 20, 20, 1},
+		{[]int{20, 10, 20}, 20, 20, 2},
+		{[]int{10, 5, 30}, 20, 10, 0},
+		{[]int{50, 30, 40}, 20, 30, 1},
+		{[]int{50, 15, 40}, 20, 15, 1},
+	} {
+		s := mk(tc.sizes...)
+		m := take(&s, tc.want)
+		require.Equal(t, tc.accessible, m.accessible, "%v want %d", tc.sizes, tc.want)
+		require.Equal(t, tc.resident, m.resident, "%v want %d", tc.sizes, tc.want)
+		require.Len(t, s, len(tc.sizes)-1)
+	}
+	var empty []idleMemory
+	require.Nil(t, take(&empty, 1).mem)
+}
+
+// dropSpares releases the process's spare reservations.
+func dropSpares(t *testing.T) {
+	spares.mu.Lock()
+	idle := spares.idle
+	spares.idle, spares.resident = nil, 0
+	spares.mu.Unlock()
+	for _, m := range idle {
+		require.NoError(t, release(m.mem))
+	}
+}
+
+// A memory that grew goes back to its initial size when released, its
+// grown pages zeroed and inaccessible: the next instance of the same
+// module takes it as it is.
+func TestMemoryPoolReleaseShrinks(t *testing.T) {
+	dropSpares(t)
+	p := NewMemoryPool(2, 64<<20)
+	defer p.Close()
+	m, err := p.Acquire(1, 8)
+	require.NoError(t, err)
+	base := m.Base()
+	_, ok := m.Grow(3)
+	require.True(t, ok)
+	m.Bytes()[3*abi.WasmPageSize+5] = 9
+	require.NoError(t, m.Release())
+	require.Len(t, p.idle, 1)
+	require.Equal(t, abi.WasmPageSize, p.idle[0].accessible)
+	m2, err := p.Acquire(1, 8)
+	require.NoError(t, err)
+	require.Equal(t, base, m2.Base())
+	_, ok = m2.Grow(3)
+	require.True(t, ok)
+	require.Equal(t, make([]byte, 4*abi.WasmPageSize), m2.Bytes(), "grown pages read as zero")
+	require.NoError(t, m2.Release())
 }
