@@ -18,11 +18,18 @@ import (
 // lowered SSA is interpreted as when wazero's interpreter runs them. This
 // aims at the SSA construction for locals, including its shortcuts.
 func TestDifferentialLocals(t *testing.T) {
+	compareWithWazero(t, 1000, genModule, [][2]uint32{{0, 0}, {1, 2}, {0xFFFFFFFF, 7}, {12345, 0x80000000}})
+}
+
+// compareWithWazero lowers the modules gen makes for seeds 0..n-1 and
+// requires f to give, for each argument pair, what wazero's interpreter
+// gives.
+func compareWithWazero(t *testing.T, n uint64, gen func(seed uint64) []byte, argSets [][2]uint32) {
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	defer r.Close(ctx)
-	for seed := range uint64(1000) {
-		data := genModule(seed)
+	for seed := range n {
+		data := gen(seed)
 		m, err := wasm.Decode(data, wasm.FeaturesV2)
 		require.NoError(t, err, "seed %d", seed)
 		require.NoError(t, validate.Validate(m, wasm.FeaturesV2), "seed %d", seed)
@@ -31,7 +38,7 @@ func TestDifferentialLocals(t *testing.T) {
 
 		mod, err := r.Instantiate(ctx, data)
 		require.NoError(t, err, "seed %d", seed)
-		for _, args := range [][2]uint32{{0, 0}, {1, 2}, {0xFFFFFFFF, 7}, {12345, 0x80000000}} {
+		for _, args := range argSets {
 			want, err := mod.ExportedFunction("f").Call(ctx, uint64(args[0]), uint64(args[1]))
 			require.NoError(t, err)
 			got, err := x.call(0, []uint64{uint64(args[0]), uint64(args[1])})
@@ -249,9 +256,14 @@ func genModule(seed uint64) []byte {
 	g.stmts(0, 3+g.pick(6))
 	g.result()
 	g.op(0x0B)
+	return encodeModule(g.b)
+}
 
-	code := binary.AppendUvarint([]byte{1}, uint64(len(g.b)))
-	code = append(code, g.b...)
+// encodeModule wraps a function body (locals and code) in a module that
+// exports it as f(i32, i32) -> i32.
+func encodeModule(body []byte) []byte {
+	code := binary.AppendUvarint([]byte{1}, uint64(len(body)))
+	code = append(code, body...)
 	b := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
 	b = append(b, 1, 7, 1, 0x60, 2, 0x7F, 0x7F, 1, 0x7F) // type section
 	b = append(b, 3, 2, 1, 0)                            // function section

@@ -1,16 +1,8 @@
 package lower_test
 
 import (
-	"context"
-	"encoding/binary"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/stretchr/testify/require"
-	"github.com/tetratelabs/wazero"
-
-	"github.com/wasiaot/wasiaot/compiler/validate"
-	"github.com/wasiaot/wasiaot/compiler/wasm"
 )
 
 // Random state machines in the shape of Go's wasm code (one loop around a
@@ -19,27 +11,7 @@ import (
 // the same results lowered, with their constant branches threaded, as
 // under wazero's interpreter.
 func TestDifferentialDispatch(t *testing.T) {
-	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-	defer r.Close(ctx)
-	for seed := range uint64(600) {
-		data := genDispatchModule(seed)
-		m, err := wasm.Decode(data, wasm.FeaturesV2)
-		require.NoError(t, err, "seed %d", seed)
-		require.NoError(t, validate.Validate(m, wasm.FeaturesV2), "seed %d", seed)
-		x, err := instantiate(m)
-		require.NoError(t, err)
-		mod, err := r.Instantiate(ctx, data)
-		require.NoError(t, err, "seed %d", seed)
-		for _, args := range [][2]uint32{{0, 0}, {1, 2}, {3, 7}, {0xFFFFFFFF, 5}, {6, 0x80000001}, {5, 100}} {
-			want, err := mod.ExportedFunction("f").Call(ctx, uint64(args[0]), uint64(args[1]))
-			require.NoError(t, err)
-			got, err := x.call(0, []uint64{uint64(args[0]), uint64(args[1])})
-			require.NoError(t, err, "seed %d", seed)
-			require.Equal(t, uint32(want[0]), uint32(got[0]), "seed %d args %v", seed, args)
-		}
-		require.NoError(t, mod.Close(ctx))
-	}
+	compareWithWazero(t, 600, genDispatchModule, [][2]uint32{{0, 0}, {1, 2}, {3, 7}, {0xFFFFFFFF, 5}, {6, 0x80000001}, {5, 100}})
 }
 
 const (
@@ -133,14 +105,5 @@ func genDispatchModule(seed uint64) []byte {
 	g.pop()
 	g.result()
 	g.op(0x0B)
-
-	code := binary.AppendUvarint([]byte{1}, uint64(len(g.b)))
-	code = append(code, g.b...)
-	b := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
-	b = append(b, 1, 7, 1, 0x60, 2, 0x7F, 0x7F, 1, 0x7F) // type section
-	b = append(b, 3, 2, 1, 0)                            // function section
-	b = append(b, 7, 5, 1, 1, 'f', 0, 0)                 // export "f"
-	b = append(b, 10)
-	b = binary.AppendUvarint(b, uint64(len(code)))
-	return append(b, code...)
+	return encodeModule(g.b)
 }
