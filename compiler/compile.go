@@ -187,7 +187,7 @@ type worker struct {
 }
 
 // idleWorkers are workers kept between compilations, at most
-// maxIdleWorkers of them. Unlike a sync.Pool, which every garbage
+// maxIdleWorkers of them, for modules below keepWorkersBelow. Unlike a sync.Pool, which every garbage
 // collection may empty, the list survives: a process that compiles now and
 // then (a compile service, a benchmark alternating engines) would otherwise
 // rebuild every worker's storage, its largest cost for small modules.
@@ -196,16 +196,27 @@ var idleWorkers struct {
 	list []*worker
 }
 
-const maxIdleWorkers = 4
+const maxIdleWorkers = 2
 
 // workerSet holds the workers of one compilation until release.
-type workerSet struct{ list []*worker }
+type workerSet struct {
+	list []*worker
+	keep bool // whether they may join idleWorkers
+}
+
+// keepWorkersBelow is the size of code (bytes of function bodies) below
+// which a compilation's workers are kept idle afterwards. A worker's
+// storage grows with the largest function it compiled: after bzip2 or
+// lua the idle workers hold about 30 MB, after a Go test binary they
+// would hold over 100 MB for the life of the process, and a compile that
+// big is long enough that building fresh storage costs little.
+var keepWorkersBelow = 512 << 10 // a variable for tests
 
 func (ws *workerSet) release() {
 	idleWorkers.mu.Lock()
 	defer idleWorkers.mu.Unlock()
 	for _, wk := range ws.list {
-		if wk != nil && len(idleWorkers.list) < maxIdleWorkers {
+		if wk != nil && ws.keep && len(idleWorkers.list) < maxIdleWorkers {
 			wk.low.Forget()
 			wk.sel.Reset(nil)
 			idleWorkers.list = append(idleWorkers.list, wk)
@@ -261,6 +272,7 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *worker
 	if opts.Parallelism <= 0 && total < serialBelow {
 		nworkers = 1
 	}
+	ws.keep = total < keepWorkersBelow
 	// Biggest bodies first: a big function taken last would leave one core
 	// working alone at the end. The order does not change the output.
 	order := make([]int32, n)

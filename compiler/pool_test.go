@@ -38,3 +38,29 @@ func TestWorkerReuse(t *testing.T) {
 		}
 	}
 }
+
+// Workers stay idle after a small module, ready for the next compile, but
+// not after a big one, whose storage they would hold for good.
+func TestIdleWorkersOnlyAfterSmallModules(t *testing.T) {
+	files, err := filepath.Glob("testdata/exec/*.wasm")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	idle := func() int {
+		idleWorkers.mu.Lock()
+		defer idleWorkers.mu.Unlock()
+		return len(idleWorkers.list)
+	}
+
+	_, err = Compile(data, DefaultOptions())
+	require.NoError(t, err)
+	require.Positive(t, idle(), "kept after a small module")
+
+	before := idle()
+	defer func(old int) { keepWorkersBelow = old }(keepWorkersBelow)
+	keepWorkersBelow = 1 // every module counts as big
+	_, err = Compile(data, DefaultOptions())
+	require.NoError(t, err)
+	require.Equal(t, before-1, idle(), "the idle worker it took is not given back")
+}
