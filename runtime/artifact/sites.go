@@ -227,28 +227,33 @@ func uvwLong(w *window, i int) (uint32, int, bool) {
 	return 0, i + 1, false
 }
 
+// entryBytewise is entry one varint at a time, for the table's last
+// bytes, where a window would read past the end.
+func entryBytewise(b []byte, pos int, withKind bool) (s Site, p int, ok bool) {
+	p = pos
+	if s.Offset, p, ok = uv32(b, p); ok && withKind {
+		if ok = p < len(b); ok {
+			s.Kind = TrapKind(b[p])
+			p++
+		}
+	}
+	if ok {
+		s.Func, p, ok = uv32(b, p)
+	}
+	if ok {
+		s.WasmOffset, p, ok = uv32(b, p)
+	}
+	return s, p, ok
+}
+
 // entry decodes the site at pos, reporting false for anything the decoder
 // must look at: a number that is not a minimal 32-bit encoding, or the end
 // of the table.
 func entry(b []byte, pos int, withKind bool) (Site, int, bool) {
-	var s Site
 	if pos+len(window{}) > len(b) {
-		var ok bool
-		p := pos
-		if s.Offset, p, ok = uv32(b, p); ok && withKind {
-			if ok = p < len(b); ok {
-				s.Kind = TrapKind(b[p])
-				p++
-			}
-		}
-		if ok {
-			s.Func, p, ok = uv32(b, p)
-		}
-		if ok {
-			s.WasmOffset, p, ok = uv32(b, p)
-		}
-		return s, p, ok
+		return entryBytewise(b, pos, withKind)
 	}
+	var s Site
 	w := (*window)(b[pos:])
 	i, ok1 := 0, false
 	s.Offset, i, ok1 = uvw(w, i)

@@ -60,20 +60,7 @@ func TestEntry(t *testing.T) {
 		}
 		withKind := r.Intn(2) == 0
 		s, n, ok := entry(b, 0, withKind)
-		var want Site
-		p, wok := 0, false
-		if want.Offset, p, wok = uv32(b, p); wok && withKind {
-			if wok = p < len(b); wok {
-				want.Kind = TrapKind(b[p])
-				p++
-			}
-		}
-		if wok {
-			want.Func, p, wok = uv32(b, p)
-		}
-		if wok {
-			want.WasmOffset, p, wok = uv32(b, p)
-		}
+		want, p, wok := entryBytewise(b, 0, withKind)
 		require.Equal(t, wok, ok, "% x", b)
 		if ok {
 			require.Equal(t, want, s, "% x", b)
