@@ -154,13 +154,28 @@ func (s *isel) srcMem(a ssa.ID, size uint8) (Operand, int32) {
 	return s.src(a, size), 0
 }
 
+// operands orders the operands of a two-address op or compare whose
+// second operand becomes the source: a folded load must be the source (it
+// has no register of its own), so it wins over a constant that would
+// otherwise be swapped there as an immediate. swappable says the operands
+// may trade places; swap reports that they did.
+func (s *isel) operands(x, y ssa.ID, size uint8, swappable bool) (a, b ssa.ID, swap bool) {
+	switch {
+	case s.folded[x]:
+		return y, x, true
+	case s.folded[y]:
+		return x, y, false
+	}
+	if _, ok := s.immOf(x, size); ok && swappable {
+		return y, x, true
+	}
+	return x, y, false
+}
+
 // alu selects a two-address integer operation.
 func (s *isel) alu(v *ssa.Value, op Op, commutative bool) {
 	size := intSize(v.Type)
-	x, y := v.Args[0], v.Args[1]
-	if _, ok := s.immOf(x, size); ok && commutative || s.folded[x] {
-		x, y = y, x
-	}
+	x, y, _ := s.operands(v.Args[0], v.Args[1], size, commutative)
 	src, pos := s.srcMem(y, size)
 	s.emit(Instr{Op: op, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(x)), src}, Pos: pos})
 }
@@ -359,9 +374,8 @@ func (s *isel) compare(v *ssa.Value) cond {
 	}
 	if c, ok := intConds[v.Op]; ok {
 		size := intSize(s.f.Value(v.Args[0]).Type)
-		x, y := v.Args[0], v.Args[1]
-		if _, ok := s.immOf(x, size); ok || s.folded[x] {
-			x, y = y, x
+		x, y, swap := s.operands(v.Args[0], v.Args[1], size, true)
+		if swap {
 			c = swapped(c)
 		}
 		if k, ok := s.constOf(y); ok && (size == 8 && k == 0 || size == 4 && int32(k) == 0) && (c == CondE || c == CondNE) {
