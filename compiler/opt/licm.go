@@ -126,6 +126,10 @@ func (l *licm) loop(h *ssa.Block) {
 		return
 	}
 	p := l.preheader(h, latches, outside)
+	// A new preheader's parameters are new values, and so are the clones
+	// below: the marks must cover them, since an enclosing loop walks
+	// this preheader too.
+	l.mark = growMarks(l.mark, l.f.NumValues())
 	clones := map[ssa.ID]ssa.ID{}
 	for _, v := range l.hoist {
 		for i, a := range v.Args {
@@ -139,7 +143,7 @@ func (l *licm) loop(h *ssa.Block) {
 				w.Aux, w.Block, w.Pos = d.Aux, p.ID, d.Pos
 				p.Instrs = append(p.Instrs, w.ID)
 				c, clones[a] = w.ID, w.ID
-				l.mark = append(l.mark, 0) // w.ID is the newest value
+				l.mark = growMarks(l.mark, l.f.NumValues())
 			}
 			v.Args[i] = c
 		}
@@ -156,6 +160,14 @@ func (l *licm) loop(h *ssa.Block) {
 		b.Instrs = instrs
 	}
 	l.changed = true
+}
+
+// growMarks extends the marks with zeros to cover n values.
+func growMarks(mark []int32, n int) []int32 {
+	for len(mark) < n {
+		mark = append(mark, 0)
+	}
+	return mark
 }
 
 // invariant reports whether v, in the body of loop stamp, may be hoisted.
