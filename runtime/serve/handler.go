@@ -1,0 +1,317 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wasiaot/wasiaot/runtime"
+	"github.com/wasiaot/wasiaot/wasi"
+	"github.com/wasiaot/wasiaot/wasi/cgi"
+)
+
+// Why a request ended early: the causes its context is cancelled with.
+var (
+	errDeadline         = errors.New("the request's time limit was reached")
+	errRequestTooLarge  = errors.New("the request body is over its size limit")
+	errResponseTooLarge = errors.New("the response body is over its size limit")
+	errClientGone       = errors.New("the client went away")
+	errBadResponse      = errors.New("the program's output is not a CGI response")
+)
+
+func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	arrived := time.Now()
+	r := s.table.Load().match(req.URL.Path)
+	if r == nil {
+		http.NotFound(w, req)
+		return
+	}
+	id := s.requestID(req)
+	w.Header().Set("X-Request-Id", id)
+	code := r.serve(w, req, id, arrived)
+	r.met.answered(code)
+	r.met.duration.Observe(time.Since(arrived).Seconds())
+}
+
+// serve runs one request and returns the status sent (0 if the response was
+// cut after its status).
+func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arrived time.Time) int {
+	lim := &r.lim
+	if lim.MaxRequestBytes > 0 && req.ContentLength > lim.MaxRequestBytes {
+		r.met.failed("request_too_large")
+		return fail(w, http.StatusRequestEntityTooLarge, "request body too large")
+	}
+	deadline := arrived.Add(lim.Timeout.D())
+	ctx, cancelTimeout := context.WithDeadlineCause(req.Context(), deadline, errDeadline)
+	defer cancelTimeout()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	// Admission: a free slot now, or a place in the queue until one frees.
+	select {
+	case r.slots <- struct{}{}:
+	default:
+		if r.queued.Add(1) > int64(max(lim.Queue, 0)) {
+			r.queued.Add(-1)
+			r.met.failed("rejected")
+			w.Header().Set("Retry-After", "1")
+			return fail(w, http.StatusServiceUnavailable, "busy")
+		}
+		r.met.queued.Inc()
+		select {
+		case r.slots <- struct{}{}:
+			r.queued.Add(-1)
+			r.met.queued.Dec()
+		case <-ctx.Done():
+			r.queued.Add(-1)
+			r.met.queued.Dec()
+			r.met.failed("rejected")
+			w.Header().Set("Retry-After", "1")
+			return fail(w, http.StatusServiceUnavailable, "busy")
+		}
+	}
+	defer func() { <-r.slots }()
+	r.met.inUse.Inc()
+	defer r.met.inUse.Dec()
+
+	a := r.acquireApp()
+	if a == nil {
+		return fail(w, http.StatusServiceUnavailable, "route closed")
+	}
+	defer a.release()
+
+	// Blocked reads and writes of the connection fail at the deadline too:
+	// a guest waiting for a body a client never sends, or writing to a
+	// client that never reads, is stopped like one that loops. The write
+	// deadline leaves a moment for the error status.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(deadline)
+	rc.SetWriteDeadline(deadline.Add(time.Second))
+
+	resp := cgi.NewResponse(w, lim.MaxResponseBytes)
+	out := &guestStdout{resp: resp, cancel: cancel}
+	in := &guestStdin{r: req.Body, ctx: ctx, cancel: cancel, left: lim.MaxRequestBytes}
+	if req.Body == nil || req.Body == http.NoBody {
+		in.r = nil
+	}
+	errw := &guestStderr{log: r.srv.log, route: r.prefix, id: id}
+
+	start := time.Now()
+	env := make([]string, 0, 24+len(r.env)+len(req.Header))
+	env = cgi.Env(env, req, r.script, cgi.Server{Name: r.srv.cfgServerName(), Software: Software})
+	env = append(env, r.env...)
+	host, err := wasi.New(wasi.Config{Args: r.args, Env: env, Stdin: in, Stdout: out, Stderr: errw, Preopens: r.preopens})
+	if err != nil {
+		r.srv.log.Error("request setup failed", "route", r.prefix, "id", id, "err", err)
+		r.met.failed("setup")
+		return fail(w, http.StatusInternalServerError, "internal error")
+	}
+	defer host.Close()
+	inst, err := a.mod.Instantiate(ctx, host.Imports())
+	if err != nil {
+		return r.failed(w, resp, id, err, ctx)
+	}
+	r.met.instanceStart.Observe(time.Since(start).Seconds())
+	defer inst.Close()
+
+	_, err = inst.ExportedFunction("_start").Call(ctx)
+	errw.flush()
+	if m := inst.Memory(); m != nil {
+		r.met.memory.Observe(float64(m.Size()) * 65536)
+	}
+	var exit *wasi.ExitError
+	if errors.As(err, &exit) && exit.Code == 0 {
+		err = nil
+	}
+	if err == nil {
+		err = resp.Close()
+		if err != nil && !resp.Sent() {
+			cancel(errBadResponse)
+		}
+	}
+	r.met.responseBytes.Add(float64(resp.BodyBytes()))
+	if err != nil {
+		return r.failed(w, resp, id, err, ctx)
+	}
+	return resp.Status()
+}
+
+// failed answers a request whose program did not complete: with a 5xx (4xx
+// for an oversized request) if nothing was sent yet, by cutting the
+// connection if the status was.
+func (r *route) failed(w http.ResponseWriter, resp *cgi.Response, id string, err error, ctx context.Context) int {
+	resp.Abort() // nothing more of the guest's output gets out
+	kind, code := classify(err, context.Cause(ctx))
+	r.met.failed(kind)
+	lvl := slog.LevelWarn
+	if kind == "client_gone" {
+		lvl = slog.LevelInfo
+	}
+	r.srv.log.Log(ctx, lvl, "request failed", "route", r.prefix, "id", id, "kind", kind, "err", err,
+		"sent", resp.Sent())
+	if resp.Sent() {
+		r.met.answered(0)
+		// Cut the response: the client must not take a truncated body for a
+		// complete one. The server recovers this panic and closes the
+		// connection without logging.
+		panic(http.ErrAbortHandler)
+	}
+	return fail(w, code, http.StatusText(code))
+}
+
+// classify names why a request failed (the metrics' kind) and picks its
+// status.
+func classify(err, cause error) (string, int) {
+	switch {
+	case errors.Is(cause, errRequestTooLarge):
+		return "request_too_large", http.StatusRequestEntityTooLarge
+	case errors.Is(cause, errResponseTooLarge) || errors.Is(err, cgi.ErrBodyTooLarge):
+		return "response_too_large", http.StatusInternalServerError
+	case errors.Is(cause, errDeadline):
+		return "deadline", http.StatusGatewayTimeout
+	case errors.Is(cause, errClientGone):
+		return "client_gone", http.StatusBadRequest
+	}
+	var exit *wasi.ExitError
+	if errors.As(err, &exit) {
+		return "exit", http.StatusInternalServerError
+	}
+	var trap *runtime.Trap
+	if errors.As(err, &trap) {
+		if trap.Kind == runtime.TrapInterrupted {
+			return "interrupted", http.StatusServiceUnavailable
+		}
+		if trap.Kind == runtime.TrapHostError {
+			return "host_error", http.StatusInternalServerError
+		}
+		return trap.Kind.String(), http.StatusInternalServerError
+	}
+	var he *cgi.HeaderError
+	if errors.Is(err, cgi.ErrNoHeader) || errors.Is(err, cgi.ErrHeaderTooLarge) || errors.As(err, &he) ||
+		errors.Is(cause, errBadResponse) {
+		return "bad_response", http.StatusBadGateway
+	}
+	return "error", http.StatusInternalServerError
+}
+
+func fail(w http.ResponseWriter, code int, msg string) int {
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Connection", "close")
+	w.WriteHeader(code)
+	io.WriteString(w, msg+"\n")
+	return code
+}
+
+func (s *Server) cfgServerName() string {
+	// The configuration is replaced whole on reload, never modified.
+	if c := s.cfgName.Load(); c != nil {
+		return *c
+	}
+	return ""
+}
+
+// guestStdout feeds the program's standard output to the CGI response and
+// stops the program when the response cannot take more.
+type guestStdout struct {
+	resp   *cgi.Response
+	cancel context.CancelCauseFunc
+}
+
+func (o *guestStdout) Write(p []byte) (int, error) {
+	n, err := o.resp.Write(p)
+	if err != nil {
+		switch {
+		case errors.Is(err, cgi.ErrBodyTooLarge):
+			o.cancel(errResponseTooLarge)
+		case errors.Is(err, cgi.ErrNoHeader), errors.Is(err, cgi.ErrHeaderTooLarge), errors.As(err, new(*cgi.HeaderError)):
+			o.cancel(errBadResponse)
+		case errors.Is(err, cgi.ErrAborted):
+		default:
+			o.cancel(errClientGone)
+		}
+	}
+	return n, err
+}
+
+// guestStdin is the request body as the program's standard input, bounded by
+// the route's limit.
+type guestStdin struct {
+	r      io.Reader
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	left   int64 // bytes the program may still read; <= 0 with a limit of 0 means none
+	read   int64
+}
+
+func (in *guestStdin) Read(p []byte) (int, error) {
+	if in.r == nil {
+		return 0, io.EOF
+	}
+	if err := in.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := in.r.Read(p)
+	in.read += int64(n)
+	if in.left > 0 && in.read > in.left {
+		in.cancel(errRequestTooLarge)
+		return 0, errRequestTooLarge
+	}
+	if err != nil && err != io.EOF {
+		// The deadline set on the connection, or the client gone.
+		if in.ctx.Err() == nil {
+			in.cancel(errClientGone)
+		}
+	}
+	return n, err
+}
+
+// guestStderr logs the program's standard error line by line with the
+// request's id, up to maxStderr bytes per request.
+type guestStderr struct {
+	log     *slog.Logger
+	route   string
+	id      string
+	buf     []byte
+	total   int
+	dropped bool
+}
+
+const maxStderr = 16 << 10
+
+func (e *guestStderr) Write(p []byte) (int, error) {
+	n := len(p)
+	if e.total+len(p) > maxStderr {
+		p = p[:max(maxStderr-e.total, 0)]
+		e.dropped = true
+	}
+	e.total += len(p)
+	e.buf = append(e.buf, p...)
+	for {
+		i := bytes.IndexByte(e.buf, '\n')
+		if i < 0 {
+			break
+		}
+		e.log.Info("guest stderr", "route", e.route, "id", e.id, "line", string(e.buf[:i]))
+		e.buf = e.buf[i+1:]
+	}
+	return n, nil
+}
+
+func (e *guestStderr) flush() {
+	if len(e.buf) > 0 {
+		e.log.Info("guest stderr", "route", e.route, "id", e.id, "line", string(e.buf))
+		e.buf = nil
+	}
+	if e.dropped {
+		e.log.Warn("guest stderr truncated", "route", e.route, "id", e.id, "limit", strconv.Itoa(maxStderr))
+		e.dropped = false
+	}
+}
