@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wasiaot/wasiaot/runtime"
@@ -85,16 +86,30 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	}
 	defer a.release()
 
-	// Blocked reads and writes of the connection fail at the deadline too:
-	// a guest waiting for a body a client never sends, or writing to a
-	// client that never reads, is stopped like one that loops. The write
-	// deadline leaves a moment for the error status.
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(deadline)
-	rc.SetWriteDeadline(deadline.Add(time.Second))
+	// Blocked reads and writes of the connection fail once the request is
+	// stopped (deadline, a limit, ...): a guest waiting for a body a client
+	// never sends, or writing to a client that never reads, is stopped
+	// like one that loops. Writes get a moment more for the error status.
+	var connMu sync.Mutex
+	handlerDone := false
+	stopConn := context.AfterFunc(ctx, func() {
+		connMu.Lock()
+		defer connMu.Unlock()
+		if !handlerDone {
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Now())
+			rc.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+		}
+	})
+	defer func() {
+		stopConn()
+		connMu.Lock()
+		handlerDone = true
+		connMu.Unlock()
+	}()
 
 	resp := cgi.NewResponse(w, lim.MaxResponseBytes)
-	out := &guestStdout{resp: resp, cancel: cancel}
+	out := &guestStdout{resp: resp, ctx: ctx, cancel: cancel}
 	in := &guestStdin{r: req.Body, ctx: ctx, cancel: cancel, left: lim.MaxRequestBytes}
 	if req.Body == nil || req.Body == http.NoBody {
 		in.r = nil
@@ -128,6 +143,14 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	if errors.As(err, &exit) && exit.Code == 0 {
 		err = nil
 	}
+	if err == nil && ctx.Err() != nil {
+		// The program ended on its own after the host had to stop it: a
+		// body over its limit, an output that is not a CGI response.
+		switch cause := context.Cause(ctx); cause {
+		case errRequestTooLarge, errResponseTooLarge, errBadResponse, errClientGone:
+			err = cause
+		}
+	}
 	if err == nil {
 		err = resp.Close()
 		if err != nil && !resp.Sent() {
@@ -147,6 +170,7 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 func (r *route) failed(w http.ResponseWriter, resp *cgi.Response, id string, err error, ctx context.Context) int {
 	resp.Abort() // nothing more of the guest's output gets out
 	kind, code := classify(err, context.Cause(ctx))
+
 	r.met.failed(kind)
 	lvl := slog.LevelWarn
 	if kind == "client_gone" {
@@ -174,7 +198,9 @@ func classify(err, cause error) (string, int) {
 		return "response_too_large", http.StatusInternalServerError
 	case errors.Is(cause, errDeadline):
 		return "deadline", http.StatusGatewayTimeout
-	case errors.Is(cause, errClientGone):
+	case errors.Is(cause, errClientGone), errors.Is(cause, context.Canceled):
+		// context.Canceled: the server cancelled the request, the
+		// connection being gone.
 		return "client_gone", http.StatusBadRequest
 	}
 	var exit *wasi.ExitError
@@ -222,10 +248,18 @@ func (s *Server) cfgServerName() string {
 // stops the program when the response cannot take more.
 type guestStdout struct {
 	resp   *cgi.Response
+	ctx    context.Context
 	cancel context.CancelCauseFunc
 }
 
 func (o *guestStdout) Write(p []byte) (int, error) {
+	if err := o.ctx.Err(); err != nil {
+		// Stopped (deadline, request over its limit, client gone): the
+		// program may still run to its next interruption check, but
+		// nothing it writes goes out.
+		o.resp.Abort()
+		return 0, err
+	}
 	n, err := o.resp.Write(p)
 	if err != nil {
 		switch {
@@ -264,11 +298,8 @@ func (in *guestStdin) Read(p []byte) (int, error) {
 		in.cancel(errRequestTooLarge)
 		return 0, errRequestTooLarge
 	}
-	if err != nil && err != io.EOF {
-		// The deadline set on the connection, or the client gone.
-		if in.ctx.Err() == nil {
-			in.cancel(errClientGone)
-		}
+	if err != nil && err != io.EOF && in.ctx.Err() == nil {
+		in.cancel(errClientGone)
 	}
 	return n, err
 }

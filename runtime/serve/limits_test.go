@@ -1,0 +1,152 @@
+package serve
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// hostileLimits are tight enough to keep the tests short.
+var hostileLimits = Limits{
+	Timeout:          Duration(500 * time.Millisecond),
+	MemoryPages:      64,
+	MaxRequestBytes:  1 << 20,
+	MaxResponseBytes: 4 << 20,
+}
+
+func TestFailures(t *testing.T) {
+	logs := &syncBuffer{}
+	ts := startServer(t, oneRoute("/h", artifactPath(t, "c/hostile"), hostileLimits), logs)
+	for _, tc := range []struct {
+		path string
+		code int // 0: the response is cut after its status
+		kind string
+	}{
+		{"/loop", 504, "deadline"},
+		{"/oob", 500, "out of bounds memory access"},
+		{"/stack", 500, "call stack exhausted"},
+		{"/grow", 500, "unreachable"},
+		{"/exit", 500, "exit"},
+		{"/garbage", 502, "bad_response"},
+		{"/flood", 0, "response_too_large"},
+		{"/cut", 0, "out of bounds memory access"},
+	} {
+		t.Run(tc.path[1:], func(t *testing.T) {
+			start := time.Now()
+			resp, err := http.Get(ts.URL + "/h" + tc.path)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Less(t, time.Since(start), 3*time.Second)
+			if tc.code == 0 {
+				require.Equal(t, 200, resp.StatusCode)
+				require.Error(t, err, "the response must be cut, not complete")
+				require.Less(t, len(body), int(hostileLimits.MaxResponseBytes)+1)
+				require.NotContains(t, string(body), "partial partial")
+			} else {
+				require.NoError(t, err)
+				require.Equal(t, tc.code, resp.StatusCode, string(body))
+				require.Equal(t, http.StatusText(tc.code)+"\n", string(body))
+			}
+			require.Contains(t, metric(t, ts), fmt.Sprintf(`wasiaot_serve_failures_total{kind=%q,route="/h"}`, tc.kind))
+		})
+	}
+	require.Contains(t, logs.String(), `line="hostile: giving up"`)
+}
+
+// metric returns the admin listener's /metrics text.
+func metric(t testing.TB, ts *testServer) string {
+	t.Helper()
+	_, body := get(t, ts.admin+"/metrics")
+	return body
+}
+
+func TestRequestLimits(t *testing.T) {
+	ts := startServer(t, &Config{Routes: []Route{
+		{Prefix: "/h", Artifact: artifactPath(t, "c/hostile"), Limits: hostileLimits},
+		{Prefix: "/echo", Artifact: artifactPath(t, "c/echo"), Limits: hostileLimits},
+	}}, nil)
+
+	// Declared too large: refused before anything runs.
+	resp, err := http.Post(ts.URL+"/echo", "text/plain", strings.NewReader(strings.Repeat("x", 2<<20)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 413, resp.StatusCode)
+
+	// Too large without a declared length (chunked): stopped while reading.
+	pr, pw := io.Pipe()
+	go func() {
+		chunk := strings.Repeat("y", 64<<10)
+		for i := 0; i < 64; i++ {
+			if _, err := pw.Write([]byte(chunk)); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	resp, err = http.Post(ts.URL+"/h/read", "text/plain", pr)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 413, resp.StatusCode, string(b))
+	pr.Close()
+
+	// A client that announces a body and never sends it: the program
+	// blocked reading stdin is stopped at the deadline.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	start := time.Now()
+	fmt.Fprintf(conn, "POST /h/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly this")
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 504, resp.StatusCode)
+	require.Less(t, time.Since(start), 3*time.Second)
+}
+
+func TestQueueFull(t *testing.T) {
+	lim := hostileLimits
+	lim.Timeout = Duration(2 * time.Second)
+	lim.Concurrency = 1
+	lim.Queue = 1
+	ts := startServer(t, oneRoute("/", artifactPath(t, "c/hostile"), lim), nil)
+
+	// One loops in the only slot, one waits in the queue: the third is
+	// turned away at once.
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() {
+			resp, err := http.Get(ts.URL + "/loop")
+			if err != nil {
+				codes <- -1
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	require.Eventually(t, func() bool {
+		return strings.Contains(metric(t, ts), `wasiaot_serve_queued_requests{route="/"} 1`)
+	}, 5*time.Second, 10*time.Millisecond)
+	start := time.Now()
+	resp, body := get(t, ts.URL+"/loop")
+	require.Equal(t, 503, resp.StatusCode, body)
+	require.Equal(t, "1", resp.Header.Get("Retry-After"))
+	require.Less(t, time.Since(start), time.Second)
+	// The first times out after 2 s; the queued one has about the same
+	// deadline, counted from its arrival: it times out in the queue (503) or
+	// just after it got the slot (504).
+	got := []int{<-codes, <-codes}
+	slices.Sort(got)
+	require.Equal(t, 504, got[1])
+	require.Contains(t, []int{503, 504}, got[0])
+}
