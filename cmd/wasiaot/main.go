@@ -23,6 +23,7 @@ type command struct {
 var commands = []command{
 	{"build", "compile a WebAssembly module ahead of time into a native artifact (.so)", runBuild},
 	{"run", "run a WASI program or call an exported function, from an artifact or a module", runRun},
+	{"serve", "serve HTTP: each request runs a program in a fresh instance, through CGI", runServe},
 	{"objdump", "disassemble an artifact, with wasm function names and trap sites", runObjdump},
 	{"validate", "check that a .wasm file is a valid WebAssembly module", runValidate},
 	{"inspect", "describe a module: sections, imports, exports, functions, limits, features", runInspect},
