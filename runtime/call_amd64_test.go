@@ -219,9 +219,9 @@ func TestModuleCloseWaitsForInstances(t *testing.T) {
 	_, err = m.Instantiate(context.Background(), nil)
 	require.ErrorContains(t, err, "module is closed")
 	require.Equal(t, []uint64{3}, call(t, inst, "add32", 1, 2))
-	require.NotNil(t, m.code)
+	require.NotNil(t, m.img)
 	require.NoError(t, inst.Close())
-	require.Nil(t, m.code, "code released with the last instance")
+	require.Nil(t, m.img, "code released with the last instance")
 }
 
 func TestCallErrors(t *testing.T) {

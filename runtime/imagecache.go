@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"slices"
 	"sync"
@@ -37,7 +38,8 @@ type image struct {
 	size   int64         // the file's size, what it counts against the budget
 	art    *artifact.Artifact
 	info   *modInfo
-	code   *native.Code // read+execute; nil when the artifact has no text
+	code   *native.Code      // read+execute; nil when the artifact has no text
+	signer ed25519.PublicKey // the key of a valid signature, or nil
 	text   uintptr
 	rodata []byte // read-only, inside code's mapping (or on the heap without text)
 

@@ -136,14 +136,8 @@ func TestLinkInstances(t *testing.T) {
 	require.ErrorContains(t, err, "incompatible import type")
 }
 
-// TestLoadFile loads artifacts from files, read whole and read in pieces.
-func TestLoadFile(t *testing.T) {
-	defer func(n int64) { wholeFileSize = n }(wholeFileSize)
-	for _, whole := range []int64{wholeFileSize, 0} {
-		wholeFileSize = whole
-		testLoadFile(t)
-	}
-}
+// TestLoadFile loads artifacts from files.
+func TestLoadFile(t *testing.T) { testLoadFile(t) }
 
 func writeArtifact(t *testing.T, def func(*builder)) string {
 	path := filepath.Join(t.TempDir(), "a.so")

@@ -1,6 +1,9 @@
 package runtime
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,16 +14,22 @@ import (
 	"github.com/wasiaot/wasiaot/runtime/internal/native"
 )
 
-// LoadFile parses and verifies the artifact at path and maps its code from
-// the file, so that perf and debuggers can symbolise it.
+// LoadFile reads the artifact at path into fresh memory, checks it there
+// (digests, signature when Config.TrustedKeys asks for one, this machine)
+// and makes that memory the code: the bytes checked are the bytes run, and
+// later writes to the file change nothing.
 //
-// The mapping is shared: a file this process has mapped before, and that
-// has not changed since, is not read or mapped again; LoadFile then costs
-// one stat of path (see the package doc, "Artifact files").
+// The image is shared: a file this process has loaded before, and that has
+// not changed since, is not read again; LoadFile then costs one stat of
+// path (see the package doc, "Artifact files").
 func (r *Runtime) LoadFile(path string) (*Module, error) {
 	var st syscall.Stat_t
 	if statPath(path, &st) == nil && regular(&st) {
 		if img := images.acquire(keyOf(&st), r.host); img != nil {
+			if err := r.trusts(img); err != nil {
+				images.release(img)
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
 			m := r.moduleOf(img.art, img.info)
 			m.use(img)
 			return m, nil
@@ -36,26 +45,31 @@ func (r *Runtime) LoadFile(path string) (*Module, error) {
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
-	a, err := readArtifact(fd, st.Size, path)
-	if err != nil {
-		return nil, err
+	if !regular(&st) {
+		// A pipe or a device: read what it gives, within the limit.
+		b, err := readLimited(fdReader{fd}, r.cfg.MaxArtifactSize)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		m, err := r.Load(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return m, nil
 	}
-	if err := artifact.Verify(a, r.host); err != nil {
+	img, err := r.loadImage(st.Size, func(mem []byte) (int, error) {
+		n, err := (fileReader{fd}).ReadAt(mem, 0)
+		if err == io.EOF {
+			err = nil // truncated since the stat: the parser says so precisely
+		}
+		return n, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	info, err := describe(a)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	img, err := mapImage(fd, a)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	img.key, img.host, img.size, img.info = keyOf(&st), r.host, st.Size, info
-	m := r.moduleOf(a, info)
-	if regular(&st) {
-		images.add(img, start)
-	}
+	img.key, img.size = keyOf(&st), st.Size
+	m := r.moduleOf(img.art, img.info)
+	images.add(img, start)
 	m.use(img)
 	return m, nil
 }
@@ -65,62 +79,144 @@ func (m *Module) use(img *image) {
 	m.img, m.text, m.rodata = img, img.text, img.rodata
 }
 
-// readArtifact parses the artifact in the size bytes of fd.
-func readArtifact(fd int, size int64, path string) (*artifact.Artifact, error) {
-	var a *artifact.Artifact
-	var err error
-	lazy := artifact.Options{LazySites: true}
-	if size <= wholeFileSize {
-		// One read instead of one per header and section.
+// loadImage makes the image of an artifact of size bytes that fill reads
+// into the memory it is given: parsed and checked in that memory, which
+// then becomes read+execute (.text) and read-only (.rodata), the rest given
+// back. The image it returns has one reference.
+func (r *Runtime) loadImage(size int64, fill func(mem []byte) (int, error)) (*image, error) {
+	if size > r.cfg.MaxArtifactSize {
+		return nil, fmt.Errorf("artifact of %d bytes exceeds the limit of %d bytes (Config.MaxArtifactSize)", size, r.cfg.MaxArtifactSize)
+	}
+	if size < 64 {
+		// Too small for an ELF header: the parser says what is wrong.
 		b := make([]byte, size)
-		if n, rerr := (fileReader{fd}).ReadAt(b, 0); rerr == io.EOF {
-			b = b[:n] // truncated since the stat: Parse says so precisely
-		} else if rerr != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: rerr}
-		}
-		a, err = artifact.ParseWith(b, lazy)
-		if a != nil {
-			a.Text, a.Rodata = nil, nil // mapped from the file instead
-		}
-	} else {
-		a, err = artifact.ParseReaderAtWith(fileReader{fd}, size, lazy)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return a, nil
-}
-
-// mapImage maps the code of the verified artifact a from fd, or reads its
-// .rodata if it has no code. The image it returns has one reference.
-func mapImage(fd int, a *artifact.Artifact) (*image, error) {
-	img := &image{art: a, refs: 1}
-	l := a.Layout
-	if l.TextSize > 0 {
-		span := imageSpan(l)
-		if span == 0 || l.RodataSize > 0 && l.RodataOffset-l.TextOffset != l.RodataAddr-l.TextAddr {
-			return nil, fmt.Errorf("not supported: segment layout (.text %#x at %#x, .rodata %#x at %#x)", l.TextAddr, l.TextOffset, l.RodataAddr, l.RodataOffset)
-		}
-		code, err := native.MapCode(uintptr(fd), int64(l.TextOffset), int(span))
+		n, err := fill(b)
 		if err != nil {
 			return nil, err
 		}
-		if img.text, img.rodata, err = mapped(code, l); err != nil {
-			return nil, err
-		}
-		img.code = code
-	} else if l.RodataSize > 0 {
-		img.rodata = make([]byte, l.RodataSize)
-		if _, err := (fileReader{fd}).ReadAt(img.rodata, int64(l.RodataOffset)); err != nil {
-			return nil, fmt.Errorf("reading .rodata: %w", err)
-		}
+		_, err = artifact.Parse(b[:n])
+		return nil, err
+	}
+	code, err := native.NewImage(int(size))
+	if err != nil {
+		return nil, err
+	}
+	img, err := r.checkImage(code, size, fill)
+	if err != nil {
+		code.Release()
+		return nil, err
 	}
 	return img, nil
 }
 
-// wholeFileSize is the largest artifact LoadFile reads in one piece; larger
-// ones are read a header and a section at a time. A variable for tests.
-var wholeFileSize int64 = 256 << 10
+func (r *Runtime) checkImage(code *native.Code, size int64, fill func(mem []byte) (int, error)) (*image, error) {
+	mem := code.Bytes()[:size]
+	n, err := fill(mem)
+	if err != nil {
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	a, err := artifact.ParseWith(mem[:n], artifact.Options{LazySites: true})
+	if err != nil {
+		return nil, err
+	}
+	img := &image{art: a, host: r.host, refs: 1}
+	if s := a.Signature; s != nil && a.SignedBy([]ed25519.PublicKey{s.PublicKey[:]}) == nil {
+		img.signer = ed25519.PublicKey(s.PublicKey[:])
+	}
+	if err := r.trusts(img); err != nil {
+		return nil, err
+	}
+	if err := artifact.Verify(a, r.host); err != nil {
+		return nil, err
+	}
+	if img.info, err = describe(a); err != nil {
+		return nil, err
+	}
+	l := a.Layout
+	if l.TextSize == 0 {
+		img.rodata = bytes.Clone(a.Rodata)
+		a.Text, a.Rodata = nil, nil
+		return img, code.Release()
+	}
+	a.Text, a.Rodata = nil, nil
+	span := imageSpan(l)
+	if span == 0 || l.RodataSize > 0 && l.RodataOffset-l.TextOffset != l.RodataAddr-l.TextAddr {
+		return nil, fmt.Errorf("not supported: segment layout (.text %#x at %#x, .rodata %#x at %#x)", l.TextAddr, l.TextOffset, l.RodataAddr, l.RodataOffset)
+	}
+	if err := code.Trim(int(l.TextOffset), int(span)); err != nil {
+		return nil, err
+	}
+	if err := code.Seal(); err != nil {
+		return nil, err
+	}
+	if img.text, img.rodata, err = mapped(code, l); err != nil {
+		return nil, err
+	}
+	img.code = code
+	return img, nil
+}
+
+// trusts checks that img is signed by a key of Config.TrustedKeys, if
+// the Runtime requires one.
+func (r *Runtime) trusts(img *image) error {
+	if len(r.cfg.TrustedKeys) == 0 {
+		return nil
+	}
+	if img.signer != nil {
+		for _, k := range r.cfg.TrustedKeys {
+			if img.signer.Equal(k) {
+				return nil
+			}
+		}
+	}
+	// Say precisely why not.
+	if err := img.art.SignedBy(r.cfg.TrustedKeys); err != nil {
+		return err
+	}
+	return errors.New("artifact: signature not accepted")
+}
+
+// readLimited reads r to its end, or fails once it gives more than limit
+// bytes.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	// Not an ELF file (/dev/zero, say): say so after its first bytes.
+	head := make([]byte, 64)
+	n, err := io.ReadFull(r, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF || n == 64 && string(head[:4]) != "\x7fELF" {
+		_, err := artifact.Parse(head[:n])
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	rest, err := io.ReadAll(io.LimitReader(r, limit+1-64))
+	if err != nil {
+		return nil, err
+	}
+	b := append(head, rest...)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("input exceeds the limit of %d bytes (Config.MaxArtifactSize)", limit)
+	}
+	return b, nil
+}
+
+// fdReader reads a file descriptor that may not seek (a pipe, a device).
+type fdReader struct{ fd int }
+
+func (f fdReader) Read(b []byte) (int, error) {
+	for {
+		n, err := syscall.Read(f.fd, b)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return 0, err
+		case n == 0 && len(b) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
 
 // statPath stats path, following symbolic links as open does.
 func statPath(path string, st *syscall.Stat_t) error {

@@ -56,9 +56,8 @@ type Module struct {
 	rt     *Runtime
 	art    *artifact.Artifact
 	m      *artifact.Module
-	code   *native.Code // Load: nil when the artifact has no text
-	img    *image       // LoadFile: the shared mapping of the file
-	text   uintptr      // address of .text
+	img    *image  // LoadFile: the shared mapping of the file
+	text   uintptr // address of .text
 	rodata []byte
 
 	modInfo
@@ -95,40 +94,15 @@ type modInfo struct {
 	moduleSize        int
 }
 
-// Load parses and verifies an artifact held in memory and copies its code
-// into the code arena.
+// Load copies the artifact b into fresh memory, checks it there (as
+// LoadFile does) and makes that memory its code.
 func (r *Runtime) Load(b []byte) (*Module, error) {
-	a, err := artifact.ParseWith(b, artifact.Options{LazySites: true})
+	img, err := r.loadImage(int64(len(b)), func(mem []byte) (int, error) { return copy(mem, b), nil })
 	if err != nil {
 		return nil, err
 	}
-	m, err := r.newModule(a)
-	if err != nil {
-		return nil, err
-	}
-	if a.Layout.TextSize > 0 {
-		span := imageSpan(a.Layout)
-		if span == 0 {
-			return nil, fmt.Errorf("not supported: .rodata at %#x with .text at %#x", a.Layout.RodataAddr, a.Layout.TextAddr)
-		}
-		// Keep rodata at its distance from text: code may address it
-		// relative to the instruction pointer.
-		img := make([]byte, span)
-		copy(img, a.Text)
-		if a.Layout.RodataSize > 0 {
-			copy(img[a.Layout.RodataAddr-a.Layout.TextAddr:], a.Rodata)
-		}
-		if m.code, err = native.LoadCode(img); err != nil {
-			return nil, err
-		}
-		if m.text, m.rodata, err = mapped(m.code, a.Layout); err != nil {
-			return nil, err
-		}
-	} else {
-		m.rodata = append([]byte(nil), a.Rodata...)
-	}
-	// Text and Rodata alias b, which belongs to the caller.
-	a.Text, a.Rodata = nil, nil
+	m := r.moduleOf(img.art, img.info)
+	m.use(img)
 	return m, nil
 }
 
@@ -145,8 +119,7 @@ func imageSpan(l artifact.Layout) uint64 {
 }
 
 // mapped finishes loading once the code is in the arena: it finds .text
-// and .rodata and takes execute permission away from .rodata. On failure
-// it releases code.
+// and .rodata and takes execute permission away from .rodata.
 func mapped(code *native.Code, l artifact.Layout) (text uintptr, rodata []byte, err error) {
 	text = code.Addr()
 	if l.RodataSize == 0 {
@@ -157,22 +130,9 @@ func mapped(code *native.Code, l artifact.Layout) (text uintptr, rodata []byte, 
 	pageLo := at &^ 4095
 	rw := bytesAt(pageLo, int((at+uintptr(l.RodataSize)+4095)&^4095-pageLo))
 	if err := syscall.Mprotect(rw, syscall.PROT_READ); err != nil {
-		code.Release()
 		return 0, nil, fmt.Errorf("protect .rodata: %w", err)
 	}
 	return text, rodata, nil
-}
-
-// newModule verifies a for this host and describes it as a Module.
-func (r *Runtime) newModule(a *artifact.Artifact) (*Module, error) {
-	if err := artifact.Verify(a, r.host); err != nil {
-		return nil, err
-	}
-	info, err := describe(a)
-	if err != nil {
-		return nil, err
-	}
-	return r.moduleOf(a, info), nil
 }
 
 // moduleOf makes a Module of the verified artifact a (without its code).
@@ -350,15 +310,12 @@ func (m *Module) Close() error {
 // module is closed and has no live instances.
 func (m *Module) release() error {
 	m.mu.Lock()
-	idle, code, img := m.idle, m.code, m.img
-	m.idle, m.code, m.img = nil, nil, nil
+	idle, img := m.idle, m.img
+	m.idle, m.img = nil, nil
 	m.mu.Unlock()
 	var err error
 	for _, c := range idle {
 		err = errors.Join(err, c.Close())
-	}
-	if code != nil {
-		err = errors.Join(err, code.Release())
 	}
 	if img != nil {
 		err = errors.Join(err, images.release(img))

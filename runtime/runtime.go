@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"crypto/ed25519"
+
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
 	"github.com/wasiaot/wasiaot/runtime/internal/native"
@@ -26,7 +28,18 @@ type Config struct {
 	// InstancePoolSize is how many closed instances' vmctx and native stack
 	// each Module keeps for reuse (default 16).
 	InstancePoolSize int
+	// TrustedKeys, when not empty, makes Load and LoadFile refuse an
+	// artifact that is not signed by one of these ed25519 keys (see
+	// artifact.Sign), before any of its code is made executable.
+	TrustedKeys []ed25519.PublicKey
+	// MaxArtifactSize bounds the artifacts Load and LoadFile accept, in
+	// bytes (DefaultMaxArtifactSize if 0): a larger file, or a pipe that
+	// gives more, is an error rather than memory exhausted.
+	MaxArtifactSize int64
 }
+
+// DefaultMaxArtifactSize is the default Config.MaxArtifactSize, 1 GiB.
+const DefaultMaxArtifactSize = 1 << 30
 
 // Runtime holds what instances share: the configuration, the memory pool
 // and the description of this machine.
@@ -49,6 +62,9 @@ func New(cfg Config) *Runtime {
 	}
 	if cfg.MemoryPoolResident == 0 {
 		cfg.MemoryPoolResident = 128 << 20
+	}
+	if cfg.MaxArtifactSize <= 0 {
+		cfg.MaxArtifactSize = DefaultMaxArtifactSize
 	}
 	if cfg.InstancePoolSize == 0 {
 		cfg.InstancePoolSize = 16

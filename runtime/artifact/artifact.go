@@ -4,7 +4,7 @@ import "fmt"
 
 // FormatVersion is the version of the .wasiaot metadata encoding this package
 // writes and the only one it reads.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // NoStub marks a type index without a host entry stub in Code.EntryStubs.
 const NoStub = ^uint32(0)
@@ -69,6 +69,10 @@ type Layout struct {
 	// SignatureOffset is the file offset of the .wasiaot.sig section, zero
 	// when the artifact is not signed.
 	SignatureOffset uint64
+	// Digest is the SHA-256 of the .wasiaot.digest section, which holds
+	// digests of every byte of the file but the 64 signature bytes: what a
+	// signature signs, and a name for the artifact's contents.
+	Digest [32]byte
 }
 
 // ValType is a wasm value type in its binary encoding.

@@ -16,7 +16,14 @@ import (
 )
 
 // unchecked writes a without validating it, to build inconsistent files.
-func unchecked(a *Artifact) []byte { return marshal(a, encodeMetadata(a)) }
+func unchecked(a *Artifact) []byte { return sealed(marshal(a, encodeMetadata(a))) }
+
+// sealed fills in b's digests, when its headers let seal find them, so that
+// a damaged file reaches the checks behind the digests.
+func sealed(b []byte) []byte {
+	_, _ = seal(b)
+	return b
+}
 
 // mutated writes the sample artifact after applying f, unchecked.
 func mutated(f func(a *Artifact)) []byte {
@@ -45,7 +52,7 @@ func sectionOffset(b []byte, name string) (hdr, data uint64) {
 func patch(f func(b []byte)) []byte {
 	b := unchecked(sampleArtifact())
 	f(b)
-	return b
+	return sealed(b)
 }
 
 // patchMeta applies f to the metadata payload and fixes the checksum.
@@ -80,7 +87,7 @@ func withChunk(id int, body []byte) []byte {
 	hdr := binary.LittleEndian.AppendUint32([]byte(metaMagic), FormatVersion)
 	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(out, castagnoli))
 	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(len(out)))
-	return marshal(a, append(hdr, out...))
+	return sealed(marshal(a, append(hdr, out...)))
 }
 
 func uv(vs ...uint64) []byte {
@@ -110,7 +117,7 @@ func corruptions() map[string][]byte {
 			binary.LittleEndian.PutUint16(b[18:], uint16(elf.EM_AARCH64))
 		}),
 		"elf-shnum":    patch(func(b []byte) { binary.LittleEndian.PutUint16(b[60:], 1000) }),
-		"elf-shstrndx": patch(func(b []byte) { binary.LittleEndian.PutUint16(b[62:], 7) }),
+		"elf-shstrndx": patch(func(b []byte) { binary.LittleEndian.PutUint16(b[62:], binary.LittleEndian.Uint16(b[60:])) }),
 		"section-past-end": patch(func(b []byte) {
 			h, _ := sectionOffset(b, secMeta)
 			binary.LittleEndian.PutUint64(b[h+32:], 1<<62)
@@ -194,6 +201,7 @@ func corruptions() map[string][]byte {
 	_, sigOff := sectionOffset(sb, secSig)
 	c["signature-algorithm"] = bytes.Clone(sb)
 	c["signature-algorithm"][sigOff] = 2
+	sealed(c["signature-algorithm"])
 	c["signature-size"] = bytes.Clone(sb)
 	h, _ := sectionOffset(sb, secSig)
 	binary.LittleEndian.PutUint64(c["signature-size"][h+32:], sigSize-1)
@@ -338,5 +346,5 @@ func TestReaderAtShortFile(t *testing.T) {
 	b := mustMarshal(t, sampleArtifact())
 	_, err := ParseReaderAt(bytes.NewReader(b[:len(b)-100]), int64(len(b)))
 	require.ErrorIs(t, err, ErrTruncated)
-	require.EqualError(t, err, "artifact: truncated: reading 448 bytes at 0x2320: EOF")
+	require.EqualError(t, err, "artifact: truncated: reading 512 bytes at 0x2410: EOF")
 }

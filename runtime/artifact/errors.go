@@ -16,6 +16,8 @@ var (
 	ErrChecksum  = errors.New("artifact metadata checksum mismatch")
 	ErrMalformed = errors.New("artifact malformed or inconsistent")
 	ErrSignature = errors.New("artifact signature invalid")
+	// ErrCorrupt: a digest in .wasiaot.digest does not match the bytes.
+	ErrCorrupt = errors.New("artifact corrupted")
 )
 
 // Error is a precise description of what is wrong with an artifact.
@@ -24,7 +26,12 @@ type Error struct {
 	Msg  string
 }
 
-func (e *Error) Error() string { return "artifact: " + e.Msg }
+func (e *Error) Error() string {
+	if e.Kind == ErrCorrupt {
+		return "artifact corrupted: " + e.Msg
+	}
+	return "artifact: " + e.Msg
+}
 func (e *Error) Unwrap() error { return e.Kind }
 
 func errf(kind error, format string, args ...any) *Error {

@@ -58,7 +58,7 @@ func withPayload(p []byte) []byte {
 	hdr := binary.LittleEndian.AppendUint32([]byte(metaMagic), FormatVersion)
 	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(p, castagnoli))
 	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(len(p)))
-	return marshal(sampleArtifact(), append(hdr, p...))
+	return sealed(marshal(sampleArtifact(), append(hdr, p...)))
 }
 
 // FuzzMetadata mutates the metadata payload only, behind a correct checksum,

@@ -2,9 +2,11 @@ package artifact
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 )
 
@@ -52,7 +54,7 @@ func ParseReaderAtWith(r io.ReaderAt, size int64, o Options) (*Artifact, error) 
 	if size < 0 {
 		return nil, errf(ErrMalformed, "negative file size %d", size)
 	}
-	return parse(readerSource{r}, uint64(size), o)
+	return parse(readerSource{r, new([]byte)}, uint64(size), o)
 }
 
 func nilIfEmpty(b []byte) []byte {
@@ -65,13 +67,23 @@ func nilIfEmpty(b []byte) []byte {
 // source hands out byte ranges already checked against the file size.
 type source interface {
 	bytes(off, n uint64) ([]byte, error)
+	// hash writes n bytes at off to h.
+	hash(h hash.Hash, off, n uint64) error
 }
 
 type memSource []byte
 
 func (m memSource) bytes(off, n uint64) ([]byte, error) { return m[off : off+n], nil }
 
-type readerSource struct{ r io.ReaderAt }
+func (m memSource) hash(h hash.Hash, off, n uint64) error {
+	h.Write(m[off : off+n])
+	return nil
+}
+
+type readerSource struct {
+	r   io.ReaderAt
+	buf *[]byte // for hash, shared by the calls of one parse
+}
 
 func (s readerSource) bytes(off, n uint64) ([]byte, error) {
 	b := make([]byte, n)
@@ -83,6 +95,20 @@ func (s readerSource) bytes(off, n uint64) ([]byte, error) {
 		return nil, fmt.Errorf("artifact: reading %d bytes at %#x: %w", n, off, err)
 	}
 	return b, nil
+}
+
+func (s readerSource) hash(h hash.Hash, off, n uint64) error {
+	if len(*s.buf) == 0 {
+		*s.buf = make([]byte, 32<<10)
+	}
+	got, err := io.CopyBuffer(h, io.NewSectionReader(s.r, int64(off), int64(n)), *s.buf)
+	if err != nil {
+		return fmt.Errorf("artifact: reading %d bytes at %#x: %w", n, off, err)
+	}
+	if uint64(got) != n {
+		return errf(ErrTruncated, "truncated: reading %d bytes at %#x: EOF", n, off)
+	}
+	return nil
 }
 
 type shdr struct {
@@ -107,7 +133,101 @@ func inFile(off, n, size uint64, what string) error {
 	return nil
 }
 
+// elfFile is what readHeaders finds: the sections, the wasiaot ones by
+// name, and where the program headers are.
+type elfFile struct {
+	arch         Arch
+	machine      elf.Machine
+	phoff, phnum uint64
+	shs          []shdr
+	byName       map[string]*shdr
+}
+
 func parse(src source, size uint64, o Options) (*Artifact, error) {
+	f, err := readHeaders(src, size)
+	if err != nil {
+		return nil, err
+	}
+	byName := f.byName
+	meta := byName[secMeta]
+	if meta == nil {
+		return nil, errf(ErrBadMagic, "no %s section, not a wasiaot artifact", secMeta)
+	}
+	text, rodata := byName[secText], byName[secRodata]
+	if text == nil || rodata == nil {
+		return nil, errf(ErrMalformed, "missing %s or %s section", secText, secRodata)
+	}
+	a := &Artifact{}
+	digest, err := checkDigests(src, size, f, meta)
+	if err != nil {
+		return nil, err
+	}
+	metab, err := src.bytes(meta.off, meta.size)
+	if err != nil {
+		return nil, err
+	}
+	sites, err := decodeMetadata(metab, a)
+	if err != nil {
+		return nil, err
+	}
+	if a.Header.Arch != f.arch {
+		return nil, errf(ErrMalformed, "ELF machine %v but metadata says %v", f.machine, a.Header.Arch)
+	}
+	if err := checkSegments(src, f.phoff, f.phnum, text, rodata, a); err != nil {
+		return nil, err
+	}
+	a.Layout.Digest = digest
+	if sig := byName[secSig]; sig != nil {
+		if a.Signature, err = readSignature(src, sig); err != nil {
+			return nil, err
+		}
+		a.Layout.SignatureOffset = sig.off
+	}
+	if err := validateRead(a, text.size, rodata.size, sites, o.LazySites); err != nil {
+		return nil, err
+	}
+	if _, ok := src.(memSource); ok {
+		// The caller keeps b and may change it.
+		for _, t := range []*encodedSites{a.Code.traps, a.Code.calls} {
+			if t != nil {
+				t.enc = bytes.Clone(t.enc)
+			}
+		}
+	}
+	return a, nil
+}
+
+// checkDigests checks the file against its digest table before anything
+// else reads the sections, and returns the SHA-256 of the table. A file
+// without one is refused; an older format is named as such.
+func checkDigests(src source, size uint64, f *elfFile, meta *shdr) ([32]byte, error) {
+	dg := f.byName[secDigest]
+	if dg == nil {
+		if meta.size >= 12 {
+			if h, err := src.bytes(meta.off, 12); err == nil && string(h[:8]) == metaMagic {
+				if v := binary.LittleEndian.Uint32(h[8:]); v != FormatVersion {
+					return [32]byte{}, errf(ErrVersion, "format version %d, this runtime reads %d", v, FormatVersion)
+				}
+			}
+		}
+		return [32]byte{}, errf(ErrMalformed, "no %s section: the file carries no digest", secDigest)
+	}
+	tb, err := src.bytes(dg.off, dg.size)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	p, err := planDigests(tb, dg, f.shs, f.byName[secSig])
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if err := p.check(src, size); err != nil {
+		return [32]byte{}, err
+	}
+	return sha256.Sum256(tb), nil
+}
+
+// readHeaders reads and checks the ELF header and the section headers.
+func readHeaders(src source, size uint64) (*elfFile, error) {
 	le := binary.LittleEndian
 	if size < ehdrSize {
 		return nil, errf(ErrTruncated, "truncated: file is %d bytes, the ELF header needs %d", size, ehdrSize)
@@ -196,7 +316,7 @@ func parse(src source, size uint64, o Options) (*Artifact, error) {
 		}
 		shs[i].name = string(strb[o : o+uint64(end)])
 		switch shs[i].name {
-		case secText, secRodata, secMeta, secSig:
+		case secText, secRodata, secMeta, secSig, secDigest:
 			if byName[shs[i].name] != nil {
 				return nil, errf(ErrMalformed, "two %s sections", shs[i].name)
 			}
@@ -206,48 +326,7 @@ func parse(src source, size uint64, o Options) (*Artifact, error) {
 			byName[shs[i].name] = &shs[i]
 		}
 	}
-	meta := byName[secMeta]
-	if meta == nil {
-		return nil, errf(ErrBadMagic, "no %s section, not a wasiaot artifact", secMeta)
-	}
-	text, rodata := byName[secText], byName[secRodata]
-	if text == nil || rodata == nil {
-		return nil, errf(ErrMalformed, "missing %s or %s section", secText, secRodata)
-	}
-
-	a := &Artifact{}
-	metab, err := src.bytes(meta.off, meta.size)
-	if err != nil {
-		return nil, err
-	}
-	sites, err := decodeMetadata(metab, a)
-	if err != nil {
-		return nil, err
-	}
-	if a.Header.Arch != arch {
-		return nil, errf(ErrMalformed, "ELF machine %v but metadata says %v", machine, a.Header.Arch)
-	}
-	if err := checkSegments(src, phoff, phnum, text, rodata, a); err != nil {
-		return nil, err
-	}
-	if sig := byName[secSig]; sig != nil {
-		if a.Signature, err = readSignature(src, sig); err != nil {
-			return nil, err
-		}
-		a.Layout.SignatureOffset = sig.off
-	}
-	if err := validateRead(a, text.size, rodata.size, sites, o.LazySites); err != nil {
-		return nil, err
-	}
-	if _, ok := src.(memSource); ok {
-		// The caller keeps b and may change it.
-		for _, t := range []*encodedSites{a.Code.traps, a.Code.calls} {
-			if t != nil {
-				t.enc = bytes.Clone(t.enc)
-			}
-		}
-	}
-	return a, nil
+	return &elfFile{arch: arch, machine: machine, phoff: phoff, phnum: phnum, shs: shs, byName: byName}, nil
 }
 
 // checkSegments requires exactly two PT_LOAD segments that coincide with

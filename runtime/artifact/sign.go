@@ -9,37 +9,47 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"strings"
 )
 
 // sigContext separates artifact signatures from other uses of the same key.
-const sigContext = "wasiaot artifact signature v1\x00"
+const sigContext = "wasiaot artifact signature v2\x00"
 
 // sigFieldOffset is where the 64 signature bytes sit in .wasiaot.sig, after
 // the algorithm and the public key.
 const sigFieldOffset = 4 + 32
 
-// Sign sets a.Signature to an ed25519 signature by key over the artifact's
-// bytes as Marshal writes them, with the 64 signature bytes taken as zero.
-// Everything else, the public key and the section headers included, is
-// covered.
+// Sign sets a.Signature to an ed25519 signature by key over the artifact as
+// Marshal writes it: over the SHA-256 of its digest table, which covers
+// every byte of the file but the 64 signature bytes (the public key and the
+// section headers included).
 func Sign(a *Artifact, key ed25519.PrivateKey) error {
 	if len(key) != ed25519.PrivateKeySize {
 		return fmt.Errorf("artifact: signing key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
 	}
-	a.Signature = &Signature{}
-	copy(a.Signature.PublicKey[:], key.Public().(ed25519.PublicKey))
-	b, err := Marshal(a)
-	if err != nil {
-		a.Signature = nil
+	if err := validate(a, uint64(len(a.Text)), uint64(len(a.Rodata))); err != nil {
 		return err
 	}
-	d := sha256.Sum256(b)
+	a.Signature = &Signature{}
+	copy(a.Signature.PublicKey[:], key.Public().(ed25519.PublicKey))
+	_, d := marshalSealed(a, encodeMetadata(a))
 	copy(a.Signature.Sig[:], ed25519.Sign(key, signedMessage(d[:])))
 	return nil
+}
+
+// SignBytes returns the artifact b signed by key, replacing any signature it
+// had. b is checked first (digests included).
+func SignBytes(b []byte, key ed25519.PrivateKey) ([]byte, error) {
+	a, err := Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := Sign(a, key); err != nil {
+		return nil, err
+	}
+	return Marshal(a)
 }
 
 func signedMessage(digest []byte) []byte { return append([]byte(sigContext), digest...) }
@@ -51,7 +61,7 @@ func VerifySignature(b []byte, pub ed25519.PublicKey) error {
 	if err != nil {
 		return err
 	}
-	return verifySig(a, pub, bytes.NewReader(b), int64(len(b)))
+	return a.SignedBy([]ed25519.PublicKey{pub})
 }
 
 // VerifySignatureReaderAt is VerifySignature for a file of the given size,
@@ -61,40 +71,36 @@ func VerifySignatureReaderAt(r io.ReaderAt, size int64, pub ed25519.PublicKey) e
 	if err != nil {
 		return err
 	}
-	return verifySig(a, pub, r, size)
+	return a.SignedBy([]ed25519.PublicKey{pub})
 }
 
-func verifySig(a *Artifact, pub ed25519.PublicKey, r io.ReaderAt, size int64) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("artifact: public key has %d bytes, want %d", len(pub), ed25519.PublicKeySize)
-	}
+// SignedBy checks that a, as a reader returned it, carries a valid signature
+// by one of keys. The readers have checked the digests, so this is one
+// ed25519 verification of Layout.Digest.
+func (a *Artifact) SignedBy(keys []ed25519.PublicKey) error {
 	s := a.Signature
 	if s == nil {
-		return errf(ErrSignature, "not signed")
+		return errf(ErrSignature, "not signed, and a signature by a trusted key is required")
 	}
-	if !bytes.Equal(s.PublicKey[:], pub) {
-		return errf(ErrSignature, "signed by key %x…, not by the trusted key %x…", s.PublicKey[:8], pub[:8])
+	for _, k := range keys {
+		if len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("artifact: public key has %d bytes, want %d", len(k), ed25519.PublicKeySize)
+		}
+		if !bytes.Equal(s.PublicKey[:], k) {
+			continue
+		}
+		if !ed25519.Verify(k, signedMessage(a.Layout.Digest[:]), s.Sig[:]) {
+			return errf(ErrSignature, "signature by key %s does not match the contents", KeyID(k))
+		}
+		return nil
 	}
-	h := sha256.New()
-	field := int64(a.Layout.SignatureOffset) + sigFieldOffset
-	if err := hashRange(h, r, 0, field); err != nil {
-		return err
-	}
-	h.Write(make([]byte, 64))
-	if err := hashRange(h, r, field+64, size-field-64); err != nil {
-		return err
-	}
-	if !ed25519.Verify(pub, signedMessage(h.Sum(nil)), s.Sig[:]) {
-		return errf(ErrSignature, "signature does not match the contents")
-	}
-	return nil
+	return errf(ErrSignature, "signed by key %s, which is not trusted", KeyID(s.PublicKey[:]))
 }
 
-func hashRange(h hash.Hash, r io.ReaderAt, off, n int64) error {
-	if _, err := io.Copy(h, io.NewSectionReader(r, off, n)); err != nil {
-		return fmt.Errorf("artifact: reading for signature check: %w", err)
-	}
-	return nil
+// KeyID names a public key: the first 8 bytes of its SHA-256, in hex.
+func KeyID(pub []byte) string {
+	d := sha256.Sum256(pub)
+	return hex.EncodeToString(d[:8])
 }
 
 // Keys are stored as PEM (PKCS #8 "PRIVATE KEY", PKIX "PUBLIC KEY", as

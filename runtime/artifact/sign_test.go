@@ -36,30 +36,40 @@ func TestSignature(t *testing.T) {
 	require.NotZero(t, got.Layout.SignatureOffset)
 
 	require.EqualError(t, VerifySignature(b, other.Public().(ed25519.PublicKey)),
-		"artifact: signed by key 8a88e3dd7409f195…, not by the trusted key 8139770ea87d175f…")
+		"artifact: signed by key "+KeyID(pub)+", which is not trusted")
+	require.NoError(t, got.SignedBy([]ed25519.PublicKey{other.Public().(ed25519.PublicKey), pub}))
 
-	// Any change to a covered byte breaks the signature: code, metadata
-	// (with a fixed checksum), the embedded public key.
+	// A changed byte is caught by the digests before the signature.
 	textOff := got.Layout.TextOffset
 	tampered := bytes.Clone(b)
 	tampered[textOff+1] ^= 1
-	require.EqualError(t, VerifySignature(tampered, pub), "artifact: signature does not match the contents")
+	require.EqualError(t, VerifySignature(tampered, pub), "artifact corrupted: .text digest mismatch")
 	require.EqualError(t, VerifySignatureReaderAt(bytes.NewReader(tampered), int64(len(tampered)), pub),
-		"artifact: signature does not match the contents")
+		"artifact corrupted: .text digest mismatch")
 
+	// Digests made anew over changed code do not carry the signature over.
 	forged := sampleArtifact()
 	forged.Text[1] ^= 1
 	forged.Signature = a.Signature
-	require.EqualError(t, VerifySignature(mustMarshal(t, forged), pub), "artifact: signature does not match the contents")
+	require.EqualError(t, VerifySignature(mustMarshal(t, forged), pub), "artifact: signature by key "+KeyID(pub)+" does not match the contents")
 
 	// Re-signing with another key and claiming the trusted key fails too.
 	resigned := sampleArtifact()
 	require.NoError(t, Sign(resigned, other))
 	copy(resigned.Signature.PublicKey[:], pub)
-	require.EqualError(t, VerifySignature(mustMarshal(t, resigned), pub), "artifact: signature does not match the contents")
+	require.EqualError(t, VerifySignature(mustMarshal(t, resigned), pub), "artifact: signature by key "+KeyID(pub)+" does not match the contents")
+
+	// SignBytes signs a file as it is, and replaces a signature.
+	unsignedFile := mustMarshal(t, sampleArtifact())
+	sb, err := SignBytes(unsignedFile, key)
+	require.NoError(t, err)
+	require.Equal(t, b, sb)
+	sb2, err := SignBytes(sb, other)
+	require.NoError(t, err)
+	require.NoError(t, VerifySignature(sb2, other.Public().(ed25519.PublicKey)))
 
 	unsigned := mustMarshal(t, sampleArtifact())
-	require.EqualError(t, VerifySignature(unsigned, pub), "artifact: not signed")
+	require.EqualError(t, VerifySignature(unsigned, pub), "artifact: not signed, and a signature by a trusted key is required")
 	require.ErrorIs(t, VerifySignature(unsigned, pub), ErrSignature)
 
 	// A damaged file is reported as such, before any signature check.

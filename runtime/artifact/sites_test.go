@@ -163,7 +163,7 @@ func TestSiteEncodingErrors(t *testing.T) {
 		}
 		// Fix the checksum of the payload.
 		binary.LittleEndian.PutUint32(p[12:], crc32Castagnoli(p[metaHeaderSize:]))
-		b := marshal(a, p)
+		b := sealed(marshal(a, p))
 		eager, err1 := Parse(b)
 		lazy, err2 := ParseWith(b, Options{LazySites: true})
 		if err1 != nil {

@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -38,7 +39,20 @@ func Marshal(a *Artifact) ([]byte, error) {
 	if err := validate(a, uint64(len(a.Text)), uint64(len(a.Rodata))); err != nil {
 		return nil, err
 	}
-	return marshal(a, encodeMetadata(a)), nil
+	b, _ := marshalSealed(a, encodeMetadata(a))
+	return b, nil
+}
+
+// marshalSealed is marshal with the digest table filled in; it also returns
+// the SHA-256 of the table (what a signature signs).
+func marshalSealed(a *Artifact, meta []byte) ([]byte, [32]byte) {
+	b := marshal(a, meta)
+	d, err := seal(b)
+	if err != nil {
+		// marshal lays out a file its own reader accepts.
+		panic("artifact: sealing a file just written: " + err.Error())
+	}
+	return b, d
 }
 
 func alignUp(v, a uint64) uint64 { return (v + a - 1) &^ (a - 1) }
@@ -62,7 +76,7 @@ type section struct {
 //	ELF header, program headers
 //	.text     at the first page boundary, vaddr = file offset
 //	.rodata   at the next page boundary, vaddr = file offset
-//	.wasiaot, [.wasiaot.sig,] .symtab, .strtab, .shstrtab, section headers
+//	.wasiaot, [.wasiaot.sig,] .wasiaot.digest, .symtab, .strtab, .shstrtab, section headers
 func marshal(a *Artifact, meta []byte) []byte {
 	page := a.Header.Arch.pageAlign()
 	le := binary.LittleEndian
@@ -86,6 +100,10 @@ func marshal(a *Artifact, meta []byte) []byte {
 		sig = append(sig, s.Sig[:]...)
 		secs = append(secs, &section{name: secSig, typ: elf.SHT_PROGBITS, align: 8, data: sig})
 	}
+	// The digest table lists .text, .rodata, .wasiaot, .symtab and .strtab;
+	// seal fills in the sums.
+	digest := &section{name: secDigest, typ: elf.SHT_PROGBITS, align: 8, data: make([]byte, digestTableSize(len(digestedSections)))}
+	secs = append(secs, digest)
 	strIdx := uint32(len(secs) + 1)
 	secs = append(secs,
 		&section{name: ".symtab", typ: elf.SHT_SYMTAB, align: 8, entsize: symSize, link: strIdx, info: 1, data: symtab},
@@ -98,6 +116,15 @@ func marshal(a *Artifact, meta []byte) []byte {
 		shstr = append(append(shstr, s.name...), 0)
 	}
 	secs[len(secs)-1].data = shstr
+	le.PutUint32(digest.data, digestAlgo)
+	le.PutUint32(digest.data[4:], uint32(len(digestedSections)))
+	n := 0
+	for i, s := range secs {
+		if slices.Contains(digestedSections, s.name) {
+			le.PutUint32(digest.data[8+n*digestEntrySize:], uint32(i))
+			n++
+		}
+	}
 
 	end := rodataOff + uint64(len(a.Rodata))
 	for _, s := range secs[3:] {

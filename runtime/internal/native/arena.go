@@ -112,6 +112,58 @@ func copyCode(text []byte) (*Code, error) {
 	return &Code{mem: mem}, nil
 }
 
+// NewImage maps size bytes of fresh read+write pages into the arena, for a
+// loader to read an artifact into, check it there, then Trim and Seal it:
+// the bytes it checks are then the bytes that run, whatever happens to the
+// file afterwards.
+func NewImage(size int) (*Code, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("new image: size %d", size)
+	}
+	if err := initArena(); err != nil {
+		return nil, err
+	}
+	mem, err := theArena.alloc(uintptr(size))
+	if err != nil {
+		return nil, err
+	}
+	if err := mapAnonFixed(mem, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+		theArena.free(mem)
+		return nil, fmt.Errorf("new image: %w", err)
+	}
+	return &Code{mem: mem}, nil
+}
+
+// Bytes is the memory of an image not yet sealed, to fill.
+func (c *Code) Bytes() []byte { return c.mem }
+
+// Trim keeps the pages of c that hold [off, off+n) and returns the others
+// to the arena; off must be page aligned.
+func (c *Code) Trim(off, n int) error {
+	if off%pageSize != 0 || n <= 0 || off+n > len(c.mem) {
+		return fmt.Errorf("trim image: [%#x,%#x) of %#x bytes", off, off+n, len(c.mem))
+	}
+	end := int(roundUp(uintptr(off+n), pageSize))
+	var err error
+	if off > 0 {
+		err = theArena.free(c.mem[:off:off])
+	}
+	if end < len(c.mem) {
+		err = errors.Join(err, theArena.free(c.mem[end:]))
+	}
+	c.mem = c.mem[off:end:end]
+	return err
+}
+
+// Seal makes the whole of c read+execute; nothing writes it after.
+func (c *Code) Seal() error {
+	if err := protect(c.mem, syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
+		return fmt.Errorf("seal image: %w", err)
+	}
+	flushICache(c.mem)
+	return nil
+}
+
 // MapCode maps size bytes of the file fd, starting at the page-aligned
 // offset, read+execute into the arena. File-backed text lets perf and gdb
 // symbolise it.
