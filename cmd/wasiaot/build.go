@@ -1,14 +1,15 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 func runBuild(stdout, stderr io.Writer, args []string) error {
@@ -23,8 +24,15 @@ Examples:
   wasiaot build app.wasm                    # writes app.so
   wasiaot build -O1 app.wasm -o /srv/app.so
   wasiaot build --dump-ssa main app.wasm    # print the SSA of function "main" after every pass
+  wasiaot build --sign-key key.pem app.wasm # sign it (see 'wasiaot keygen')
+
+The output is written to a temporary file in its directory, then renamed: it replaces only a
+regular file (or one that a symbolic link you own leads to), never a device, FIFO or directory.
+-o - writes to standard output.
 `)
-	out := fs.StringP("output", "o", "", "the artifact to write (default: the input with the extension .so)")
+	out := fs.StringP("output", "o", "", "the artifact to write (default: the input with the extension .so; - for standard output)")
+	signKey := fs.String("sign-key", "", "sign the artifact with this ed25519 private key (PEM PKCS #8 or hex)")
+	maxIn := addMaxInputFlag(fs)
 	target := fs.String("target", "amd64", "the machine to compile for: amd64 (arm64 is not supported yet)")
 	level := fs.IntP("opt", "O", 2, "optimisation level: 0 (none), 1 (cheap passes), 2 (all passes)")
 	features := addFeaturesFlag(fs)
@@ -51,7 +59,13 @@ Examples:
 	if *out == in {
 		return usageError{"the output would overwrite the input; choose another name with -o"}
 	}
-	src, err := readModule(in, f)
+	var key ed25519.PrivateKey
+	if *signKey != "" {
+		if key, err = artifact.ReadPrivateKeyFile(*signKey); err != nil {
+			return fmt.Errorf("--sign-key %s: %w", *signKey, err)
+		}
+	}
+	src, err := readModule(in, f, int64(*maxIn))
 	if err != nil {
 		return err
 	}
@@ -67,34 +81,21 @@ Examples:
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	elapsed := time.Since(start)
-	if err := writeFileAtomic(*out, so, 0o644); err != nil {
+	if key != nil {
+		if so, err = artifact.SignBytes(so, key); err != nil {
+			return err
+		}
+	}
+	if err := writeOutput(stdout, *out, so, 0o644); err != nil {
 		return err
 	}
 	if *verbose {
-		fmt.Fprintf(stdout, "%s: %d bytes of wasm -> %s: %d bytes in %v (%.1f MB/s)\n", in, len(src), *out,
+		w := stdout
+		if *out == "-" {
+			w = stderr // stdout holds the artifact
+		}
+		fmt.Fprintf(w, "%s: %d bytes of wasm -> %s: %d bytes in %v (%.1f MB/s)\n", in, len(src), *out,
 			len(so), elapsed.Round(time.Millisecond), float64(len(src))/1e6/elapsed.Seconds())
 	}
 	return nil
-}
-
-// writeFileAtomic writes through a temporary file in the same directory and renames it, so a
-// reader (an edge node loading artifacts) never sees a half-written file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

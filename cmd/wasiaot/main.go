@@ -28,6 +28,8 @@ var commands = []command{
 	{"validate", "check that a .wasm file is a valid WebAssembly module", runValidate},
 	{"inspect", "describe a module: sections, imports, exports, functions, limits, features", runInspect},
 	{"version", "print the version of wasiaot and of the Go toolchain that built it", runVersion},
+	{"keygen", "make an ed25519 key pair for signing artifacts", runKeygen},
+	{"sign", "sign an artifact with a private key", runSign},
 }
 
 type usageError struct{ msg string }
@@ -48,6 +50,9 @@ func mainWithStatus(stdout, stderr io.Writer, args []string) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-V" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands {
 		if c.name != args[0] {

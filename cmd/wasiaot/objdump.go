@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 
@@ -34,7 +33,7 @@ callee's name.
 		return usageError{fmt.Sprintf("--syntax %q: want intel or gnu", *syntax)}
 	}
 	path := fs.Arg(0)
-	b, err := os.ReadFile(path)
+	b, err := readInput(path, defaultMaxInput, nil)
 	if err != nil {
 		return err
 	}

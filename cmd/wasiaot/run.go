@@ -58,6 +58,9 @@ Examples:
 	inheritEnv := fs.Bool("inherit-env", false, "pass wasiaot's own environment to the program (--env entries win)")
 	listens := fs.StringArray("tcplisten", nil, "listen on ADDR (host:port) and hand the socket to the program as a preopened fd (repeatable)")
 	timeout := fs.Duration("timeout", 0, "stop the program after this long (e.g. 10s); 0 means no limit")
+	verifyKeys := fs.StringArray("verify-key", nil, "run an artifact only if signed by this ed25519 public key file (repeatable)")
+	trustDirs := fs.StringArray("trust-dir", nil, "like --verify-key for every key file in this directory (repeatable)")
+	maxIn := addMaxInputFlag(fs)
 	features := addFeaturesFlag(fs)
 	fs.SetInterspersed(false) // everything after APP belongs to the program
 	if err := parseFlags(fs, args); err != nil {
@@ -83,12 +86,15 @@ Examples:
 		defer cancel()
 	}
 
-	rt := runtime.New(runtime.Config{})
-	defer rt.Close()
-	mod, err := loadProgram(rt, path, f)
+	keys, err := trustedKeys(*verifyKeys, *trustDirs)
 	if err != nil {
 		return err
 	}
+	rt, mod, err := loadProgram(runtime.Config{TrustedKeys: keys, MaxArtifactSize: int64(*maxIn)}, path, f)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
 	defer mod.Close()
 
 	cfg := wasi.Config{
@@ -164,33 +170,42 @@ func preopen(spec string, readOnly bool) wasi.Preopen {
 	return wasi.Preopen{HostPath: host, GuestPath: guest, ReadOnly: readOnly}
 }
 
-// loadProgram loads an artifact from its file (mapped, so perf can symbolise it), or compiles a
-// module in memory.
-func loadProgram(rt *runtime.Runtime, path string, f wasm.Features) (*runtime.Module, error) {
+// loadProgram loads an artifact from its file, held to cfg.TrustedKeys, or compiles a module in
+// memory: code compiled here needs no signature.
+func loadProgram(cfg runtime.Config, path string, f wasm.Features) (*runtime.Runtime, *runtime.Module, error) {
 	head := make([]byte, 4)
 	file, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	_, err = io.ReadFull(file, head)
 	file.Close()
 	// Anything named .so is an artifact, so a damaged one gets the artifact reader's precise error.
 	if (err == nil && bytes.Equal(head, []byte("\x7fELF"))) || filepath.Ext(path) == ".so" {
-		return rt.LoadFile(path) // its errors name the file
+		rt := runtime.New(cfg)
+		m, err := rt.LoadFile(path) // its errors name the file
+		if err != nil {
+			rt.Close()
+			return nil, nil, err
+		}
+		return rt, m, nil
 	}
-	src, err := readModule(path, f)
+	src, err := readModule(path, f, cfg.MaxArtifactSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	so, err := compiler.Compile(src, compiler.Options{Features: f, OptLevel: 2})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
+	cfg.TrustedKeys = nil
+	rt := runtime.New(cfg)
 	m, err := rt.Load(so)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		rt.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, nil
+	return rt, m, nil
 }
 
 // runFailure turns how a run ended into the process's status: the guest's exit code, or a trap.

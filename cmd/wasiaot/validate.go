@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	flag "github.com/spf13/pflag"
@@ -55,8 +54,8 @@ func parseFeatures(s string) (wasm.Features, error) {
 
 // readModule reads a binary module, or a text-format module (anything not starting with the
 // binary magic), which it converts to binary.
-func readModule(path string, f wasm.Features) ([]byte, error) {
-	b, err := os.ReadFile(path)
+func readModule(path string, f wasm.Features, limit int64) ([]byte, error) {
+	b, err := readInput(path, limit, sniffModule)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +71,7 @@ func readModule(path string, f wasm.Features) ([]byte, error) {
 
 // loadModule reads, decodes and validates a .wasm file. Errors name the file.
 func loadModule(path string, f wasm.Features) (*wasm.Module, error) {
-	b, err := readModule(path, f)
+	b, err := readModule(path, f, defaultMaxInput)
 	if err != nil {
 		return nil, err
 	}
