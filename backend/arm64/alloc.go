@@ -1,0 +1,279 @@
+package arm64
+
+import (
+	"fmt"
+
+	"github.com/wasiaot/wasiaot/backend/regalloc"
+)
+
+// Allocator assigns physical registers to a Func's virtual registers. It
+// keeps its buffers between functions; use one per goroutine.
+type Allocator struct {
+	ra    *regalloc.Allocator
+	rf    regalloc.Func
+	ptrs  []*Reg // per allocator operand: the register field to rewrite
+	Check bool   // run the independent checker on every allocation
+	// Last holds the result of the last allocation (for tests and stats).
+	Last *regalloc.Result
+}
+
+// NewAllocator returns an allocator for arm64.
+func NewAllocator() *Allocator {
+	return &Allocator{ra: regalloc.New(RegInfo)}
+}
+
+// Allocate rewrites f to use physical registers only, inserting moves,
+// spills and reloads, and records the frame layout used by Emit.
+func (a *Allocator) Allocate(f *Func) error {
+	if f.allocated {
+		return fmt.Errorf("arm64: %s already allocated", f.Name)
+	}
+	rf := &a.rf
+	rf.Reset()
+	rf.CoalesceCopies = f.CoalesceCopies
+	for _, fl := range f.VRegFloat {
+		c := regalloc.ClassInt
+		if fl {
+			c = regalloc.ClassFloat
+		}
+		rf.VRegClass = append(rf.VRegClass, c)
+	}
+	a.ptrs = a.ptrs[:0]
+	for b, blk := range f.Blocks {
+		if len(blk.Instrs) == 0 {
+			return fmt.Errorf("arm64: b%d is empty", b)
+		}
+		rf.StartBlock(blk.LoopDepth)
+		for i := range blk.Instrs {
+			in := &blk.Instrs[i]
+			if err := a.collect(f, in); err != nil {
+				return fmt.Errorf("arm64: b%d: %s: %v", b, f.InstrString(in), err)
+			}
+		}
+		succs := f.Succs(b)
+		for _, s := range succs {
+			if s < 0 || int(s) >= len(f.Blocks) {
+				return fmt.Errorf("arm64: b%d: jump to unknown block b%d", b, s)
+			}
+		}
+		rf.Blocks[b].Succs = append(rf.Blocks[b].Succs[:0], succs...)
+	}
+	res, err := a.ra.Allocate(rf)
+	if err != nil {
+		return fmt.Errorf("arm64: %s: %v", f.Name, err)
+	}
+	if a.Check {
+		if err := regalloc.Check(rf, RegInfo, res); err != nil {
+			return fmt.Errorf("arm64: %s: %v", f.Name, err)
+		}
+	}
+	a.Last = res
+	f.spillBase = (f.OutArgs + 15) &^ 15
+	for i, in := range rf.Instrs {
+		if res.Dropped != nil && res.Dropped[i] {
+			continue
+		}
+		for k := in.First; k < in.End; k++ {
+			l := res.Locs[k]
+			if !l.IsReg() {
+				return fmt.Errorf("arm64: internal error: operand %d in %v", k, l)
+			}
+			*a.ptrs[k] = fromPReg(l.Reg())
+		}
+	}
+	a.rewrite(f, res)
+	return nil
+}
+
+// collect describes one instruction's virtual register operands to the
+// allocator: uses first, then definitions. Every form is three-address,
+// so nothing but calls, parameters and returns is tied to a register.
+func (a *Allocator) collect(f *Func, in *Instr) error {
+	rf := &a.rf
+	first := len(rf.Operands)
+	var clobbers regalloc.RegSet
+	add := func(r *Reg, op regalloc.Operand) error {
+		if !r.IsVirtual() {
+			switch *r {
+			case NoReg, SP, ZR, VMCtx, Scratch, Scratch2, InArgs:
+				return nil
+			}
+			return fmt.Errorf("physical register %s before allocation", *r)
+		}
+		if int(r.VReg()) >= len(f.VRegFloat) {
+			return fmt.Errorf("unknown %s", *r)
+		}
+		op.V = r.VReg()
+		rf.Operands = append(rf.Operands, op)
+		a.ptrs = append(a.ptrs, r)
+		return nil
+	}
+	use := func(o *Operand) error {
+		switch o.Kind {
+		case KReg:
+			return add(&o.Reg, regalloc.U(0))
+		case KMem:
+			if err := add(&o.Reg, regalloc.U(0)); err != nil {
+				return err
+			}
+			if o.Index != NoReg {
+				return add(&o.Index, regalloc.U(0))
+			}
+		}
+		return nil
+	}
+	def := func(o *Operand) error {
+		if o.Kind != KReg {
+			return fmt.Errorf("destination must be a register")
+		}
+		return add(&o.Reg, regalloc.D(0))
+	}
+	var err error
+	switch ops[in.Op].form {
+	case fBin, fUn, fTern, fMovImm, fLoad, fCset, fCsel:
+		for k := range in.Src {
+			if err = use(&in.Src[k]); err != nil {
+				return err
+			}
+		}
+		err = def(&in.Dst)
+	case fStore:
+		if in.Dst.Kind != KMem {
+			return fmt.Errorf("store needs a memory destination")
+		}
+		if err = use(&in.Src[0]); err == nil {
+			err = use(&in.Dst)
+		}
+	case fCmp, fCbz, fJmpTab:
+		if err = use(&in.Src[0]); err == nil {
+			err = use(&in.Src[1])
+		}
+	case fParams:
+		err = a.convention(f, in.Args, regalloc.Def, IntArgRegs, FloatArgRegs, "parameters")
+	case fRet:
+		err = a.convention(f, in.Args, regalloc.Use, IntResultRegs, FloatResultReg, "results")
+	case fCall:
+		if in.Func < 0 {
+			err = use(&in.Src[0])
+		}
+		if err == nil {
+			err = a.convention(f, in.Args, regalloc.Use, IntArgRegs, FloatArgRegs, "arguments")
+		}
+		if err == nil {
+			err = a.convention(f, in.Rets, regalloc.Def, IntResultRegs, FloatResultReg, "results")
+		}
+		clobbers = CallClobbers
+	case fExit:
+		clobbers = CallClobbers
+	}
+	if err != nil {
+		return err
+	}
+	rf.CloseInstr(first, clobbers, isCopy(in))
+	return nil
+}
+
+// convention pins call arguments or results to the registers of the
+// wasm-to-wasm calling convention.
+func (a *Allocator) convention(f *Func, rs []Reg, kind regalloc.OperandKind, ints, floats []Reg, what string) error {
+	ni, nf := 0, 0
+	for k := range rs {
+		r := &rs[k]
+		if !r.IsVirtual() || int(r.VReg()) >= len(f.VRegFloat) {
+			return fmt.Errorf("%s must be virtual registers", what)
+		}
+		var p Reg
+		if f.VRegFloat[r.VReg()] {
+			if nf == len(floats) {
+				return fmt.Errorf("not supported: more than %d float %s in registers", len(floats), what)
+			}
+			p, nf = floats[nf], nf+1
+		} else {
+			if ni == len(ints) {
+				return fmt.Errorf("not supported: more than %d integer %s in registers", len(ints), what)
+			}
+			p, ni = ints[ni], ni+1
+		}
+		a.rf.Operands = append(a.rf.Operands, regalloc.Operand{V: r.VReg(), Kind: kind, Fixed: p.PReg(), Reuse: -1})
+		a.ptrs = append(a.ptrs, r)
+	}
+	return nil
+}
+
+// isCopy reports whether in is a plain full-width register copy.
+func isCopy(in *Instr) bool {
+	return (in.Op == OpMov || in.Op == OpFmov) && in.Dst.Kind == KReg &&
+		in.Src[0].Kind == KReg && in.Src[0].Ext == ExtNone
+}
+
+// rewrite inserts the allocator's copies, drops copies made redundant,
+// and lays out the frame.
+func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
+	e, idx := 0, int32(0)
+	for _, blk := range f.Blocks {
+		out := make([]Instr, 0, len(blk.Instrs)+4)
+		for i := range blk.Instrs {
+			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
+				out = append(out, editInstr(f, res, res.Edits[e]))
+			}
+			in := blk.Instrs[i]
+			dropped := res.Dropped != nil && res.Dropped[idx]
+			idx++
+			if dropped || isCopy(&in) && in.Dst.Reg == in.Src[0].Reg {
+				continue
+			}
+			out = append(out, in)
+		}
+		blk.Instrs = out
+	}
+	f.saved = f.saved[:0]
+	for _, r := range CalleeSaved {
+		if res.UsedCalleeSaved.Has(r.PReg()) {
+			f.saved = append(f.saved, r)
+		}
+	}
+	if hasCall(f) {
+		f.saved = append(f.saved, LR)
+	}
+	f.saveSize = int32(8*len(f.saved)+15) &^ 15
+	// SP stays 16-aligned: the spill area and the outgoing arguments are
+	// multiples of 16.
+	f.frameSize = f.spillBase + res.FrameSize
+	f.allocated = true
+}
+
+// editInstr returns the move of an allocator edit.
+func editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
+	slot := func(l regalloc.Loc) Operand {
+		return Base(SP, f.spillBase+res.SlotOffset[l.Slot()])
+	}
+	float := ed.Class == regalloc.ClassFloat
+	var mv Instr
+	switch {
+	case ed.From.IsReg() && ed.To.IsReg() && float:
+		mv = Instr{Op: OpFmov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case ed.From.IsReg() && ed.To.IsReg():
+		mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case ed.From.IsReg() && float:
+		mv = Instr{Op: OpFstr, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case ed.From.IsReg():
+		mv = Instr{Op: OpStr, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+	case float:
+		mv = Instr{Op: OpFldr, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+	default:
+		mv = Instr{Op: OpLdr, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+	}
+	mv.Func = -1
+	return mv
+}
+
+func hasCall(f *Func) bool {
+	for _, blk := range f.Blocks {
+		for i := range blk.Instrs {
+			if op := blk.Instrs[i].Op; op == OpCall || op == OpExit {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,386 @@
+package arm64
+
+import (
+	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+// access describes a load or store: the machine op, the register size it
+// is emitted with, and the bytes it touches.
+type access struct {
+	op    Op
+	size  uint8
+	bytes uint8
+	store bool
+}
+
+var accesses = map[ssa.Op]access{
+	ssa.OpI32Load:    {OpLdrw, 4, 4, false},
+	ssa.OpI64Load:    {OpLdr, 8, 8, false},
+	ssa.OpF32Load:    {OpFldr, 4, 4, false},
+	ssa.OpF64Load:    {OpFldr, 8, 8, false},
+	ssa.OpI32Load8S:  {OpLdrsb, 8, 1, false},
+	ssa.OpI32Load8U:  {OpLdrb, 4, 1, false},
+	ssa.OpI32Load16S: {OpLdrsh, 8, 2, false},
+	ssa.OpI32Load16U: {OpLdrh, 4, 2, false},
+	ssa.OpI64Load8S:  {OpLdrsb, 8, 1, false},
+	ssa.OpI64Load8U:  {OpLdrb, 4, 1, false},
+	ssa.OpI64Load16S: {OpLdrsh, 8, 2, false},
+	ssa.OpI64Load16U: {OpLdrh, 4, 2, false},
+	ssa.OpI64Load32S: {OpLdrsw, 8, 4, false},
+	ssa.OpI64Load32U: {OpLdrw, 4, 4, false},
+	ssa.OpI32Store:   {OpStr, 4, 4, true},
+	ssa.OpI64Store:   {OpStr, 8, 8, true},
+	ssa.OpF32Store:   {OpFstr, 4, 4, true},
+	ssa.OpF64Store:   {OpFstr, 8, 8, true},
+	ssa.OpI32Store8:  {OpStrb, 4, 1, true},
+	ssa.OpI32Store16: {OpStrh, 4, 2, true},
+	ssa.OpI64Store8:  {OpStrb, 4, 1, true},
+	ssa.OpI64Store16: {OpStrh, 4, 2, true},
+	ssa.OpI64Store32: {OpStr, 4, 4, true},
+}
+
+// vmctx returns [x26+off].
+func vmctx(off uint32) Operand { return Base(VMCtx, int32(off)) }
+
+// load8 loads a pointer-sized field.
+func (s *isel) load8(src Operand) Reg {
+	r := s.tmp(false)
+	s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(r), Src: [3]Operand{src}})
+	return r
+}
+
+// immOffset reports whether a load or store of n bytes takes off as its
+// immediate: unsigned and scaled by n up to 4095, or unscaled in
+// [-256, 256).
+func immOffset(off int64, n uint8) bool {
+	return off >= -256 && off < 256 || off >= 0 && off%int64(n) == 0 && off/int64(n) < 4096
+}
+
+// memoryBase returns a register holding the base of memory 0, loaded
+// once per block.
+func (s *isel) memoryBase() Reg {
+	if s.membase == NoReg {
+		s.membase = s.load8(vmctx(abi.VMCtxMemoryBase))
+	}
+	return s.membase
+}
+
+// address returns the memory operand of linear memory 0 at the
+// zero-extended 32-bit index plus the offset. base + index + offset stays
+// inside the reservation, whose guard pages catch what is out of bounds.
+func (s *isel) address(v *ssa.Value, n uint8) Operand {
+	if v.MemIndex() != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	base := s.memoryBase()
+	off := int64(v.Offset())
+	if c, ok := s.constOf(v.Args[0]); ok {
+		ea := int64(uint32(c)) + off
+		if immOffset(ea, n) {
+			return Base(base, int32(ea))
+		}
+		return Indexed(base, s.constReg(ea, 8), ExtNone, 0)
+	}
+	idx := s.use(v.Args[0])
+	if off == 0 {
+		return Indexed(base, idx, ExtUXTW, 0)
+	}
+	t := s.tmp(false)
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(t), Src: [3]Operand{R(base), Shifted(idx, ExtUXTW, 0)}})
+	if immOffset(off, n) {
+		return Base(t, int32(off))
+	}
+	return Indexed(t, s.constReg(off, 8), ExtNone, 0)
+}
+
+// slot returns the args buffer slot i through the buffer address in p.
+func slot(p Reg, i int) Operand { return Base(p, int32(i*abi.ArgSlotSize)) }
+
+func (s *isel) memValue(v *ssa.Value) bool {
+	if a, ok := accesses[v.Op]; ok {
+		m := s.address(v, a.bytes)
+		if a.store {
+			var src Reg
+			if a.op == OpFstr {
+				src = s.use(v.Args[1])
+			} else {
+				src = s.useZ(v.Args[1])
+			}
+			s.emit(Instr{Op: a.op, Size: a.size, Dst: m, Src: [3]Operand{R(src)}, Pos: v.Pos})
+		} else {
+			s.emit(Instr{Op: a.op, Size: a.size, Dst: R(s.vr(v.ID)), Src: [3]Operand{m}, Pos: v.Pos})
+		}
+		return true
+	}
+	switch v.Op {
+	case ssa.OpMemorySize:
+		owner := s.load8(vmctx(s.mi.Layout.MemoryOwner))
+		n := s.load8(Base(owner, abi.VMCtxMemoryLen))
+		s.emit(Instr{Op: OpLsr, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(n), Imm(16)}})
+	case ssa.OpMemoryGrow:
+		s.builtin(v, abi.BuiltinMemoryGrow, nil, v.Args)
+	case ssa.OpMemoryFill:
+		s.builtin(v, abi.BuiltinMemoryFill, nil, v.Args)
+	case ssa.OpMemoryCopy:
+		s.builtin(v, abi.BuiltinMemoryCopy, nil, v.Args)
+	case ssa.OpMemoryInit:
+		s.builtin(v, abi.BuiltinMemoryInit, []int64{v.Aux}, v.Args)
+	case ssa.OpDataDrop:
+		s.builtin(v, abi.BuiltinDataDrop, []int64{v.Aux}, nil)
+	case ssa.OpTableGrow:
+		s.builtin(v, abi.BuiltinTableGrow, []int64{v.Aux}, v.Args)
+	case ssa.OpTableFill:
+		s.builtin(v, abi.BuiltinTableFill, []int64{v.Aux}, v.Args)
+	case ssa.OpTableCopy:
+		s.builtin(v, abi.BuiltinTableCopy, []int64{v.Aux, v.Aux2}, v.Args)
+	case ssa.OpTableInit:
+		s.builtin(v, abi.BuiltinTableInit, []int64{v.Aux2, v.Aux}, v.Args)
+	case ssa.OpElemDrop:
+		s.builtin(v, abi.BuiltinElemDrop, []int64{v.Aux}, nil)
+	case ssa.OpGlobalGet, ssa.OpGlobalSet:
+		s.global(v)
+	case ssa.OpTableSize:
+		desc := s.load8(vmctx(s.mi.Layout.TableOffset(uint32(v.Aux))))
+		s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(s.vr(v.ID)), Src: [3]Operand{Base(desc, abi.TableDescLen)}})
+	case ssa.OpTableGet, ssa.OpTableSet:
+		elem := s.tableElem(uint32(v.Aux), v.Args[0], v.Pos)
+		if v.Op == ssa.OpTableGet {
+			s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{elem}})
+		} else {
+			s.emit(Instr{Op: OpStr, Size: 8, Dst: elem, Src: [3]Operand{R(s.useZ(v.Args[1]))}})
+		}
+	case ssa.OpRefFunc:
+		s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{vmctx(s.mi.Layout.FuncRefOffset(uint32(v.Aux)))}})
+	case ssa.OpCall:
+		s.call(v)
+	case ssa.OpCallImport:
+		s.exitCall(v, uint32(v.Aux), v.Args, s.sig(v))
+	case ssa.OpCallIndirect:
+		s.callIndirect(v)
+	default:
+		return false
+	}
+	return true
+}
+
+// tableElem bounds-checks index id against table t and returns the
+// element's memory operand.
+func (s *isel) tableElem(t uint32, id ssa.ID, pos int32) Operand {
+	desc := s.load8(vmctx(s.mi.Layout.TableOffset(t)))
+	idx := s.use(id)
+	n := s.tmp(false)
+	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(n), Src: [3]Operand{Base(desc, abi.TableDescLen)}})
+	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), R(n)}})
+	s.trapIf(CondHS, artifact.TrapTableOutOfBounds, pos)
+	elems := s.load8(Base(desc, abi.TableDescElems))
+	return Indexed(elems, idx, ExtUXTW, 3)
+}
+
+func (s *isel) global(v *ssa.Value) {
+	g := uint32(v.Aux)
+	if int(g) >= len(s.mi.GlobalImported) {
+		s.fail(v.Pos, "arm64: unknown global %d", g)
+	}
+	cell := vmctx(s.mi.Layout.GlobalOffset(g))
+	if s.mi.GlobalImported[g] {
+		cell = Base(s.load8(cell), 0)
+	}
+	t := v.Type
+	if v.Op == ssa.OpGlobalSet {
+		t = s.f.Value(v.Args[0]).Type
+	}
+	if t == ssa.TypeV128 {
+		s.notSupported(v.Pos, "SIMD instruction %v of a v128 global", v.Op)
+	}
+	if v.Op == ssa.OpGlobalGet {
+		s.loadTyped(s.vr(v.ID), t, cell)
+		return
+	}
+	s.storeTyped(cell, t, v.Args[0])
+}
+
+func (s *isel) loadTyped(dst Reg, t ssa.Type, src Operand) {
+	switch t {
+	case ssa.TypeF32:
+		s.emit(Instr{Op: OpFldr, Size: 4, Dst: R(dst), Src: [3]Operand{src}})
+	case ssa.TypeF64:
+		s.emit(Instr{Op: OpFldr, Size: 8, Dst: R(dst), Src: [3]Operand{src}})
+	case ssa.TypeI32:
+		s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(dst), Src: [3]Operand{src}})
+	default:
+		s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(dst), Src: [3]Operand{src}})
+	}
+}
+
+func (s *isel) storeTyped(dst Operand, t ssa.Type, id ssa.ID) {
+	s.storeReg(dst, t, s.useTyped(id, t))
+}
+
+func (s *isel) useTyped(id ssa.ID, t ssa.Type) Reg {
+	if isFloatType(t) {
+		return s.use(id)
+	}
+	return s.useZ(id)
+}
+
+// storeReg stores a register of type t; an i32 takes the slot's low four
+// bytes.
+func (s *isel) storeReg(dst Operand, t ssa.Type, r Reg) {
+	switch t {
+	case ssa.TypeF32:
+		s.emit(Instr{Op: OpFstr, Size: 4, Dst: dst, Src: [3]Operand{R(r)}})
+	case ssa.TypeF64:
+		s.emit(Instr{Op: OpFstr, Size: 8, Dst: dst, Src: [3]Operand{R(r)}})
+	case ssa.TypeI32:
+		s.emit(Instr{Op: OpStr, Size: 4, Dst: dst, Src: [3]Operand{R(r)}})
+	default:
+		s.emit(Instr{Op: OpStr, Size: 8, Dst: dst, Src: [3]Operand{R(r)}})
+	}
+}
+
+// builtin leaves through the host-call exit to a runtime builtin with
+// the immediates, then the values, in the args buffer slots (i32 values
+// zero-extended to 64 bits).
+func (s *isel) builtin(v *ssa.Value, b abi.Builtin, imms []int64, args []ssa.ID) {
+	if v.Op == ssa.OpMemoryCopy && (v.Aux != 0 || v.Aux2 != 0) || v.Op == ssa.OpMemoryInit && v.Aux2 != 0 ||
+		v.Op == ssa.OpMemoryFill && v.Aux != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	for i, k := range imms {
+		r := ZR
+		if k != 0 {
+			r = s.constReg(k, 8)
+		}
+		s.emit(Instr{Op: OpStr, Size: 8, Dst: slot(p, i), Src: [3]Operand{R(r)}})
+	}
+	for i, a := range args {
+		t := s.f.Value(a).Type
+		if t != ssa.TypeI32 {
+			s.storeTyped(slot(p, len(imms)+i), t, a)
+			continue
+		}
+		r := s.useZ(a)
+		if r != ZR {
+			z := s.tmp(false)
+			s.emit(Instr{Op: OpUxtw, Size: 8, Dst: R(z), Src: [3]Operand{R(r)}})
+			r = z
+		}
+		s.emit(Instr{Op: OpStr, Size: 8, Dst: slot(p, len(imms)+i), Src: [3]Operand{R(r)}})
+	}
+	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(b), Pos: v.Pos})
+	s.membase = NoReg
+	if v.Type != ssa.TypeVoid {
+		p := s.load8(vmctx(abi.VMCtxArgs))
+		s.loadTyped(s.vr(v.ID), v.Type, slot(p, 0))
+	}
+}
+
+// results returns the registers for a call's results.
+func (s *isel) results(v *ssa.Value, sig *ssa.Signature) []Reg {
+	switch len(sig.Results) {
+	case 0:
+		return nil
+	case 1:
+		return []Reg{s.vr(v.ID)}
+	}
+	rets := make([]Reg, len(sig.Results))
+	for i, t := range sig.Results {
+		rets[i] = s.tmp(isFloatType(t))
+	}
+	s.tuples[v.ID] = rets
+	return rets
+}
+
+func (s *isel) sig(v *ssa.Value) *ssa.Signature {
+	if int(v.Aux2) >= len(s.f.Sigs) || v.Aux2 < 0 {
+		s.fail(v.Pos, "arm64: unknown signature %d", v.Aux2)
+	}
+	sig := &s.f.Sigs[v.Aux2]
+	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
+		if t == ssa.TypeV128 {
+			s.notSupported(v.Pos, "SIMD instruction: v128 call")
+		}
+	}
+	return sig
+}
+
+func (s *isel) argRegs(args []ssa.ID) []Reg {
+	regs := make([]Reg, len(args))
+	for i, a := range args {
+		regs[i] = s.use(a)
+	}
+	return regs
+}
+
+func (s *isel) call(v *ssa.Value) {
+	sig := s.sig(v)
+	args, rets, after := s.callSeq(sig, s.argRegs(v.Args), s.results(v, sig))
+	s.emit(Instr{Op: OpCall, Func: int32(v.Aux), Args: args, Rets: rets, Pos: v.Pos})
+	after()
+	s.membase = NoReg
+}
+
+// exitCall passes the arguments and results of an imported function
+// through the args buffer around a host-call exit.
+func (s *isel) exitCall(v *ssa.Value, arg uint32, args []ssa.ID, sig *ssa.Signature) {
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	for i, a := range args {
+		s.storeTyped(slot(p, i), s.f.Value(a).Type, a)
+	}
+	s.emit(Instr{Op: OpExit, Trap: arg, Pos: v.Pos})
+	s.membase = NoReg
+	s.loadResults(s.results(v, sig), sig)
+}
+
+func (s *isel) loadResults(rets []Reg, sig *ssa.Signature) {
+	if len(rets) == 0 {
+		return
+	}
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	for i, t := range sig.Results {
+		s.loadTyped(rets[i], t, slot(p, i))
+	}
+}
+
+// callIndirect checks the table element and its signature as docs/abi.md
+// shows, then calls it directly when it belongs to this instance and
+// through the call_ref builtin otherwise.
+func (s *isel) callIndirect(v *ssa.Value) {
+	sig := s.sig(v)
+	elem := s.tableElem(v.TableIndex(), v.Args[0], v.Pos)
+	ref := s.tmp(false)
+	s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(ref), Src: [3]Operand{elem}})
+	s.trapZero(OpCbz, ref, 8, artifact.TrapIndirectCallNull, v.Pos)
+	tid, want := s.tmp(false), s.tmp(false)
+	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(tid), Src: [3]Operand{Base(ref, abi.FuncRefTypeID)}})
+	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(want), Src: [3]Operand{vmctx(s.mi.Layout.TypeIDOffset(v.TypeIndex()))}})
+	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(tid), R(want)}})
+	s.trapIf(CondNE, artifact.TrapIndirectCallTypeMismatch, v.Pos)
+	other := s.coldBlock()
+	owner := s.load8(Base(ref, abi.FuncRefVMCtx))
+	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(owner), R(VMCtx)}})
+	s.branch(CondNE, other)
+	args := v.Args[1:]
+	rets := s.results(v, sig)
+	callArgs, callRets, after := s.callSeq(sig, s.argRegs(args), rets)
+	s.emit(Instr{Op: OpCall, Func: -1, Src: [3]Operand{Base(ref, abi.FuncRefCode)}, Args: callArgs, Rets: callRets, Pos: v.Pos})
+	after()
+	join := s.inline()
+	s.jmp(join)
+
+	s.switchTo(other)
+	// The loader sizes the args buffer with one slot more than any
+	// type's params, so call_ref's operands fit.
+	p := s.load8(vmctx(abi.VMCtxArgs))
+	s.emit(Instr{Op: OpStr, Size: 8, Dst: slot(p, 0), Src: [3]Operand{R(ref)}})
+	for i, a := range args {
+		s.storeTyped(slot(p, i+1), s.f.Value(a).Type, a)
+	}
+	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(abi.BuiltinCallRef), Pos: v.Pos})
+	s.loadResults(rets, sig)
+	s.jmp(join)
+	s.switchTo(join)
+}
