@@ -157,21 +157,21 @@ const (
 	OpUxtw // mov w, w: zero-extends
 	OpMov  // full register copy
 	OpMovImm
-	OpLdrb   // zero-extending byte load
-	OpLdrsb  // sign-extending byte load (to 64 bits)
-	OpLdrh   // zero-extending halfword load
-	OpLdrsh  // sign-extending halfword load (to 64 bits)
-	OpLdrw   // zero-extending word load
-	OpLdrsw  // sign-extending word load
-	OpLdr    // doubleword load
-	OpStrb   // byte store
-	OpStrh   // halfword store
-	OpStr    // word (Size 4) or doubleword store
-	OpFldr   // float load (Size 4 or 8; 16 for a full vector register)
-	OpFstr   // float store
-	OpCmp    // subs zr
-	OpCmn    // adds zr
-	OpTst    // ands zr
+	OpLdrb  // zero-extending byte load
+	OpLdrsb // sign-extending byte load (to 64 bits)
+	OpLdrh  // zero-extending halfword load
+	OpLdrsh // sign-extending halfword load (to 64 bits)
+	OpLdrw  // zero-extending word load
+	OpLdrsw // sign-extending word load
+	OpLdr   // doubleword load
+	OpStrb  // byte store
+	OpStrh  // halfword store
+	OpStr   // word (Size 4) or doubleword store
+	OpFldr  // float load (Size 4 or 8; 16 for a full vector register)
+	OpFstr  // float store
+	OpCmp   // subs zr
+	OpCmn   // adds zr
+	OpTst   // ands zr
 	OpCset
 	OpCsel
 	OpFadd

@@ -266,7 +266,6 @@ func (s *isel) zeroTest(id ssa.ID) (r Reg, size uint8, ifZero bool, ok bool) {
 	return 0, 0, false, false
 }
 
-
 // compare emits the compare of v and returns its condition.
 func (s *isel) compare(v *ssa.Value) Cond {
 	switch v.Op {
