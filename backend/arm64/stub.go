@@ -36,13 +36,14 @@ func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, erro
 	if len(rets) > 0 {
 		p := s.load8(vmctx(abi.VMCtxArgs))
 		for i, t := range sig.Results {
+			r := rets[i]
 			if t == ssa.TypeI32 {
 				// The slot holds the i32 zero-extended, as on amd64.
 				z := s.tmp(false)
-				s.emit(Instr{Op: OpUxtw, Size: 8, Dst: R(z), Src: [3]Operand{R(rets[i])}})
-				rets[i], t = z, ssa.TypeI64
+				s.emit(Instr{Op: OpUxtw, Size: 8, Dst: R(z), Src: [3]Operand{R(r)}})
+				r, t = z, ssa.TypeI64
 			}
-			s.storeReg(slot(p, i), t, rets[i])
+			s.storeReg(slot(p, i), t, r)
 		}
 	}
 	s.emit(Instr{Op: OpRet})
