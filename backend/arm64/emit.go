@@ -488,11 +488,17 @@ func (e *emitter) instr(b int, in *Instr) error {
 		}
 		return goReg(o.Reg)
 	}
+	// golang-asm encodes an immediate zero second operand as register 0
+	// in some forms: the zero register means the same everywhere.
+	second := in.Src[1]
+	if second.Kind == KImm && second.Imm == 0 && !info.float && !info.fsrc {
+		second = R(ZR)
+	}
 	var p *obj.Prog
 	switch info.form {
 	case fBin:
 		p = e.prog(as)
-		p.From = operand(in.Src[1])
+		p.From = operand(second)
 		p.Reg = reg(in.Src[0])
 		p.To = operand(in.Dst)
 	case fUn:
@@ -559,7 +565,7 @@ func (e *emitter) instr(b int, in *Instr) error {
 		p.To = operand(in.Dst)
 	case fCmp:
 		p = e.prog(as)
-		p.From = operand(in.Src[1])
+		p.From = operand(second)
 		p.Reg = reg(in.Src[0])
 	case fCset:
 		p = e.prog(as)

@@ -280,3 +280,203 @@ func TestExecIntegers(t *testing.T) {
 	require.Equal(t, exitTrap, code)
 	require.EqualValues(t, 3, in.trapCode()) // integer overflow
 }
+
+func TestExecFloats(t *testing.T) {
+	in := compileWat(t, `(module
+  (func (export "poly") (param f64 f64) (result f64)
+    (f64.add (f64.mul (local.get 0) (local.get 0)) (f64.div (local.get 1) (f64.const 3.14159))))
+  (func (export "minmax32") (param f32 f32) (result f32)
+    (f32.sub (f32.min (local.get 0) (local.get 1)) (f32.max (local.get 0) (local.get 1))))
+  (func (export "min64") (param f64 f64) (result f64) (f64.min (local.get 0) (local.get 1)))
+  (func (export "max64") (param f64 f64) (result f64) (f64.max (local.get 0) (local.get 1)))
+  (func (export "nearest") (param f64) (result f64) (f64.nearest (local.get 0)))
+  (func (export "ceil32") (param f32) (result f32) (f32.ceil (local.get 0)))
+  (func (export "floor") (param f64) (result f64) (f64.floor (local.get 0)))
+  (func (export "trunc") (param f64) (result f64) (f64.trunc (local.get 0)))
+  (func (export "sqrt") (param f64) (result f64) (f64.sqrt (local.get 0)))
+  (func (export "copysign") (param f64 f64) (result f64) (f64.copysign (local.get 0) (local.get 1)))
+  (func (export "copysign32") (param f32 f32) (result f32) (f32.copysign (local.get 0) (local.get 1)))
+  (func (export "neg_abs") (param f32) (result f32) (f32.neg (f32.abs (local.get 0))))
+  (func (export "lt") (param f64 f64) (result i32) (f64.lt (local.get 0) (local.get 1)))
+  (func (export "le") (param f64 f64) (result i32) (f64.le (local.get 0) (local.get 1)))
+  (func (export "ne") (param f32 f32) (result i32) (f32.ne (local.get 0) (local.get 1)))
+  (func (export "eq") (param f32 f32) (result i32) (f32.eq (local.get 0) (local.get 1)))
+  (func (export "fsel") (param f64 f64 i32) (result f64) (select (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "branch") (param f64) (result i32)
+    (if (result i32) (f64.ge (local.get 0) (f64.const 0)) (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "i32_trunc_f64_s") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+  (func (export "i32_trunc_f32_u") (param f32) (result i32) (i32.trunc_f32_u (local.get 0)))
+  (func (export "i64_trunc_f64_u") (param f64) (result i64) (i64.trunc_f64_u (local.get 0)))
+  (func (export "i64_trunc_f32_s") (param f32) (result i64) (i64.trunc_f32_s (local.get 0)))
+  (func (export "i32_sat_f64_s") (param f64) (result i32) (i32.trunc_sat_f64_s (local.get 0)))
+  (func (export "i64_sat_f64_u") (param f64) (result i64) (i64.trunc_sat_f64_u (local.get 0)))
+  (func (export "f64_from_u64") (param i64) (result f64) (f64.convert_i64_u (local.get 0)))
+  (func (export "f32_from_u32") (param i32) (result f32) (f32.convert_i32_u (local.get 0)))
+  (func (export "f64_from_s32") (param i32) (result f64) (f64.convert_i32_s (local.get 0)))
+  (func (export "demote") (param f64) (result f32) (f32.demote_f64 (local.get 0)))
+  (func (export "promote") (param f32) (result f64) (f64.promote_f32 (local.get 0)))
+  (func (export "bits") (param f64) (result i64) (i64.reinterpret_f64 (local.get 0)))
+  (func (export "const32") (result f32) (f32.add (f32.const 0.1) (f32.const 1.5)))
+)`)
+	run := func(name string, args ...uint64) (uint64, int) {
+		t.Helper()
+		res, code := in.call(name, args...)
+		if code != exitReturn {
+			return 0, code
+		}
+		return res[0], code
+	}
+	r64 := func(name string, args ...uint64) float64 {
+		t.Helper()
+		r, code := run(name, args...)
+		require.Equal(t, exitReturn, code, name)
+		return math.Float64frombits(r)
+	}
+	r32 := func(name string, args ...uint64) float32 {
+		t.Helper()
+		r, code := run(name, args...)
+		require.Equal(t, exitReturn, code, name)
+		return math.Float32frombits(uint32(r))
+	}
+	i32 := func(name string, args ...uint64) uint32 {
+		t.Helper()
+		r, code := run(name, args...)
+		require.Equal(t, exitReturn, code, name)
+		return uint32(r)
+	}
+	nan := math.NaN()
+	require.Equal(t, 1.5*1.5+2/3.14159, r64("poly", f64(1.5), f64(2)))
+	require.Equal(t, float32(-3), r32("minmax32", f32(1), f32(-2)))
+	require.Equal(t, math.Copysign(0, -1), r64("min64", f64(0), f64(math.Copysign(0, -1))))
+	require.Equal(t, 0.0, r64("max64", f64(math.Copysign(0, -1)), f64(0)))
+	require.False(t, math.Signbit(r64("max64", f64(math.Copysign(0, -1)), f64(0))))
+	require.True(t, math.IsNaN(r64("min64", f64(nan), f64(1))))
+	require.True(t, math.IsNaN(r64("max64", f64(1), f64(nan))))
+	require.Equal(t, 2.0, r64("nearest", f64(2.5)))
+	require.Equal(t, -4.0, r64("nearest", f64(-3.5)))
+	require.Equal(t, float32(2), r32("ceil32", f32(1.25)))
+	require.Equal(t, -2.0, r64("floor", f64(-1.5)))
+	require.Equal(t, -1.0, r64("trunc", f64(-1.5)))
+	require.Equal(t, 3.0, r64("sqrt", f64(9)))
+	require.Equal(t, -2.5, r64("copysign", f64(2.5), f64(-0.0001)))
+	require.Equal(t, float32(2.5), r32("copysign32", f32(-2.5), f32(1)))
+	require.Equal(t, float32(-7), r32("neg_abs", f32(-7)))
+	// Sign and NaN payload pass through neg and abs untouched.
+	r, _ := run("neg_abs", uint64(0x7fa00001))
+	require.EqualValues(t, 0xffa00001, uint32(r))
+	require.EqualValues(t, 1, i32("lt", f64(1), f64(2)))
+	require.EqualValues(t, 0, i32("lt", f64(nan), f64(2)))
+	require.EqualValues(t, 1, i32("le", f64(2), f64(2)))
+	require.EqualValues(t, 0, i32("le", f64(2), f64(nan)))
+	require.EqualValues(t, 1, i32("ne", f32(float32(nan)), f32(1)))
+	require.EqualValues(t, 0, i32("eq", f32(float32(nan)), f32(float32(nan))))
+	require.Equal(t, 1.0, r64("fsel", f64(1), f64(2), 5))
+	require.Equal(t, 2.0, r64("fsel", f64(1), f64(2), 0))
+	require.EqualValues(t, 1, i32("branch", f64(0)))
+	require.EqualValues(t, 0, i32("branch", f64(nan)))
+	require.EqualValues(t, uint32(0xfffffffe), i32("i32_trunc_f64_s", f64(-2.9)))
+	require.EqualValues(t, uint32(0x7fffffff), i32("i32_trunc_f64_s", f64(2147483647.9)))
+	require.EqualValues(t, uint32(0x80000000), i32("i32_trunc_f64_s", f64(-2147483648.9)))
+	require.EqualValues(t, uint32(4000000000), i32("i32_trunc_f32_u", f32(4e9)))
+	require.EqualValues(t, 0, i32("i32_trunc_f32_u", f32(-0.9)))
+	r, _ = run("i64_trunc_f64_u", f64(1.8446744073709550e19))
+	require.EqualValues(t, uint64(18446744073709549568), r)
+	r, _ = run("i64_trunc_f32_s", f32(-9.2233720368547758e18))
+	require.EqualValues(t, uint64(1)<<63, r)
+	for _, c := range []struct {
+		name string
+		arg  uint64
+		code uint32
+	}{
+		{"i32_trunc_f64_s", f64(nan), 4}, {"i32_trunc_f64_s", f64(2147483648), 3},
+		{"i32_trunc_f64_s", f64(-2147483649), 3}, {"i32_trunc_f32_u", f32(-1), 3},
+		{"i32_trunc_f32_u", f32(4294967296), 3}, {"i64_trunc_f64_u", f64(1.8446744073709552e19), 3},
+		{"i64_trunc_f32_s", f32(9.2233720368547758e18), 3}, {"i64_trunc_f32_s", f32(float32(math.Inf(-1))), 3},
+	} {
+		_, code := in.call(c.name, c.arg)
+		require.Equal(t, exitTrap, code, "%s(%#x)", c.name, c.arg)
+		require.Equal(t, c.code, in.trapCode(), "%s(%#x)", c.name, c.arg)
+	}
+	require.EqualValues(t, 0x7fffffff, i32("i32_sat_f64_s", f64(1e10)))
+	require.EqualValues(t, 0, i32("i32_sat_f64_s", f64(nan)))
+	r, _ = run("i64_sat_f64_u", f64(-5))
+	require.EqualValues(t, 0, r)
+	r, _ = run("i64_sat_f64_u", f64(1e30))
+	require.EqualValues(t, ^uint64(0), r)
+	require.Equal(t, 1.8446744073709552e19, r64("f64_from_u64", ^uint64(0)))
+	require.Equal(t, float32(4294967295), r32("f32_from_u32", 0xffffffff))
+	require.Equal(t, -1.0, r64("f64_from_s32", 0xffffffff))
+	require.Equal(t, float32(0.1), r32("demote", f64(0.1)))
+	require.Equal(t, float64(float32(0.1)), r64("promote", f32(0.1)))
+	r, _ = run("bits", f64(-2))
+	require.Equal(t, f64(-2), r)
+	require.Equal(t, float32(0.1)+float32(1.5), r32("const32"))
+}
+
+func TestExecMemory(t *testing.T) {
+	in := compileWat(t, `(module
+  (memory 1)
+  (global $g (mut i32) (i32.const 5))
+  (func (export "fill") (param i32 i32)
+    (local i32)
+    (block (loop
+      (br_if 1 (i32.ge_u (local.get 2) (local.get 1)))
+      (i32.store8 offset=3 (i32.add (local.get 0) (local.get 2)) (local.get 2))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br 0))))
+  (func (export "sum16") (param i32 i32) (result i64)
+    (local i64)
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 1)))
+      (local.set 2 (i64.add (local.get 2) (i64.load16_s (local.get 0))))
+      (local.set 0 (i32.add (local.get 0) (i32.const 2)))
+      (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+      (br 0)))
+    (local.get 2))
+  (func (export "words") (param i32) (result i64)
+    (i64.store offset=8 (local.get 0) (i64.const -1))
+    (f64.store offset=16 (local.get 0) (f64.const 2.5))
+    (i64.add (i64.load32_u offset=8 (local.get 0))
+      (i64.trunc_f64_s (f64.load offset=16 (local.get 0)))))
+  (func (export "big_offset") (param i32) (result i32) (i32.load offset=40000 (local.get 0)))
+  (func (export "far") (result i32) (i32.load (i32.const 0xfffffff0)))
+  (func (export "global") (param i32) (result i32)
+    (global.set $g (i32.add (global.get $g) (local.get 0))) (global.get $g))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "spin") (loop (br 0)))
+)`)
+	// The harness does not initialise globals.
+	in.put(in.layout.GlobalOffset(0), 5)
+	_, code := in.call("fill", 100, 50)
+	require.Equal(t, exitReturn, code)
+	for i := range 50 {
+		require.EqualValues(t, i, in.mem[103+i])
+	}
+	binary.LittleEndian.PutUint16(in.mem[1000:], 0xfffe)
+	binary.LittleEndian.PutUint16(in.mem[1002:], 7)
+	res, code := in.call("sum16", 1000, 2)
+	require.Equal(t, exitReturn, code)
+	require.EqualValues(t, 5, res[0])
+	res, code = in.call("words", 200)
+	require.Equal(t, exitReturn, code)
+	require.EqualValues(t, 0xffffffff+2, res[0])
+	binary.LittleEndian.PutUint32(in.mem[40004:], 0xabcdef)
+	res, code = in.call("big_offset", 4)
+	require.Equal(t, exitReturn, code)
+	require.EqualValues(t, 0xabcdef, uint32(res[0]))
+	res, _ = in.call("global", 3)
+	require.EqualValues(t, 8, uint32(res[0]))
+	res, _ = in.call("global", 4)
+	require.EqualValues(t, 12, uint32(res[0]))
+	res, _ = in.call("size")
+	require.EqualValues(t, 1, uint32(res[0]))
+
+	// A poll that sees stackguard0 == StackPreempt exits with its resume
+	// PC in x16.
+	binary.LittleEndian.PutUint64(in.g[abi.GStackGuard0Offset:], abi.StackPreempt)
+	_, code = in.call("spin")
+	require.Equal(t, exitPreempt, code)
+	resume := in.get(168) - uint64(addr(in.text))
+	require.Less(t, resume, uint64(len(in.text)))
+	binary.LittleEndian.PutUint64(in.g[abi.GStackGuard0Offset:], 0)
+}
