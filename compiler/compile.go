@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/wasiaot/wasiaot/backend/amd64"
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/opt"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
@@ -21,14 +21,15 @@ import (
 )
 
 // Options controls compilation. The zero value compiles WebAssembly 2.0
-// for amd64 without optimisation; DefaultOptions is what the CLI uses.
+// for the host machine without optimisation; DefaultOptions is what the CLI
+// uses.
 type Options struct {
 	// Features are the accepted wasm proposals; 0 means wasm.FeaturesV2.
 	Features wasm.Features
 	// OptLevel is 0 (no SSA optimisation), 1 or 2.
 	OptLevel int
-	// Target is the machine: "amd64" (or "" for amd64); "arm64" is not
-	// supported yet.
+	// Target is the machine, by GOARCH name: one of backend.Names(), or
+	// "" for the host's.
 	Target string
 	// Parallelism bounds the functions compiled at once; 0 means
 	// runtime.GOMAXPROCS(0). The output does not depend on it.
@@ -49,7 +50,7 @@ type DumpSSA struct {
 
 // DefaultOptions returns the options the CLI starts from.
 func DefaultOptions() Options {
-	return Options{Features: wasm.FeaturesV2, OptLevel: 2, Target: "amd64"}
+	return Options{Features: wasm.FeaturesV2, OptLevel: 2, Target: runtime.GOARCH}
 }
 
 // Error is a compilation failure located in a function.
@@ -95,12 +96,13 @@ func CompileArtifact(wasmBytes []byte, opts Options) (*artifact.Artifact, error)
 }
 
 func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.Artifact, error) {
-	switch opts.Target {
-	case "", "amd64":
-	case "arm64":
-		return nil, errors.New("not supported: arm64 target")
-	default:
-		return nil, fmt.Errorf("unknown target %q", opts.Target)
+	name := opts.Target
+	if name == "" {
+		name = runtime.GOARCH
+	}
+	target, err := backend.Lookup(name)
+	if err != nil {
+		return nil, err
 	}
 	if opts.OptLevel < 0 || opts.OptLevel > 2 {
 		return nil, fmt.Errorf("optimisation level %d is not 0, 1 or 2", opts.OptLevel)
@@ -121,6 +123,7 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 		return nil, err
 	}
 	layout, err := abi.NewLayout(abi.ModuleShape{
+		HeaderSize: target.VMCtxHeaderSize(),
 		NumTypes:   uint32(len(m.Types)),
 		NumFuncs:   uint32(m.NumFuncs()),
 		NumGlobals: uint32(m.NumGlobals()),
@@ -130,24 +133,24 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 	if err != nil {
 		return nil, err
 	}
-	mi := &amd64.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
+	mi := &backend.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
 	for i := 0; i < m.NumGlobals(); i++ {
 		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
 	}
 	entry := make(chan entryStubs, 1)
-	go func() { entry <- buildEntryStubs(m, layout) }()
-	codes, used, err := compileFuncs(m, mi, opts, ws)
+	go func() { entry <- buildEntryStubs(target, m, layout) }()
+	codes, used, err := compileFuncs(target, m, mi, opts, ws)
 	if err != nil {
 		return nil, err
 	}
 	a := &artifact.Artifact{Module: *desc, Rodata: rodata}
-	if err := link(a, m, codes, entry); err != nil {
+	if err := link(target, a, m, codes, entry); err != nil {
 		return nil, err
 	}
 	a.Header = artifact.Header{
 		CompilerVersion: Version,
-		Arch:            artifact.ArchAMD64,
-		Features:        cpuFeatures(used),
+		Arch:            target.Arch(),
+		Features:        used,
 		ABIVersion:      abi.Version,
 		SourceSHA256:    sha256.Sum256(wasmBytes),
 		OptLevel:        uint8(opts.OptLevel),
@@ -158,32 +161,14 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 	return a, nil
 }
 
-func cpuFeatures(used amd64.Features) artifact.Features {
-	var f artifact.Features
-	if used&amd64.FeatLZCNT != 0 {
-		f |= artifact.FeatureLZCNT
-	}
-	if used&amd64.FeatBMI1 != 0 {
-		f |= artifact.FeatureBMI1
-	}
-	if used&amd64.FeatPOPCNT != 0 {
-		f |= artifact.FeaturePOPCNT
-	}
-	if used&amd64.FeatSSE41 != 0 {
-		f |= artifact.FeatureSSE41
-	}
-	return f
-}
-
 // worker holds one goroutine's reusable compilation state. Its buffers
 // grow to the largest function compiled, and growing them again for every
 // module was most of what a compile allocated, so workers are kept between
 // compilations (idleWorkers).
 type worker struct {
-	low   *lower.Lowerer
-	sel   *amd64.Selector
-	alloc *amd64.Allocator
-	emit  *amd64.Emitter
+	target backend.Target
+	low    *lower.Lowerer
+	comp   backend.Compiler
 }
 
 // idleWorkers are workers kept between compilations, at most
@@ -218,33 +203,34 @@ func (ws *workerSet) release() {
 	for _, wk := range ws.list {
 		if wk != nil && ws.keep && len(idleWorkers.list) < maxIdleWorkers {
 			wk.low.Forget()
-			wk.sel.Reset(nil)
+			wk.comp.Reset(nil)
 			idleWorkers.list = append(idleWorkers.list, wk)
 		}
 	}
 	ws.list = nil
 }
 
-// getWorker returns a worker for functions of m.
-func getWorker(m *wasm.Module, mi *amd64.ModuleInfo) *worker {
+// getWorker returns a worker for functions of m compiled for target.
+func getWorker(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo) *worker {
 	idleWorkers.mu.Lock()
 	var wk *worker
-	if n := len(idleWorkers.list); n > 0 {
-		wk = idleWorkers.list[n-1]
-		idleWorkers.list[n-1] = nil
-		idleWorkers.list = idleWorkers.list[:n-1]
+	for i := len(idleWorkers.list) - 1; i >= 0; i-- {
+		if idleWorkers.list[i].target == target {
+			wk = idleWorkers.list[i]
+			idleWorkers.list = slices.Delete(idleWorkers.list, i, i+1)
+			break
+		}
 	}
 	idleWorkers.mu.Unlock()
 	if wk != nil {
 		wk.low.Reset(m)
-		wk.sel.Reset(mi)
+		wk.comp.Reset(mi)
 		return wk
 	}
 	return &worker{
-		low:   lower.NewLowerer(m, lower.Options{Workers: 1}),
-		sel:   amd64.NewSelector(mi),
-		alloc: amd64.NewAllocator(),
-		emit:  amd64.NewEmitter(),
+		target: target,
+		low:    lower.NewLowerer(m, lower.Options{Workers: 1}),
+		comp:   target.NewCompiler(mi),
 	}
 }
 
@@ -255,7 +241,7 @@ func getWorker(m *wasm.Module, mi *amd64.ModuleInfo) *worker {
 // otherwise.
 const serialBelow = 64 << 10
 
-func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *workerSet) ([]*amd64.Code, amd64.Features, error) {
+func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo, opts Options, ws *workerSet) ([]*backend.Code, artifact.Features, error) {
 	n := len(m.Functions)
 	nimp := uint32(m.NumImportedFuncs())
 	nworkers := opts.Parallelism
@@ -286,16 +272,16 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *worker
 		return 0
 	}
 	slices.SortStableFunc(order, func(x, y int32) int { return size(y) - size(x) })
-	codes := make([]*amd64.Code, n)
+	codes := make([]*backend.Code, n)
 	errs := make([]error, n)
-	usedBy := make([]amd64.Features, nworkers)
+	usedBy := make([]artifact.Features, nworkers)
 	ws.list = make([]*worker, nworkers)
 	var next atomic.Int64
 	var failed atomic.Int64 // lowest failing index + 1
 	var dumpMu sync.Mutex
 	var wg sync.WaitGroup
 	run := func(w int) {
-		wk := getWorker(m, mi)
+		wk := getWorker(target, m, mi)
 		ws.list[w] = wk
 		for {
 			j := int(next.Add(1) - 1)
@@ -319,7 +305,7 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *worker
 				}
 			}
 		}
-		usedBy[w] = wk.sel.Used
+		usedBy[w] = wk.comp.Features()
 	}
 	for w := 1; w < nworkers; w++ {
 		wg.Add(1)
@@ -335,14 +321,14 @@ func compileFuncs(m *wasm.Module, mi *amd64.ModuleInfo, opts Options, ws *worker
 			return nil, 0, err
 		}
 	}
-	var used amd64.Features
+	var used artifact.Features
 	for _, u := range usedBy {
 		used |= u
 	}
 	return codes, used, nil
 }
 
-func (wk *worker) compile(m *wasm.Module, idx uint32, opts Options, dumpMu *sync.Mutex) (code *amd64.Code, err error) {
+func (wk *worker) compile(m *wasm.Module, idx uint32, opts Options, dumpMu *sync.Mutex) (code *backend.Code, err error) {
 	fail := func(off int, err error) error {
 		// Backend errors name the machine instruction; an unsupported
 		// feature is reported by itself.
@@ -377,21 +363,14 @@ func (wk *worker) compile(m *wasm.Module, idx uint32, opts Options, dumpMu *sync
 		hook("lower", f)
 	}
 	opt.Pipeline(f, opts.OptLevel, hook)
-	mf, err := wk.sel.Select(f)
+	code, err = wk.comp.Compile(f)
 	if err != nil {
 		off := 0
-		var se *amd64.Error
+		var se *backend.Error
 		if errors.As(err, &se) {
 			off = int(se.Pos)
 		}
 		return nil, fail(off, err)
-	}
-	if err := wk.alloc.Allocate(mf); err != nil {
-		return nil, fail(0, err)
-	}
-	code, err = wk.emit.Emit(mf)
-	if err != nil {
-		return nil, fail(0, err)
 	}
 	return code, nil
 }

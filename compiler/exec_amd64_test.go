@@ -118,7 +118,7 @@ func instantiate(t *testing.T, a *artifact.Artifact) *instance {
 	require.Zero(t, nglobals+ntables, "imported globals and tables are not supported by this test loader")
 	nglobals += uint32(len(m.Globals))
 	ntables += uint32(len(m.Tables))
-	layout, err := abi.NewLayout(abi.ModuleShape{NumTypes: uint32(len(m.Types)), NumFuncs: nfuncs, NumGlobals: nglobals, NumTables: ntables, HasMemory: len(m.Memories) > 0})
+	layout, err := abi.NewLayout(abi.ModuleShape{HeaderSize: abi.AMD64VMCtxHeaderSize, NumTypes: uint32(len(m.Types)), NumFuncs: nfuncs, NumGlobals: nglobals, NumTables: ntables, HasMemory: len(m.Memories) > 0})
 	require.NoError(t, err)
 	in := &instance{a: a, layout: layout}
 	rwx := syscall.PROT_READ | syscall.PROT_WRITE | syscall.PROT_EXEC

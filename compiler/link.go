@@ -1,33 +1,24 @@
 package compiler
 
 import (
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
-	"github.com/wasiaot/wasiaot/backend/amd64"
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
-
-// funcAlign is the alignment of every function and stub in .text.
-const funcAlign = 16
-
-// pad appends int3 bytes up to the next multiple of funcAlign.
-func pad(text []byte) []byte {
-	for len(text)%funcAlign != 0 {
-		text = append(text, 0xcc)
-	}
-	return text
-}
 
 // link lays the functions out in index order, patches direct calls,
 // appends the entry stubs and builds the trap and call tables.
-func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, entry <-chan entryStubs) error {
+func link(target backend.Target, a *artifact.Artifact, m *wasm.Module, codes []*backend.Code, entry <-chan entryStubs) error {
 	nimp := uint32(m.NumImportedFuncs())
+	funcAlign := target.FuncAlign()
+	pad := target.Pad
 	// Size everything up front: these grow to tens of megabytes.
 	size, ntraps, ncalls := 0, 0, 0
 	for _, c := range codes {
@@ -50,24 +41,20 @@ func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, entry <-cha
 	for i, c := range codes {
 		base := offsets[i]
 		fn := nimp + uint32(i)
-		for _, cs := range c.Calls {
-			callee := uint32(cs.Func)
-			if cs.Func < 0 || callee < nimp || callee-nimp >= uint32(len(codes)) {
-				return fmt.Errorf("function %d: direct call to function %d, which is not defined in the module", fn, cs.Func)
+		for _, r := range c.Relocs {
+			callee := uint32(r.Func)
+			if r.Func < 0 || callee < nimp || callee-nimp >= uint32(len(codes)) {
+				return fmt.Errorf("function %d: direct call to function %d, which is not defined in the module", fn, r.Func)
 			}
-			at := base + uint32(cs.Offset)
-			rel := int64(offsets[callee-nimp]) - int64(at+4)
-			binary.LittleEndian.PutUint32(text[at:], uint32(int32(rel)))
+			if err := backend.Apply(text, r.Kind, base+uint32(r.Offset), offsets[callee-nimp]); err != nil {
+				return fmt.Errorf("function %d: %v", fn, err)
+			}
 		}
 		for _, t := range c.Traps {
-			kind := artifact.TrapKind(t.Code)
-			if t.Code == amd64.TrapCodeStackOverflow {
-				kind = artifact.TrapStackOverflow
-			}
-			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(t.Offset), Kind: kind, Func: fn, WasmOffset: uint32(t.Pos)})
+			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(t.Offset), Kind: t.Kind, Func: fn, WasmOffset: uint32(t.Pos)})
 		}
 		for _, p := range c.Positions {
-			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(p.Offset), Kind: artifact.TrapMemoryOutOfBounds, Func: fn, WasmOffset: uint32(p.Pos)})
+			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(p.Offset), Kind: trap.MemoryOutOfBounds, Func: fn, WasmOffset: uint32(p.Pos)})
 		}
 		for _, r := range c.Returns {
 			code.Calls = append(code.Calls, artifact.Site{Offset: base + uint32(r.Offset), Func: fn, WasmOffset: uint32(r.Pos)})
@@ -104,7 +91,7 @@ func link(a *artifact.Artifact, m *wasm.Module, codes []*amd64.Code, entry <-cha
 // entryStub is the entry stub of one type index.
 type entryStub struct {
 	same int // the earlier type index with the same signature, or -1
-	code *amd64.Code
+	code *backend.Code
 	name string // nil code: not callable from the host
 }
 
@@ -115,21 +102,12 @@ type entryStubs struct {
 
 // buildEntryStubs compiles the entry stubs of m's types. It depends only on
 // the types, so it runs alongside the functions rather than after them.
-// stubAllocators keeps register allocators for entry stubs, whose arenas
-// would otherwise be grown afresh for every module.
-var stubAllocators sync.Pool
-
-func buildEntryStubs(m *wasm.Module, layout abi.Layout) (res entryStubs) {
+func buildEntryStubs(target backend.Target, m *wasm.Module, layout abi.Layout) (res entryStubs) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = entryStubs{err: fmt.Errorf("entry stubs: internal compiler error: %v", r)}
 		}
 	}()
-	alloc, _ := stubAllocators.Get().(*amd64.Allocator)
-	if alloc == nil {
-		alloc = amd64.NewAllocator()
-	}
-	defer stubAllocators.Put(alloc)
 	stubs := make([]entryStub, len(m.Types))
 	done := map[string]int{}
 	var kb []byte
@@ -150,18 +128,15 @@ func buildEntryStubs(m *wasm.Module, layout abi.Layout) (res entryStubs) {
 		}
 		done[key] = t
 		sig := lower.Signature(&m.Types[t])
-		f, err := amd64.EntryStub(fmt.Sprintf("entry_%d", t), &sig, layout.EntryTarget)
-		if err != nil {
-			continue // not callable from the host (v128)
+		name := fmt.Sprintf("entry_%d", t)
+		c, err := target.EntryStub(name, &sig, layout.EntryTarget)
+		if errors.Is(err, backend.ErrNoEntryStub) {
+			continue // not callable from the host (v128, too many values)
 		}
-		if err := alloc.Allocate(f); err != nil {
-			continue // more params or results than registers
-		}
-		c, err := amd64.Emit(f)
 		if err != nil {
 			return entryStubs{err: fmt.Errorf("entry stub for type %d: %v", t, err)}
 		}
-		stubs[t].code, stubs[t].name = c, f.Name
+		stubs[t].code, stubs[t].name = c, name
 	}
 	return entryStubs{byType: stubs}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // The tests build artifacts by hand: functions written in assembly that
@@ -228,7 +229,7 @@ type builder struct {
 
 type pendingSite struct {
 	label      string
-	kind       artifact.TrapKind
+	kind       trap.Kind
 	fn         uint32
 	wasmOffset uint32
 }
@@ -287,7 +288,7 @@ func (b *builder) fn(name string, params, results []artifact.ValType, export boo
 }
 
 // site records a trap site at label inside function fn.
-func (b *builder) site(label string, kind artifact.TrapKind, fn, wasmOffset uint32) {
+func (b *builder) site(label string, kind trap.Kind, fn, wasmOffset uint32) {
 	b.traps = append(b.traps, pendingSite{label, kind, fn, wasmOffset})
 }
 
@@ -296,7 +297,7 @@ func (b *builder) export(name string, k artifact.ExternKind, idx uint32) {
 }
 
 func (b *builder) shape() abi.ModuleShape {
-	var s abi.ModuleShape
+	s := abi.ModuleShape{HeaderSize: abi.VMCtxHeaderSize}
 	s.NumTypes = uint32(len(b.m.Types))
 	s.NumFuncs = b.m.NumImportedFuncs() + uint32(len(b.m.Funcs))
 	for _, im := range b.m.Imports {
@@ -391,18 +392,18 @@ func (b *builder) callIndirect(a *asm, fn, tab, typ uint32) {
 	a.op(x86.AMOVL, reg(x86.REG_DI), reg(x86.REG_DI))
 	a.op(x86.ACMPL, reg(x86.REG_DI), mem(x86.REG_AX, abi.TableDescLen))
 	a.jump(x86.AJCS, inb)
-	b.site(a.trap(), artifact.TrapTableOutOfBounds, fn, 0x10)
+	b.site(a.trap(), trap.TableOutOfBounds, fn, 0x10)
 	a.label(inb)
 	a.op(x86.AMOVQ, mem(x86.REG_AX, abi.TableDescElems), reg(x86.REG_AX))
 	a.op(x86.AMOVQ, obj.Addr{Type: obj.TYPE_MEM, Reg: x86.REG_AX, Index: x86.REG_DI, Scale: 8}, reg(x86.REG_AX))
 	a.op(x86.ATESTQ, reg(x86.REG_AX), reg(x86.REG_AX))
 	a.jump(x86.AJNE, nonnull)
-	b.site(a.trap(), artifact.TrapIndirectCallNull, fn, 0x11)
+	b.site(a.trap(), trap.UninitializedElement, fn, 0x11)
 	a.label(nonnull)
 	a.op(x86.AMOVL, mem(x86.REG_AX, abi.FuncRefTypeID), reg(x86.REG_CX))
 	a.op(x86.ACMPL, reg(x86.REG_CX), mem(x86.REG_R15, int64(b.l.TypeIDOffset(typ))))
 	a.jump(x86.AJEQ, typeok)
-	b.site(a.trap(), artifact.TrapIndirectCallTypeMismatch, fn, 0x12)
+	b.site(a.trap(), trap.IndirectCallTypeMismatch, fn, 0x12)
 	a.label(typeok)
 	a.op(x86.ACMPQ, mem(x86.REG_AX, abi.FuncRefVMCtx), reg(x86.REG_R15))
 	a.jump(x86.AJEQ, local)

@@ -14,6 +14,7 @@ import (
 	"github.com/twitchyliquid64/golang-asm/obj/x86"
 
 	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // arith defines small functions of every scalar type.
@@ -106,7 +107,7 @@ func TestStartFunction(t *testing.T) {
 
 	bad := load(t, rt, func(b *builder) {
 		b.m.HasStart, b.m.Start = true, b.fn("start", nil, nil, false, func(a *asm, idx uint32) {
-			b.site(a.trap(), artifact.TrapUnreachable, idx, 7)
+			b.site(a.trap(), trap.Unreachable, idx, 7)
 		})
 	})
 	_, err := bad.Instantiate(context.Background(), nil)

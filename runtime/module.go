@@ -184,6 +184,7 @@ func describe(a *artifact.Artifact) (*modInfo, error) {
 	}
 	var err error
 	m.layout, err = abi.NewLayout(abi.ModuleShape{
+		HeaderSize: abi.VMCtxHeaderSize,
 		NumTypes:   uint32(len(am.Types)),
 		NumFuncs:   uint32(len(m.funcType)),
 		NumGlobals: uint32(len(m.impGlobals) + len(am.Globals)),

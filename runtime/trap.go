@@ -4,45 +4,33 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wasiaot/wasiaot/runtime/trap"
+
 	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
-// TrapKind says why a call trapped. The wasm trap kinds have the values of
-// artifact.TrapKind.
-type TrapKind uint8
+// TrapKind says why a call trapped: the kind shared with the compiler and
+// the artifact (package trap).
+type TrapKind = trap.Kind
 
 const (
-	TrapUnreachable              = TrapKind(artifact.TrapUnreachable)
-	TrapIntegerDivideByZero      = TrapKind(artifact.TrapIntegerDivideByZero)
-	TrapIntegerOverflow          = TrapKind(artifact.TrapIntegerOverflow)
-	TrapInvalidConversion        = TrapKind(artifact.TrapInvalidConversion)
-	TrapMemoryOutOfBounds        = TrapKind(artifact.TrapMemoryOutOfBounds)
-	TrapTableOutOfBounds         = TrapKind(artifact.TrapTableOutOfBounds)
-	TrapUninitializedElement     = TrapKind(artifact.TrapIndirectCallNull)
-	TrapIndirectCallTypeMismatch = TrapKind(artifact.TrapIndirectCallTypeMismatch)
-	TrapStackExhausted           = TrapKind(artifact.TrapStackOverflow)
-	TrapNullReference            = TrapKind(artifact.TrapNullReference)
-	TrapUnalignedAtomic          = TrapKind(artifact.TrapUnalignedAtomic)
+	TrapUnreachable              = trap.Unreachable
+	TrapIntegerDivideByZero      = trap.IntegerDivideByZero
+	TrapIntegerOverflow          = trap.IntegerOverflow
+	TrapInvalidConversion        = trap.InvalidConversion
+	TrapMemoryOutOfBounds        = trap.MemoryOutOfBounds
+	TrapTableOutOfBounds         = trap.TableOutOfBounds
+	TrapUninitializedElement     = trap.UninitializedElement
+	TrapIndirectCallTypeMismatch = trap.IndirectCallTypeMismatch
+	TrapStackExhausted           = trap.StackExhausted
+	TrapNullReference            = trap.NullReference
+	TrapUnalignedAtomic          = trap.UnalignedAtomic
 	// TrapInterrupted: the call's context was cancelled or its deadline
 	// passed; Err is the context's cause.
-	TrapInterrupted TrapKind = 32
+	TrapInterrupted = trap.Interrupted
 	// TrapHostError: a host function failed; Err is its error.
-	TrapHostError TrapKind = 33
+	TrapHostError = trap.HostError
 )
-
-func (k TrapKind) String() string {
-	switch k {
-	case TrapTableOutOfBounds:
-		// call_indirect past the end is "undefined element" in the spec,
-		// table.get/set/init/copy "out of bounds table access".
-		return "out of bounds table access (undefined element)"
-	case TrapInterrupted:
-		return "interrupted"
-	case TrapHostError:
-		return "host function error"
-	}
-	return artifact.TrapKind(k).String()
-}
 
 // noFunc marks a Trap without a known function.
 const noFunc = ^uint32(0)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // memModule has a memory of 1 page (at most 3) and functions that load,
@@ -25,7 +26,7 @@ func memModule(b *builder) {
 		a.label("load.site")
 		a.op(x86.AMOVL, memIdx(x86.REG_AX, x86.REG_DI, 0), reg(x86.REG_AX))
 		a.op(obj.ARET, none, none)
-		b.site("load.site", artifact.TrapMemoryOutOfBounds, idx, 0x51)
+		b.site("load.site", trap.MemoryOutOfBounds, idx, 0x51)
 	})
 	// load8(addr) -> i32 [addr] (u8); not in the trap table: the fault is
 	// known by its address.
@@ -71,14 +72,14 @@ func trapModule(b *builder) {
 	b.fn("div", vt(i32, i32), vt(i32), true, func(a *asm, idx uint32) {
 		a.op(x86.ATESTL, reg(x86.REG_SI), reg(x86.REG_SI))
 		a.jump(x86.AJNE, "div.ok")
-		b.site(a.trap(), artifact.TrapIntegerDivideByZero, idx, 0x2a)
+		b.site(a.trap(), trap.IntegerDivideByZero, idx, 0x2a)
 		a.label("div.ok")
 		a.op(x86.AMOVL, reg(x86.REG_DI), reg(x86.REG_AX))
 		a.bytes(0x99, 0xf7, 0xfe) // cdq; idiv esi
 		a.op(obj.ARET, none, none)
 	})
 	b.fn("unreachable", nil, nil, true, func(a *asm, idx uint32) {
-		b.site(a.trap(), artifact.TrapUnreachable, idx, 0x33)
+		b.site(a.trap(), trap.Unreachable, idx, 0x33)
 	})
 	b.fn("recurse", nil, nil, true, func(a *asm, idx uint32) {
 		a.op(x86.ASUBQ, imm(8), reg(x86.REG_SP))

@@ -9,45 +9,17 @@ import (
 	"github.com/twitchyliquid64/golang-asm/obj"
 	"github.com/twitchyliquid64/golang-asm/obj/x86"
 	"github.com/twitchyliquid64/golang-asm/objabi"
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
-// Code is an emitted function.
-type Code struct {
-	// Bytes holds the instructions, then (16-byte aligned) the constant
-	// pool they address RIP-relative.
-	Bytes    []byte
-	CodeSize int
-	// Calls lists direct calls: a rel32 at Offset (the call's last four
-	// bytes, currently zero) must be patched to reach function Func.
-	Calls []CallSite
-	// Traps lists explicit trap calls by their return address (the trap
-	// PC the runtime reports).
-	Traps []TrapSite
-	// Positions maps code offsets of instructions with a wasm position
-	// (a nonzero Instr.Pos) to that position, in code order. Calls, exits
-	// and traps are not listed here.
-	Positions []Position
-	// Returns maps the return addresses of calls and exits with a wasm
-	// position to that position (call sites for backtraces).
-	Returns []Position
-}
-
-type CallSite struct {
-	Offset int32
-	Func   int32
-}
-
-type TrapSite struct {
-	Offset int32 // return address of the trap call
-	Code   uint32
-	Pos    int32
-}
-
-type Position struct {
-	Offset int32 // start of the instruction
-	Pos    int32
-}
+// The emitted forms are the seam's (package backend).
+type (
+	Code     = backend.Code
+	TrapSite = backend.TrapSite
+	Position = backend.Position
+)
 
 var initOnce sync.Mutex
 
@@ -239,7 +211,7 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 			binary.LittleEndian.PutUint32(code.Bytes[r.Off:], uint32(int32(v)))
 		case e.funcs:
 			binary.LittleEndian.PutUint32(code.Bytes[r.Off:], 0)
-			code.Calls = append(code.Calls, CallSite{Offset: r.Off, Func: int32(r.Add)})
+			code.Relocs = append(code.Relocs, backend.Reloc{Offset: r.Off, Kind: backend.RelocAMD64Rel32, Func: int32(r.Add)})
 		default:
 			if target, ok := e.pcrel[r.Sym]; ok {
 				v := target.Pc + r.Add - int64(r.Off) - int64(r.Siz)
@@ -271,7 +243,7 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 		if s.trap {
 			// Keyed by the return address only: the call itself cannot fault, so it is not a
 			// position (see Code.Positions).
-			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + int32(s.p.Isize), Code: s.in.Trap, Pos: s.in.Pos})
+			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + int32(s.p.Isize), Kind: trap.Kind(s.in.Trap), Pos: s.in.Pos})
 			continue
 		}
 		if s.in.Pos != 0 {
@@ -348,10 +320,6 @@ func (e *emitter) addr(o Operand, constOff []int) (obj.Addr, error) {
 	return obj.Addr{}, fmt.Errorf("missing operand")
 }
 
-// TrapCodeStackOverflow is the trap code of the stack check that frames
-// larger than BigFrame perform in their prologue.
-const TrapCodeStackOverflow = ^uint32(0)
-
 // BigFrame is the frame size above which the prologue checks the stack
 // limit instead of relying on the guard region (docs/abi.md).
 const BigFrame = 32 << 10
@@ -371,7 +339,7 @@ func (e *emitter) prologue() {
 		p.To.SetTarget(ok)
 		p = e.prog(obj.ACALL)
 		p.To = obj.Addr{Type: obj.TYPE_MEM, Reg: goReg(VMCtx), Offset: abi.VMCtxTrapStub}
-		e.sites = append(e.sites, site{p: p, in: &Instr{Trap: TrapCodeStackOverflow}, trap: true})
+		e.sites = append(e.sites, site{p: p, in: &Instr{Trap: uint32(trap.StackExhausted)}, trap: true})
 		e.add(ok)
 	}
 	for _, r := range e.f.calleeSaved {

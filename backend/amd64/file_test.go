@@ -33,11 +33,11 @@ func disasm(t testing.TB, c *Code) string {
 	if pool := (c.CodeSize + 15) &^ 15; pool < len(c.Bytes) {
 		fmt.Fprintf(&sb, "pool %#x: % x\n", pool, c.Bytes[pool:])
 	}
-	for _, s := range c.Calls {
+	for _, s := range c.Relocs {
 		fmt.Fprintf(&sb, "call site %#x: func%d\n", s.Offset, s.Func)
 	}
 	for _, s := range c.Traps {
-		fmt.Fprintf(&sb, "trap site %#x: code %d pos %d\n", s.Offset, s.Code, s.Pos)
+		fmt.Fprintf(&sb, "trap site %#x: code %d pos %d\n", s.Offset, s.Kind, s.Pos)
 	}
 	for _, s := range c.Returns {
 		fmt.Fprintf(&sb, "return site %#x: pos %d\n", s.Offset, s.Pos)
@@ -115,7 +115,7 @@ func TestBigFrame(t *testing.T) {
   12: 48 81 ec 00 a0 00 00           sub rsp, 0xa000
   19: 48 81 c4 00 a0 00 00           add rsp, 0xa000
   20: c3                             ret
-trap site 0x12: code 4294967295 pos 0
+trap site 0x12: code 9 pos 0
 `
 	require.Equal(t, want, disasm(t, c))
 }

@@ -4,20 +4,16 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/abi"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
-// ModuleInfo is what instruction selection needs to know about the module
-// a function belongs to.
-type ModuleInfo struct {
-	Layout           abi.Layout
-	NumImportedFuncs uint32
-	// GlobalImported says, per global index, whether the vmctx slot holds
-	// the address of the exporter's cell rather than the value.
-	GlobalImported []bool
-}
+// ModuleInfo and Error are the seam's (package backend).
+type (
+	ModuleInfo = backend.ModuleInfo
+	Error      = backend.Error
+)
 
 // Features are the CPU features selected code may rely on.
 type Features uint32
@@ -50,14 +46,6 @@ func NewSelector(mi *ModuleInfo) *Selector {
 // Reset makes s select functions of the module mi, as NewSelector(mi)
 // would, keeping the storage it has grown.
 func (s *Selector) Reset(mi *ModuleInfo) { s.mi, s.Used = mi, 0 }
-
-// Error is an instruction selection failure at a wasm byte offset.
-type Error struct {
-	Pos int32
-	Msg string
-}
-
-func (e *Error) Error() string { return e.Msg }
 
 // Select translates f into machine IR over virtual registers. f must be
 // valid SSA; its predecessor lists are recomputed. The result shares
@@ -266,7 +254,7 @@ func (s *isel) after(b int32) int32 {
 }
 
 // trapIf traps with kind when c holds, continuing in a new block.
-func (s *isel) trapIf(c Cond, kind artifact.TrapKind, pos int32) {
+func (s *isel) trapIf(c Cond, kind trap.Kind, pos int32) {
 	t := s.coldBlock()
 	s.blocks[t].Instrs = append(s.side.take(1), Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1, Dst2: NoReg})
 	s.branch(c, t)
@@ -551,7 +539,7 @@ func (s *isel) term(b *ssa.Block) {
 		}
 		s.emit(Instr{Op: OpRet, Args: s.out.RegList(args)})
 	case ssa.OpTrap:
-		s.emit(Instr{Op: OpTrap, Trap: uint32(trapKind(ssa.TrapKind(b.Aux))), Pos: b.Pos})
+		s.emit(Instr{Op: OpTrap, Trap: uint32(b.Aux), Pos: b.Pos})
 	default:
 		s.fail(b.Pos, "amd64: unknown terminator %v", b.Term)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 // layout orders the machine blocks (SSA reverse postorder, each SSA
@@ -181,28 +180,4 @@ func (s *isel) search(idx Reg, targets []int32, lo, hi int) {
 		s.branch(CondE, targets[k])
 	}
 	s.jmp(targets[hi-1])
-}
-
-func trapKind(k ssa.TrapKind) artifact.TrapKind {
-	switch k {
-	case ssa.TrapUnreachable:
-		return artifact.TrapUnreachable
-	case ssa.TrapIntDivideByZero:
-		return artifact.TrapIntegerDivideByZero
-	case ssa.TrapIntOverflow:
-		return artifact.TrapIntegerOverflow
-	case ssa.TrapInvalidConversion:
-		return artifact.TrapInvalidConversion
-	case ssa.TrapMemoryOutOfBounds:
-		return artifact.TrapMemoryOutOfBounds
-	case ssa.TrapTableOutOfBounds:
-		return artifact.TrapTableOutOfBounds
-	case ssa.TrapIndirectCallTypeMismatch:
-		return artifact.TrapIndirectCallTypeMismatch
-	case ssa.TrapUninitializedElement:
-		return artifact.TrapIndirectCallNull
-	case ssa.TrapStackExhausted:
-		return artifact.TrapStackOverflow
-	}
-	return artifact.TrapUnreachable
 }

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // fops holds the scalar SSE ops of one float width.
@@ -211,22 +211,22 @@ func (s *isel) trunc(v *ssa.Value, sat bool) {
 	}
 	if !sat {
 		s.emit(Instr{Op: o.ucomi, Src: [3]Operand{R(x), R(x)}})
-		s.trapIf(CondP, artifact.TrapInvalidConversion, v.Pos)
+		s.trapIf(CondP, trap.InvalidConversion, v.Pos)
 		// Too large: x >= hi.
 		s.emit(Instr{Op: o.ucomi, Src: [3]Operand{R(x), s.fconstOf(hi, o.size)}})
-		s.trapIf(CondAE, artifact.TrapIntegerOverflow, v.Pos)
+		s.trapIf(CondAE, trap.IntegerOverflow, v.Pos)
 		// Too small: below -hi for signed (x <= -hi-1 when f64 holds that
 		// exactly), x <= -1 for unsigned.
 		switch {
 		case !signed:
 			s.emit(Instr{Op: o.ucomi, Src: [3]Operand{R(x), s.fconstOf(-1, o.size)}})
-			s.trapIf(CondBE, artifact.TrapIntegerOverflow, v.Pos)
+			s.trapIf(CondBE, trap.IntegerOverflow, v.Pos)
 		case bits == 32 && o.size == 8:
 			s.emit(Instr{Op: o.ucomi, Src: [3]Operand{R(x), s.fconstOf(-hi-1, o.size)}})
-			s.trapIf(CondBE, artifact.TrapIntegerOverflow, v.Pos)
+			s.trapIf(CondBE, trap.IntegerOverflow, v.Pos)
 		default:
 			s.emit(Instr{Op: o.ucomi, Src: [3]Operand{R(x), s.fconstOf(-hi, o.size)}})
-			s.trapIf(CondB, artifact.TrapIntegerOverflow, v.Pos)
+			s.trapIf(CondB, trap.IntegerOverflow, v.Pos)
 		}
 		switch {
 		case signed:

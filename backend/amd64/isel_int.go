@@ -2,7 +2,7 @@ package amd64
 
 import (
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // value selects one SSA instruction.
@@ -94,7 +94,7 @@ func (s *isel) value(v *ssa.Value) {
 		if v.Op == ssa.OpTrapz {
 			c = c.invert()
 		}
-		s.trapOn(c, trapKind(v.Trap()), v.Pos)
+		s.trapOn(c, v.Trap(), v.Pos)
 	case ssa.OpExtract:
 		rets := s.tuples[v.Args[0]]
 		if int(v.Aux) >= len(rets) {
@@ -257,7 +257,7 @@ func (s *isel) div(v *ssa.Value, signed, rem bool) {
 	flags := v.DivFlags()
 	if (!isConst || c == 0) && flags&ssa.DivNonZero == 0 {
 		s.emit(Instr{Op: OpTest, Size: size, Src: [3]Operand{R(y), R(y)}})
-		s.trapIf(CondE, artifact.TrapIntegerDivideByZero, v.Pos)
+		s.trapIf(CondE, trap.IntegerDivideByZero, v.Pos)
 	}
 	if signed && rem && (!isConst || c == -1) && flags&ssa.DivNoOverflow == 0 {
 		// x rem -1 is 0, but idiv faults on MIN rem -1: divide by 1.
@@ -274,7 +274,7 @@ func (s *isel) div(v *ssa.Value, signed, rem bool) {
 		s.emit(Instr{Op: OpCmp, Size: size, Src: [3]Operand{R(y), Imm(-1)}})
 		s.branch(CondNE, ok)
 		s.emit(Instr{Op: OpCmp, Size: size, Src: [3]Operand{R(x), Imm(1)}})
-		s.trapIf(CondO, artifact.TrapIntegerOverflow, v.Pos)
+		s.trapIf(CondO, trap.IntegerOverflow, v.Pos)
 		s.jmp(ok)
 		s.switchTo(ok)
 	}
@@ -466,7 +466,7 @@ func (s *isel) jumpCond(c cond, t, f int32) {
 }
 
 // trapOn traps when c holds.
-func (s *isel) trapOn(c cond, kind artifact.TrapKind, pos int32) {
+func (s *isel) trapOn(c cond, kind trap.Kind, pos int32) {
 	switch c.parity {
 	case 0:
 		s.trapIf(c.c, kind, pos)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // access describes a load or store: the machine op, its operand size, and
@@ -165,7 +165,7 @@ func (s *isel) tableElem(t uint32, id ssa.ID, pos int32) Operand {
 	desc := s.load8(vmctx(s.mi.Layout.TableOffset(t)))
 	idx := s.use(id)
 	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), M(Base(desc, abi.TableDescLen))}})
-	s.trapIf(CondAE, artifact.TrapTableOutOfBounds, pos)
+	s.trapIf(CondAE, trap.TableOutOfBounds, pos)
 	elems := s.load8(M(Base(desc, abi.TableDescElems)))
 	return M(Mem{Base: elems, Index: idx, Scale: 8})
 }
@@ -336,11 +336,11 @@ func (s *isel) callIndirect(v *ssa.Value) {
 	ref := s.tmp(false)
 	s.emit(Instr{Op: OpMov, Size: 8, Dst: R(ref), Src: [3]Operand{elem}})
 	s.emit(Instr{Op: OpTest, Size: 8, Src: [3]Operand{R(ref), R(ref)}})
-	s.trapIf(CondE, artifact.TrapIndirectCallNull, v.Pos)
+	s.trapIf(CondE, trap.UninitializedElement, v.Pos)
 	tid := s.tmp(false)
 	s.emit(Instr{Op: OpMov, Size: 4, Dst: R(tid), Src: [3]Operand{M(Base(ref, abi.FuncRefTypeID))}})
 	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(tid), vmctx(s.mi.Layout.TypeIDOffset(v.TypeIndex()))}})
-	s.trapIf(CondNE, artifact.TrapIndirectCallTypeMismatch, v.Pos)
+	s.trapIf(CondNE, trap.IndirectCallTypeMismatch, v.Pos)
 	other := s.coldBlock()
 	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{M(Base(ref, abi.FuncRefVMCtx)), R(VMCtx)}})
 	s.branch(CondNE, other)
@@ -378,7 +378,7 @@ func (s *isel) memoryEnd(at, n, size Reg, pos int32) {
 	end := s.tmp(false)
 	s.emit(Instr{Op: OpLea, Size: 8, Dst: R(end), Src: [3]Operand{M(Mem{Base: at, Index: n, Scale: 1})}})
 	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(end), R(size)}})
-	s.trapIf(CondA, artifact.TrapMemoryOutOfBounds, pos)
+	s.trapIf(CondA, trap.MemoryOutOfBounds, pos)
 }
 
 // memorySizeBytes loads the current byte length of memory 0.

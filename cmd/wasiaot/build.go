@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
@@ -33,7 +35,7 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	out := fs.StringP("output", "o", "", "the artifact to write (default: the input with the extension .so; - for standard output)")
 	signKey := fs.String("sign-key", "", "sign the artifact with this ed25519 private key (PEM PKCS #8 or hex)")
 	maxIn := addMaxInputFlag(fs)
-	target := fs.String("target", "amd64", "the machine to compile for: amd64 (arm64 is not supported yet)")
+	target := fs.String("target", runtime.GOARCH, "the machine to compile for: "+strings.Join(backend.Names(), ", "))
 	level := fs.IntP("opt", "O", 2, "optimisation level: 0 (none), 1 (cheap passes), 2 (all passes)")
 	features := addFeaturesFlag(fs)
 	dumpFunc := fs.String("dump-ssa", "", "print the SSA of this function (name-section name or index) to stderr")

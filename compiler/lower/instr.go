@@ -3,6 +3,7 @@ package lower
 import (
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // instr lowers one instruction in reachable code.
@@ -30,7 +31,7 @@ func (l *funcLowerer) instr(ins *wasm.Instr) error {
 	b := l.b
 	switch ins.Op {
 	case wasm.OpUnreachable:
-		b.Trap(ssa.TrapUnreachable)
+		b.Trap(trap.Unreachable)
 		l.reachable = false
 	case wasm.OpNop:
 	case wasm.OpBlock:

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // Numeric semantics for the test interpreter, written from the wasm spec.
@@ -36,20 +37,20 @@ func binaryOp(op ssa.Op, x, y uint64) (uint64, error) {
 		return uint64(bits.RotateLeft32(a, -int(b&31))), nil
 	case ssa.OpI32DivS:
 		if b == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		if int32(a) == math.MinInt32 && int32(b) == -1 {
-			return 0, trap(ssa.TrapIntOverflow)
+			return 0, raise(trap.IntegerOverflow)
 		}
 		return uint64(uint32(int32(a) / int32(b))), nil
 	case ssa.OpI32DivU:
 		if b == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		return uint64(a / b), nil
 	case ssa.OpI32RemS:
 		if b == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		if int32(b) == -1 {
 			return 0, nil
@@ -57,7 +58,7 @@ func binaryOp(op ssa.Op, x, y uint64) (uint64, error) {
 		return uint64(uint32(int32(a) % int32(b))), nil
 	case ssa.OpI32RemU:
 		if b == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		return uint64(a % b), nil
 	case ssa.OpI32Eq:
@@ -105,20 +106,20 @@ func binaryOp(op ssa.Op, x, y uint64) (uint64, error) {
 		return bits.RotateLeft64(x, -int(y&63)), nil
 	case ssa.OpI64DivS:
 		if y == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		if int64(x) == math.MinInt64 && int64(y) == -1 {
-			return 0, trap(ssa.TrapIntOverflow)
+			return 0, raise(trap.IntegerOverflow)
 		}
 		return uint64(int64(x) / int64(y)), nil
 	case ssa.OpI64DivU:
 		if y == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		return x / y, nil
 	case ssa.OpI64RemS:
 		if y == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		if int64(y) == -1 {
 			return 0, nil
@@ -126,7 +127,7 @@ func binaryOp(op ssa.Op, x, y uint64) (uint64, error) {
 		return uint64(int64(x) % int64(y)), nil
 	case ssa.OpI64RemU:
 		if y == 0 {
-			return 0, trap(ssa.TrapIntDivideByZero)
+			return 0, raise(trap.IntegerDivideByZero)
 		}
 		return x % y, nil
 	case ssa.OpI64Eq:
@@ -235,11 +236,11 @@ func fmax(x, y float64) float64 {
 // trunc converts f to an integer in [lo, hi) after truncation, or traps.
 func trunc(f, lo, hi float64) (float64, error) {
 	if math.IsNaN(f) {
-		return 0, trap(ssa.TrapInvalidConversion)
+		return 0, raise(trap.InvalidConversion)
 	}
 	t := math.Trunc(f)
 	if t < lo || t >= hi {
-		return 0, trap(ssa.TrapIntOverflow)
+		return 0, raise(trap.IntegerOverflow)
 	}
 	return t, nil
 }

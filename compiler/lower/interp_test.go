@@ -8,6 +8,7 @@ import (
 	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // A small interpreter of lowered SSA, used to check that lowering keeps
@@ -18,11 +19,11 @@ import (
 var errUnsupported = errors.New("not supported by the test interpreter")
 
 // trapError is a wasm trap.
-type trapError struct{ kind ssa.TrapKind }
+type trapError struct{ kind trap.Kind }
 
 func (e *trapError) Error() string { return "trap: " + e.kind.String() }
 
-func trap(k ssa.TrapKind) error { return &trapError{k} }
+func raise(k trap.Kind) error { return &trapError{k} }
 
 type instance struct {
 	m        *wasm.Module
@@ -154,7 +155,7 @@ func (x *instance) call(fi uint32, args []uint64) ([]uint64, error) {
 		x.funcs[n] = f
 	}
 	if x.depth > 2000 {
-		return nil, trap(ssa.TrapStackExhausted)
+		return nil, raise(trap.StackExhausted)
 	}
 	x.depth++
 	defer func() { x.depth-- }()
@@ -214,7 +215,7 @@ func (x *instance) run(f *ssa.Func, args []uint64) ([]uint64, error) {
 			}
 			return res, nil
 		case ssa.OpTrap:
-			return nil, trap(ssa.TrapKind(b.Aux))
+			return nil, raise(trap.Kind(b.Aux))
 		default:
 			return nil, fmt.Errorf("block b%d has terminator %s", b.ID, b.Term)
 		}
@@ -257,7 +258,7 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		return 0, nil
 	case ssa.OpTrapz, ssa.OpTrapnz:
 		if (uint32(arg(0)) == 0) == (v.Op == ssa.OpTrapz) {
-			return 0, trap(v.Trap())
+			return 0, raise(v.Trap())
 		}
 		return 0, nil
 	case ssa.OpCall:
@@ -267,15 +268,15 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		t := x.tables[v.TableIndex()]
 		i := uint64(uint32(arg(0)))
 		if i >= uint64(len(t)) {
-			return 0, trap(ssa.TrapTableOutOfBounds)
+			return 0, raise(trap.TableOutOfBounds)
 		}
 		if t[i] == 0 {
-			return 0, trap(ssa.TrapUninitializedElement)
+			return 0, raise(trap.UninitializedElement)
 		}
 		callee := uint32(t[i] - 1)
 		ft, _ := x.m.FuncType(callee)
 		if !ft.Equal(&x.m.Types[v.TypeIndex()]) {
-			return 0, trap(ssa.TrapIndirectCallTypeMismatch)
+			return 0, raise(trap.IndirectCallTypeMismatch)
 		}
 		res, err := x.call(callee, callArgs(v.Args[1:], vals))
 		return x.result(v, res, err, tuples)
@@ -297,21 +298,21 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		t := x.tables[v.Aux]
 		i := uint64(uint32(arg(0)))
 		if i >= uint64(len(t)) {
-			return 0, trap(ssa.TrapTableOutOfBounds)
+			return 0, raise(trap.TableOutOfBounds)
 		}
 		return t[i], nil
 	case ssa.OpTableSet:
 		t := x.tables[v.Aux]
 		i := uint64(uint32(arg(0)))
 		if i >= uint64(len(t)) {
-			return 0, trap(ssa.TrapTableOutOfBounds)
+			return 0, raise(trap.TableOutOfBounds)
 		}
 		t[i] = arg(1)
 		return 0, nil
 	case ssa.OpMemoryFill:
 		d, val, n := uint64(uint32(arg(0))), byte(arg(1)), uint64(uint32(arg(2)))
 		if d+n > uint64(len(x.mem)) {
-			return 0, trap(ssa.TrapMemoryOutOfBounds)
+			return 0, raise(trap.MemoryOutOfBounds)
 		}
 		for i := range n {
 			x.mem[d+i] = val
@@ -320,7 +321,7 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 	case ssa.OpMemoryCopy:
 		d, src, n := uint64(uint32(arg(0))), uint64(uint32(arg(1))), uint64(uint32(arg(2)))
 		if d+n > uint64(len(x.mem)) || src+n > uint64(len(x.mem)) {
-			return 0, trap(ssa.TrapMemoryOutOfBounds)
+			return 0, raise(trap.MemoryOutOfBounds)
 		}
 		copy(x.mem[d:d+n], x.mem[src:src+n])
 		return 0, nil
@@ -331,7 +332,7 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		}
 		d, src, n := uint64(uint32(arg(0))), uint64(uint32(arg(1))), uint64(uint32(arg(2)))
 		if d+n > uint64(len(x.mem)) || src+n > uint64(len(seg)) {
-			return 0, trap(ssa.TrapMemoryOutOfBounds)
+			return 0, raise(trap.MemoryOutOfBounds)
 		}
 		copy(x.mem[d:d+n], seg[src:src+n])
 		return 0, nil
@@ -360,7 +361,7 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		t := x.tables[v.Aux]
 		d, n := uint64(uint32(arg(0))), uint64(uint32(arg(2)))
 		if d+n > uint64(len(t)) {
-			return 0, trap(ssa.TrapTableOutOfBounds)
+			return 0, raise(trap.TableOutOfBounds)
 		}
 		for i := range n {
 			t[d+i] = arg(1)
@@ -370,7 +371,7 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		dt, st := x.tables[v.Aux], x.tables[v.Aux2]
 		d, src, n := uint64(uint32(arg(0))), uint64(uint32(arg(1))), uint64(uint32(arg(2)))
 		if d+n > uint64(len(dt)) || src+n > uint64(len(st)) {
-			return 0, trap(ssa.TrapTableOutOfBounds)
+			return 0, raise(trap.TableOutOfBounds)
 		}
 		copy(dt[d:d+n], st[src:src+n])
 		return 0, nil
@@ -382,7 +383,7 @@ func (x *instance) exec(f *ssa.Func, v *ssa.Value, vals []uint64, tuples map[ssa
 		}
 		d, src, n := uint64(uint32(arg(0))), uint64(uint32(arg(1))), uint64(uint32(arg(2)))
 		if d+n > uint64(len(t)) || src+n > uint64(len(seg)) {
-			return 0, trap(ssa.TrapTableOutOfBounds)
+			return 0, raise(trap.TableOutOfBounds)
 		}
 		for i := range n {
 			t[d+i] = uint64(seg[src+i]) + 1
@@ -430,7 +431,7 @@ func (x *instance) memOp(v *ssa.Value, arg func(int) uint64) (uint64, error) {
 	}
 	ea := uint64(uint32(arg(0))) + v.Offset()
 	if ea+size > uint64(len(x.mem)) {
-		return 0, trap(ssa.TrapMemoryOutOfBounds)
+		return 0, raise(trap.MemoryOutOfBounds)
 	}
 	p := x.mem[ea : ea+size]
 	if len(v.Args) == 2 { // store

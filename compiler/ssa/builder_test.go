@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 func TestOpTable(t *testing.T) {
@@ -87,7 +88,7 @@ func TestAllOps(t *testing.T) {
 		case AuxMem:
 			aux, aux2 = 12, 1<<8|2
 		case AuxTrap:
-			aux = int64(TrapIntOverflow)
+			aux = int64(trap.IntegerOverflow)
 		case AuxIndex:
 			aux = 1
 		case AuxInt, AuxF32, AuxF64:
@@ -101,7 +102,7 @@ func TestAllOps(t *testing.T) {
 	require.Equal(t, NumOps-10, count) // all but invalid, param, 3 calls, 5 terminators
 	b.Call(OpCallImport, 0, b.Sig(Signature{}))
 	b.CallIndirect(5, 1, sig, param(TypeI32), param(TypeI32))
-	b.TrapIf(OpTrapnz, param(TypeI32), TrapUnreachable)
+	b.TrapIf(OpTrapnz, param(TypeI32), trap.Unreachable)
 	x := b.Op2(OpI32Add, param(TypeI32), b.I32Const(-7))
 	y := b.Select(x, param(TypeI32), x)
 	next := b.NewBlock(TypeI32)
@@ -110,7 +111,7 @@ func TestAllOps(t *testing.T) {
 	b.SetBlock(other)
 	b.BrTable(x, []Edge{{next.ID, []ID{x}}, {other.ID, nil}}, Edge{next.ID, []ID{y}})
 	b.SetBlock(next)
-	b.Trap(TrapStackExhausted)
+	b.Trap(trap.StackExhausted)
 
 	require.Equal(t, []BlockID{entry.ID, other.ID, other.ID}, next.Preds)
 	require.NoError(t, Verify(f))

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // maxParseID bounds value and block numbers in text, so that a stray
@@ -403,7 +405,7 @@ func (p *parser) parseTerm(b *Block, op Op) {
 
 func (p *parser) trapKind() TrapKind {
 	w := p.word()
-	k, ok := ParseTrapKind(w)
+	k, ok := trap.ParseName(w)
 	if !ok {
 		p.pos--
 		p.fail("unknown trap kind %q", w)

@@ -163,7 +163,7 @@ func appendTerm(buf []byte, b *Block) []byte {
 		}
 	case OpTrap:
 		buf = append(buf, ' ')
-		buf = append(buf, TrapKind(b.Aux).String()...)
+		buf = append(buf, TrapKind(b.Aux).Name()...)
 	}
 	return buf
 }
@@ -256,7 +256,7 @@ func appendAux(buf []byte, v *Value) []byte {
 		buf = appendIndex(buf, " t", int64(v.TableIndex()))
 		buf = appendIndex(buf, " sig", v.Aux2)
 	case AuxTrap:
-		buf = append(buf, TrapKind(v.Aux).String()...)
+		buf = append(buf, TrapKind(v.Aux).Name()...)
 	}
 	return buf
 }

@@ -1,5 +1,7 @@
 package ssa
 
+import "github.com/wasiaot/wasiaot/runtime/trap"
+
 // Type is the type of an SSA value.
 type Type uint8
 
@@ -123,49 +125,6 @@ func (s *Signature) ResultType() Type {
 	return TypeTuple
 }
 
-// TrapKind says why execution stopped.
-type TrapKind uint8
-
-const (
-	TrapUnreachable TrapKind = iota
-	TrapIntDivideByZero
-	TrapIntOverflow
-	TrapInvalidConversion
-	TrapMemoryOutOfBounds
-	TrapTableOutOfBounds
-	TrapIndirectCallTypeMismatch
-	TrapUninitializedElement
-	TrapStackExhausted
-	TrapInterrupted
-	NumTrapKinds
-)
-
-var trapNames = [NumTrapKinds]string{
-	TrapUnreachable:              "unreachable",
-	TrapIntDivideByZero:          "int_divide_by_zero",
-	TrapIntOverflow:              "int_overflow",
-	TrapInvalidConversion:        "invalid_conversion",
-	TrapMemoryOutOfBounds:        "memory_out_of_bounds",
-	TrapTableOutOfBounds:         "table_out_of_bounds",
-	TrapIndirectCallTypeMismatch: "indirect_call_type_mismatch",
-	TrapUninitializedElement:     "uninitialized_element",
-	TrapStackExhausted:           "stack_exhausted",
-	TrapInterrupted:              "interrupted",
-}
-
-func (k TrapKind) String() string {
-	if k < NumTrapKinds {
-		return trapNames[k]
-	}
-	return "trap?"
-}
-
-// ParseTrapKind returns the trap kind named s.
-func ParseTrapKind(s string) (TrapKind, bool) {
-	for i, n := range trapNames {
-		if n == s {
-			return TrapKind(i), true
-		}
-	}
-	return 0, false
-}
+// TrapKind says why execution stopped: the kind shared with the backends,
+// the artifact and the runtime. Trap operations keep it in Aux.
+type TrapKind = trap.Kind

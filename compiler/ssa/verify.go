@@ -226,7 +226,7 @@ func (v *verifier) checkValue(x *Value) {
 			v.errorf("%s: f32 constant has high bits set", where())
 		}
 	case AuxTrap:
-		if x.Aux < 0 || x.Aux >= int64(NumTrapKinds) {
+		if x.Aux <= 0 || x.Aux > 255 || !TrapKind(x.Aux).IsWasm() {
 			v.errorf("%s: bad trap kind %d", where(), x.Aux)
 		}
 	case AuxNone:
@@ -321,7 +321,7 @@ func (v *verifier) checkTerm(b *Block) {
 		nctl = len(b.Controls)
 	case OpTrap:
 		nsucc = 0
-		if b.Aux < 0 || b.Aux >= int64(NumTrapKinds) {
+		if b.Aux <= 0 || b.Aux > 255 || !TrapKind(b.Aux).IsWasm() {
 			v.errorf("%s: bad trap kind %d", where(), b.Aux)
 		}
 	default:

@@ -6,22 +6,8 @@
 // the artifact format: changing one requires a new artifact format version.
 package abi
 
-// Register roles on amd64 (see docs/abi.md, "Registers").
-//
-// R15 holds the vmctx address for the whole time native code runs; generated
-// code never writes it. R11 is scratch for the runtime sequences (polls, host
-// calls, the resume PC handed to an exit stub): nothing lives in R11 across
-// them. RSP points into the instance's native stack.
-const (
-	// AMD64CalleeSaved lists, by name, the general registers a host call
-	// preserves; all other registers (and every XMM register) are clobbered.
-	AMD64CalleeSaved = "RBX RBP R12 R13 R14 R15"
-	// AMD64StackAlign is the alignment of RSP+8 on entry to the entry stub
-	// (the System V convention: RSP is 16-aligned before the CALL).
-	AMD64StackAlign = 16
-)
-
-// VMContext field offsets, in bytes from the vmctx address held in R15.
+// VMContext field offsets, in bytes from the vmctx address, which lives in a
+// register of its own (amd64.go, arm64.go).
 // The first 128 bytes are reachable with 8-bit displacements and hold what
 // generated code touches; the rest is private to the runtime stubs.
 const (
@@ -39,27 +25,22 @@ const (
 	VMCtxExitCode     = 76 // uint32: ExitCode of the last exit (stubs write it)
 
 	// Private to the runtime (trampoline, stubs, signal handler).
-	VMCtxMagic        = 128 // uint64: VMCtxMagicValue, checked by the signal handler
-	VMCtxGoSP         = 136 // uintptr: Go SP to return to
-	VMCtxGoBP         = 144 // uintptr: Go BP to restore
-	VMCtxEntrySP      = 152 // uintptr: native SP holding the return address into the trampoline
-	VMCtxExitSP       = 160 // uintptr: native SP of a parked exit (0 if none)
-	VMCtxResumePC     = 168 // uintptr: where a parked exit continues
-	VMCtxSavedRBX     = 176 // uint64 x5: RBX RBP R12 R13 R14 of a parked exit
-	VMCtxSavedRBP     = 184
-	VMCtxSavedR12     = 192
-	VMCtxSavedR13     = 200
-	VMCtxSavedR14     = 208
-	VMCtxTrapPC       = 216 // uintptr: PC identifying the trap site
-	VMCtxFaultAddr    = 224 // uintptr: faulting data address (memory faults)
-	VMCtxTrapKind     = 232 // uint32: TrapKind of the last trap
-	VMCtxStackTop     = 240 // uintptr: initial native SP (16-aligned)
-	VMCtxStackGuardLo = 248 // uintptr: lowest address of the stack guard region
-
-	// VMCtxHeaderSize is where the module-defined part of the vmctx starts
-	// (globals, tables, ... laid out by the backend).
-	VMCtxHeaderSize = 256
+	VMCtxMagic    = 128 // uint64: VMCtxMagicValue, checked by the signal handler
+	VMCtxGoSP     = 136 // uintptr: Go SP to return to
+	VMCtxGoBP     = 144 // uintptr: Go BP to restore
+	VMCtxEntrySP  = 152 // uintptr: native SP holding the return address into the trampoline
+	VMCtxExitSP   = 160 // uintptr: native SP of a parked exit (0 if none)
+	VMCtxResumePC = 168 // uintptr: where a parked exit continues
+	// VMCtxSaved starts the architecture's private area: the
+	// callee-saved registers of a parked exit (AMD64VMCtxSaved*,
+	// ARM64VMCtxSaved*), then the trap and stack fields at offsets of
+	// their own (VMCtxTrapPC ... for the host). See amd64.go, arm64.go.
+	VMCtxSaved = 176
 )
+
+// The host's part of the layout (vmctx_<arch>.go) names the same fields
+// without the architecture: VMCtxTrapPC, VMCtxFaultAddr, VMCtxTrapKind,
+// VMCtxStackTop, VMCtxStackGuardLo and VMCtxHeaderSize.
 
 // VMCtxMagicValue marks a live vmctx ("wasiaot" + version 1, little endian).
 const VMCtxMagicValue uint64 = 0x0174_6f61_6973_6177
@@ -149,5 +130,32 @@ const (
 
 // Version is the ABI version this package describes. The compiler writes it
 // into the artifact header and the runtime refuses artifacts whose version
-// differs (artifact.Host.ABIVersion).
-const Version uint32 = 1
+// differs (artifact.Host.ABIVersion). Version 2: the vmctx header is per
+// architecture (amd64.go, arm64.go); amd64's layout is version 1's.
+const Version uint32 = 2
+
+// vmContextPublic is the part of the vmctx header every architecture shares:
+// the fields generated code uses and the runtime's common private fields, up
+// to VMCtxSaved.
+type vmContextPublic struct {
+	MemoryBase   uintptr
+	MemoryLen    uint64
+	G            uintptr
+	Interrupt    uint32
+	_            uint32
+	HostCallStub uintptr
+	TrapStub     uintptr
+	PreemptStub  uintptr
+	Args         uintptr
+	StackLimit   uintptr
+	ExitArg      uint32
+	ExitCode     ExitCode
+	_            [48]byte
+
+	Magic    uint64
+	GoSP     uintptr
+	GoBP     uintptr
+	EntrySP  uintptr
+	ExitSP   uintptr
+	ResumePC uintptr
+}

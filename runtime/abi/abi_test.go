@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -30,11 +31,6 @@ func TestVMContextLayout(t *testing.T) {
 		{"EntrySP", unsafe.Offsetof(v.EntrySP), VMCtxEntrySP},
 		{"ExitSP", unsafe.Offsetof(v.ExitSP), VMCtxExitSP},
 		{"ResumePC", unsafe.Offsetof(v.ResumePC), VMCtxResumePC},
-		{"SavedRBX", unsafe.Offsetof(v.SavedRBX), VMCtxSavedRBX},
-		{"SavedRBP", unsafe.Offsetof(v.SavedRBP), VMCtxSavedRBP},
-		{"SavedR12", unsafe.Offsetof(v.SavedR12), VMCtxSavedR12},
-		{"SavedR13", unsafe.Offsetof(v.SavedR13), VMCtxSavedR13},
-		{"SavedR14", unsafe.Offsetof(v.SavedR14), VMCtxSavedR14},
 		{"TrapPC", unsafe.Offsetof(v.TrapPC), VMCtxTrapPC},
 		{"FaultAddr", unsafe.Offsetof(v.FaultAddr), VMCtxFaultAddr},
 		{"TrapKind", unsafe.Offsetof(v.TrapKind), VMCtxTrapKind},
@@ -43,7 +39,37 @@ func TestVMContextLayout(t *testing.T) {
 	} {
 		require.Equal(t, c.want, c.got, c.name)
 	}
+	for _, c := range savedFields(&v) {
+		require.Equal(t, c.want, c.got, c.name)
+	}
 	require.Equal(t, uintptr(VMCtxHeaderSize), unsafe.Sizeof(v))
+}
+
+type fieldOffset struct {
+	name      string
+	got, want uintptr
+}
+
+// TestArchLayouts checks both architectures' private areas on any host:
+// registers first, from VMCtxSaved, then the trap and stack fields, all in
+// the header.
+func TestArchLayouts(t *testing.T) {
+	for _, l := range []struct {
+		name                                              string
+		savedEnd, trapPC, fault, kind, top, guard, header uint32
+	}{
+		{"amd64", AMD64VMCtxSavedR14 + 8, AMD64VMCtxTrapPC, AMD64VMCtxFaultAddr, AMD64VMCtxTrapKind, AMD64VMCtxStackTop, AMD64VMCtxStackGuardLo, AMD64VMCtxHeaderSize},
+		{"arm64", ARM64VMCtxSavedEnd, ARM64VMCtxTrapPC, ARM64VMCtxFaultAddr, ARM64VMCtxTrapKind, ARM64VMCtxStackTop, ARM64VMCtxStackGuardLo, ARM64VMCtxHeaderSize},
+	} {
+		require.LessOrEqual(t, l.savedEnd, l.trapPC, l.name)
+		require.Equal(t, []uint32{l.trapPC + 8, l.fault + 8, l.kind + 8, l.top + 8}, []uint32{l.fault, l.kind, l.top, l.guard}, l.name)
+		require.LessOrEqual(t, l.guard+8, l.header, l.name)
+		require.Zero(t, l.header%16, l.name)
+	}
+	require.Equal(t, VMCtxSaved+12*8, ARM64VMCtxSavedD8)
+	require.Equal(t, ARM64VMCtxSavedD8+8*8, ARM64VMCtxSavedEnd)
+	require.Equal(t, 20, len(strings.Fields(ARM64CalleeSaved)))
+	require.Equal(t, 5+1, len(strings.Fields(AMD64CalleeSaved)))
 }
 
 func TestGeneratedCodeFieldsUseShortDisplacements(t *testing.T) {

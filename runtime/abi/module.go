@@ -2,12 +2,15 @@ package abi
 
 import "fmt"
 
-// The module area of the vmctx starts at VMCtxHeaderSize. Its layout depends only on a module's
+// The module area of the vmctx starts at the target's header size (VMCtxHeaderSize on the host). Its layout depends only on a module's
 // counts (ModuleShape), so the compiler and the runtime compute the same offsets from the
 // artifact's module description without sharing any other code. See docs/abi.md, "Module area".
 
 // ModuleShape is what the module area's layout depends on. Counts include imports.
 type ModuleShape struct {
+	// HeaderSize is the target's vmctx header size, where the module area
+	// starts: VMCtxHeaderSize on this host, the backend's when compiling.
+	HeaderSize uint32
 	NumTypes   uint32
 	NumFuncs   uint32
 	NumGlobals uint32
@@ -33,7 +36,10 @@ const maxModuleArea = 1 << 30
 // NewLayout computes the module area layout of a module.
 func NewLayout(s ModuleShape) (Layout, error) {
 	var l Layout
-	off := uint64(VMCtxHeaderSize)
+	if s.HeaderSize == 0 || s.HeaderSize%16 != 0 {
+		return Layout{}, fmt.Errorf("vmctx header size %d is not a positive multiple of 16", s.HeaderSize)
+	}
+	off := uint64(s.HeaderSize)
 	take := func(size uint64, align uint64) uint32 {
 		off = (off + align - 1) &^ (align - 1)
 		at := off

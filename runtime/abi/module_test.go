@@ -9,9 +9,9 @@ import (
 )
 
 func TestLayout(t *testing.T) {
-	l, err := NewLayout(ModuleShape{NumTypes: 3, NumFuncs: 5, NumGlobals: 2, NumTables: 2, HasMemory: true})
+	l, err := NewLayout(ModuleShape{HeaderSize: 256, NumTypes: 3, NumFuncs: 5, NumGlobals: 2, NumTables: 2, HasMemory: true})
 	require.NoError(t, err)
-	assert.Equal(t, uint32(VMCtxHeaderSize), l.EntryTarget)
+	assert.Equal(t, uint32(256), l.EntryTarget)
 	assert.Equal(t, uint32(264), l.MemoryOwner)
 	assert.Equal(t, uint32(272), l.TypeIDs)
 	assert.Equal(t, uint32(272+12+4), l.FuncRefs) // aligned to 8 after 3 ids
@@ -24,12 +24,14 @@ func TestLayout(t *testing.T) {
 	assert.Equal(t, l.Globals+16, l.GlobalOffset(1))
 	assert.Equal(t, l.Tables+8, l.TableOffset(1))
 
-	empty, err := NewLayout(ModuleShape{})
+	empty, err := NewLayout(ModuleShape{HeaderSize: VMCtxHeaderSize})
 	require.NoError(t, err)
 	assert.Equal(t, uint32(VMCtxHeaderSize+16), empty.Size)
 
-	_, err = NewLayout(ModuleShape{NumFuncs: 1 << 30})
+	_, err = NewLayout(ModuleShape{HeaderSize: VMCtxHeaderSize, NumFuncs: 1 << 30})
 	assert.ErrorContains(t, err, "exceeds the limit")
+	_, err = NewLayout(ModuleShape{NumFuncs: 1})
+	assert.ErrorContains(t, err, "header size")
 }
 
 func TestRecordLayouts(t *testing.T) {

@@ -1,5 +1,7 @@
 package artifact
 
+import "github.com/wasiaot/wasiaot/runtime/trap"
+
 import "fmt"
 
 // FormatVersion is the version of the .wasiaot metadata encoding this package
@@ -269,45 +271,6 @@ type ConstOp struct {
 // single op; extended-const adds arithmetic.
 type ConstExpr []ConstOp
 
-// TrapKind says why code trapped.
-type TrapKind uint8
-
-const (
-	TrapUnreachable TrapKind = iota + 1
-	TrapIntegerDivideByZero
-	TrapIntegerOverflow
-	TrapInvalidConversion
-	TrapMemoryOutOfBounds
-	TrapTableOutOfBounds
-	TrapIndirectCallNull
-	TrapIndirectCallTypeMismatch
-	TrapStackOverflow
-	TrapNullReference
-	TrapUnalignedAtomic
-	trapLimit
-)
-
-var trapNames = [...]string{
-	TrapUnreachable:              "unreachable",
-	TrapIntegerDivideByZero:      "integer divide by zero",
-	TrapIntegerOverflow:          "integer overflow",
-	TrapInvalidConversion:        "invalid conversion to integer",
-	TrapMemoryOutOfBounds:        "out of bounds memory access",
-	TrapTableOutOfBounds:         "out of bounds table access",
-	TrapIndirectCallNull:         "uninitialized element",
-	TrapIndirectCallTypeMismatch: "indirect call type mismatch",
-	TrapStackOverflow:            "call stack exhausted",
-	TrapNullReference:            "null reference",
-	TrapUnalignedAtomic:          "unaligned atomic",
-}
-
-func (k TrapKind) String() string {
-	if k > 0 && k < trapLimit {
-		return trapNames[k]
-	}
-	return "unknown trap"
-}
-
 // Code is the layout of the machine code in .text.
 type Code struct {
 	// EntryStubs holds, per type index, the offset of the stub the host calls
@@ -340,7 +303,7 @@ type Stub struct {
 // zero for call sites.
 type Site struct {
 	Offset     uint32
-	Kind       TrapKind
+	Kind       trap.Kind
 	Func       uint32
 	WasmOffset uint32
 }

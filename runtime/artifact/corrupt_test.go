@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // unchecked writes a without validating it, to build inconsistent files.
@@ -311,7 +312,7 @@ func TestVerifyAccepts(t *testing.T) {
 // TestMarshalValidates checks that the writer refuses what the reader would.
 func TestMarshalValidates(t *testing.T) {
 	for name, f := range map[string]func(a *Artifact){
-		"call site with a trap kind": func(a *Artifact) { a.Code.Calls[2].Kind = TrapUnreachable },
+		"call site with a trap kind": func(a *Artifact) { a.Code.Calls[2].Kind = trap.Unreachable },
 		"function outside .text":     func(a *Artifact) { a.Module.Funcs[2].Size = 0x100 },
 		"offset on passive segment":  func(a *Artifact) { a.Module.Datas[1].Offset = ConstExpr{{Op: OpI32Const}} },
 		"stray immediate":            func(a *Artifact) { a.Module.Globals[0].Init[2].Imm = 1 },

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // fnCode is a tiny amd64 function: push rbp; mov rbp,rsp; ud2; pop rbp; ret;
@@ -80,7 +81,7 @@ func sampleArtifact() *Artifact {
 		f.Offset = uint32(len(a.Text))
 		f.Size = uint32(len(fnCode))
 		a.Text = append(a.Text, fnCode...)
-		a.Code.Traps = append(a.Code.Traps, Site{Offset: f.Offset + fnTrapOff, Kind: TrapKind(1 + i), Func: 1 + uint32(i), WasmOffset: 100 + uint32(i)})
+		a.Code.Traps = append(a.Code.Traps, Site{Offset: f.Offset + fnTrapOff, Kind: trap.Kind(1 + i), Func: 1 + uint32(i), WasmOffset: 100 + uint32(i)})
 		a.Code.Calls = append(a.Code.Calls, Site{Offset: f.Offset + 6, Func: 1 + uint32(i), WasmOffset: 200 + uint32(i)})
 	}
 	a.Code.Stubs = []Stub{{Name: "trap", Offset: uint32(len(a.Text)), Size: uint32(len(stubCode))}}
@@ -111,7 +112,7 @@ func bigArtifact(n int) *Artifact {
 		a.Text = append(a.Text, code...)
 		a.Module.Funcs = append(a.Module.Funcs, Func{TypeIndex: 0, Offset: off, Size: 64})
 		for k := uint32(0); k < 3; k++ {
-			a.Code.Traps = append(a.Code.Traps, Site{Offset: off + 8 + 16*k, Kind: TrapMemoryOutOfBounds, Func: uint32(i), WasmOffset: uint32(i*40) + k})
+			a.Code.Traps = append(a.Code.Traps, Site{Offset: off + 8 + 16*k, Kind: trap.MemoryOutOfBounds, Func: uint32(i), WasmOffset: uint32(i*40) + k})
 		}
 		a.Code.Calls = append(a.Code.Calls, Site{Offset: off + 60, Func: uint32(i), WasmOffset: uint32(i * 40)})
 		if i%2 == 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -71,7 +72,7 @@ func TestLookups(t *testing.T) {
 	s, ok := a.Code.TrapAt(16 + fnTrapOff)
 	require.True(t, ok)
 	require.Equal(t, uint32(2), s.Func)
-	require.Equal(t, TrapIntegerDivideByZero, s.Kind)
+	require.Equal(t, trap.IntegerDivideByZero, s.Kind)
 	_, ok = a.Code.TrapAt(16 + fnTrapOff + 1)
 	require.False(t, ok)
 	c, ok := a.Code.CallAt(32 + 6)

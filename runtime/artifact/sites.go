@@ -1,5 +1,7 @@
 package artifact
 
+import "github.com/wasiaot/wasiaot/runtime/trap"
+
 import "encoding/binary"
 
 // encodedSites is a trap or call site table kept in its encoded form, the way
@@ -34,7 +36,7 @@ func (t *encodedSites) next(pos int) (Site, int) {
 	v, pos = fastUvarint(t.enc, pos)
 	s.Offset = uint32(v)
 	if t.withKind {
-		s.Kind = TrapKind(t.enc[pos])
+		s.Kind = trap.Kind(t.enc[pos])
 		pos++
 	}
 	v, pos = fastUvarint(t.enc, pos)
@@ -148,7 +150,7 @@ func (v *validator) scanSites(c *siteChunk, what, table string, keep bool) []Sit
 		} else {
 			s.Offset = d.u32x(what, " code offset")
 			if isTraps {
-				s.Kind = TrapKind(d.u8x(what, " kind"))
+				s.Kind = trap.Kind(d.u8x(what, " kind"))
 			}
 			s.Func = d.u32x(what, " function index")
 			s.WasmOffset = d.u32x(what, " wasm offset")
@@ -233,7 +235,7 @@ func entryBytewise(b []byte, pos int, withKind bool) (s Site, p int, ok bool) {
 	p = pos
 	if s.Offset, p, ok = uv32(b, p); ok && withKind {
 		if ok = p < len(b); ok {
-			s.Kind = TrapKind(b[p])
+			s.Kind = trap.Kind(b[p])
 			p++
 		}
 	}
@@ -258,7 +260,7 @@ func entry(b []byte, pos int, withKind bool) (Site, int, bool) {
 	i, ok1 := 0, false
 	s.Offset, i, ok1 = uvw(w, i)
 	if withKind {
-		s.Kind = TrapKind(w[i&15])
+		s.Kind = trap.Kind(w[i&15])
 		i++
 	}
 	v, i, ok2 := uvw(w, i)

@@ -520,7 +520,7 @@ func (v *validator) site(t Site, i int, hasPrev bool, prev uint32, isTraps bool,
 		v.fail("%s not sorted: entry %d at %#x follows %#x", what, i, t.Offset, prev)
 		return false
 	}
-	if isTraps && (t.Kind == 0 || t.Kind >= trapLimit) {
+	if isTraps && !t.Kind.IsWasm() {
 		v.fail("%s entry %d: unknown trap kind %d", what, i, t.Kind)
 		return false
 	}

@@ -17,11 +17,11 @@ const (
 	vmEntrySP    = abi.VMCtxEntrySP
 	vmExitSP     = abi.VMCtxExitSP
 	vmResumePC   = abi.VMCtxResumePC
-	vmSavedRBX   = abi.VMCtxSavedRBX
-	vmSavedRBP   = abi.VMCtxSavedRBP
-	vmSavedR12   = abi.VMCtxSavedR12
-	vmSavedR13   = abi.VMCtxSavedR13
-	vmSavedR14   = abi.VMCtxSavedR14
+	vmSavedRBX   = abi.AMD64VMCtxSavedRBX
+	vmSavedRBP   = abi.AMD64VMCtxSavedRBP
+	vmSavedR12   = abi.AMD64VMCtxSavedR12
+	vmSavedR13   = abi.AMD64VMCtxSavedR13
+	vmSavedR14   = abi.AMD64VMCtxSavedR14
 	vmTrapPC     = abi.VMCtxTrapPC
 	vmFaultAddr  = abi.VMCtxFaultAddr
 	vmTrapKind   = abi.VMCtxTrapKind

@@ -45,8 +45,8 @@ func TestStubDisassembly(t *testing.T) {
 // against the abi offsets they are meant to use.
 func TestStubDisplacements(t *testing.T) {
 	known := map[int64]bool{abi.VMCtxExitCode: true, abi.VMCtxResumePC: true, abi.VMCtxExitSP: true,
-		abi.VMCtxSavedRBX: true, abi.VMCtxSavedRBP: true, abi.VMCtxSavedR12: true, abi.VMCtxSavedR13: true,
-		abi.VMCtxSavedR14: true, abi.VMCtxEntrySP: true, abi.VMCtxTrapPC: true, abi.VMCtxTrapKind: true}
+		abi.AMD64VMCtxSavedRBX: true, abi.AMD64VMCtxSavedRBP: true, abi.AMD64VMCtxSavedR12: true, abi.AMD64VMCtxSavedR13: true,
+		abi.AMD64VMCtxSavedR14: true, abi.VMCtxEntrySP: true, abi.VMCtxTrapPC: true, abi.VMCtxTrapKind: true}
 	seen := map[int64]bool{}
 	for pc := 0; pc < len(stubCode); {
 		inst, err := x86asm.Decode(stubCode[pc:], 64)

@@ -1,0 +1,5 @@
+//go:build !amd64 && !arm64
+
+package abi
+
+func savedFields(v *VMContext) []fieldOffset { return nil }
