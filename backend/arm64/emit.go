@@ -9,44 +9,19 @@ import (
 	"github.com/twitchyliquid64/golang-asm/obj"
 	"github.com/twitchyliquid64/golang-asm/obj/arm64"
 	"github.com/twitchyliquid64/golang-asm/objabi"
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
-// Code is an emitted function.
-type Code struct {
-	// Bytes holds the instructions (jump tables inline, after their
-	// branch).
-	Bytes    []byte
-	CodeSize int
-	// Calls lists direct calls: the BL instruction at Offset (its imm26
-	// currently zero) must be patched to reach function Func (PatchCall).
-	Calls []CallSite
-	// Traps lists explicit trap calls by their return address (the trap
-	// PC the runtime reports).
-	Traps []TrapSite
-	// Positions maps code offsets of instructions with a wasm position
-	// (memory accesses that may fault) to that position, in code order.
-	Positions []Position
-	// Returns maps the return addresses of calls and exits with a wasm
-	// position to that position (call sites for backtraces).
-	Returns []Position
-}
-
-type CallSite struct {
-	Offset int32
-	Func   int32
-}
-
-type TrapSite struct {
-	Offset int32 // return address of the trap call
-	Code   uint32
-	Pos    int32
-}
-
-type Position struct {
-	Offset int32
-	Pos    int32
-}
+// The emitted forms are the seam's (package backend). Code.Relocs holds
+// direct calls: a BL at Offset (imm26 zero) to be pointed at function
+// Func (backend.RelocARM64Call26, or PatchCall).
+type (
+	Code     = backend.Code
+	TrapSite = backend.TrapSite
+	Position = backend.Position
+)
 
 // PatchCall points the BL instruction at text[at:] to target (both
 // offsets in the same text). The distance must be within ±128 MiB.
@@ -62,10 +37,6 @@ func PatchCall(text []byte, at, target uint32) error {
 	binary.LittleEndian.PutUint32(text[at:], 0x94000000|uint32(d)&0x03ffffff)
 	return nil
 }
-
-// TrapCodeStackOverflow is the trap code of the stack check that frames
-// larger than BigFrame perform in their prologue.
-const TrapCodeStackOverflow = ^uint32(0)
 
 // BigFrame is the frame size above which the prologue checks the stack
 // limit instead of relying on the guard region (docs/abi.md).
@@ -193,7 +164,7 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 	for _, r := range sym.R {
 		switch {
 		case r.Sym == e.funcs:
-			code.Calls = append(code.Calls, CallSite{Offset: r.Off, Func: int32(r.Add)})
+			code.Relocs = append(code.Relocs, backend.Reloc{Offset: r.Off, Kind: backend.RelocARM64Call26, Func: int32(r.Add)})
 		case r.Type == objabi.R_CALLIND && r.Siz == 0:
 			// A marker on indirect calls, nothing to patch.
 		default:
@@ -215,7 +186,7 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 			continue
 		}
 		if s.trap {
-			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + 4, Code: s.in.Trap, Pos: s.in.Pos})
+			code.Traps = append(code.Traps, TrapSite{Offset: int32(s.p.Pc) + 4, Kind: trap.Kind(s.in.Trap), Pos: s.in.Pos})
 			continue
 		}
 		if s.in.Pos != 0 {
@@ -358,7 +329,7 @@ func (e *emitter) prologue() {
 		p = e.prog(arm64.ABHS)
 		p.To.Type = obj.TYPE_BRANCH
 		p.To.SetTarget(ok)
-		e.trapCall(&Instr{Trap: TrapCodeStackOverflow})
+		e.trapCall(&Instr{Trap: uint32(trap.StackExhausted)})
 		e.add(ok)
 	}
 	regs := f.saved

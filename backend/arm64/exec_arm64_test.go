@@ -66,7 +66,7 @@ func compileWat(t *testing.T, src string) *instance {
 	m, err := wasm.Decode(bin, wasm.FeaturesV2)
 	require.NoError(t, err)
 	require.NoError(t, validate.Validate(m, wasm.FeaturesV2))
-	layout, err := abi.NewLayout(abi.ModuleShape{
+	layout, err := abi.NewLayout(abi.ModuleShape{HeaderSize: abi.ARM64VMCtxHeaderSize,
 		NumTypes: uint32(len(m.Types)), NumFuncs: uint32(m.NumFuncs()), NumGlobals: uint32(m.NumGlobals()),
 		NumTables: uint32(m.NumTables()), HasMemory: m.NumMemories() > 0,
 	})
@@ -102,7 +102,7 @@ func compileWat(t *testing.T, src string) *instance {
 		codes = append(codes, c)
 	}
 	for i, c := range codes {
-		for _, cs := range c.Calls {
+		for _, cs := range c.Relocs {
 			require.NoError(t, PatchCall(text, in.funcOff[i]+uint32(cs.Offset), in.funcOff[uint32(cs.Func)-nimp]))
 		}
 		for _, ts := range c.Traps {
@@ -183,7 +183,7 @@ func (in *instance) trapCode() uint32 {
 	pc := in.get(216) - uint64(addr(in.text))
 	ts, ok := in.traps[uint32(pc)]
 	require.True(in.t, ok, "trap PC %#x is not a trap site", pc)
-	return ts.Code
+	return uint32(ts.Kind)
 }
 
 func f32(x float32) uint64 { return uint64(math.Float32bits(x)) }

@@ -32,11 +32,11 @@ func disasm(t testing.TB, c *Code) string {
 		}
 		fmt.Fprintf(&sb, "%4x: %08x  %s\n", pc, w, text)
 	}
-	for _, s := range c.Calls {
+	for _, s := range c.Relocs {
 		fmt.Fprintf(&sb, "call site %#x: func%d\n", s.Offset, s.Func)
 	}
 	for _, s := range c.Traps {
-		fmt.Fprintf(&sb, "trap site %#x: code %d pos %d\n", s.Offset, s.Code, s.Pos)
+		fmt.Fprintf(&sb, "trap site %#x: code %d pos %d\n", s.Offset, s.Kind, s.Pos)
 	}
 	for _, s := range c.Returns {
 		fmt.Fprintf(&sb, "return site %#x: pos %d\n", s.Offset, s.Pos)

@@ -3,20 +3,16 @@ package arm64
 import (
 	"fmt"
 
+	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/abi"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
-// ModuleInfo is what instruction selection needs to know about the module
-// a function belongs to.
-type ModuleInfo struct {
-	Layout           abi.Layout
-	NumImportedFuncs uint32
-	// GlobalImported says, per global index, whether the vmctx slot holds
-	// the address of the exporter's cell rather than the value.
-	GlobalImported []bool
-}
+// ModuleInfo and Error are the seam's (package backend).
+type (
+	ModuleInfo = backend.ModuleInfo
+	Error      = backend.Error
+)
 
 // Features are the CPU features selected code may rely on. The code
 // needs only the ARMv8.0-A base (with Advanced SIMD, which Linux
@@ -37,14 +33,6 @@ func NewSelector(mi *ModuleInfo) *Selector { return &Selector{mi: mi} }
 
 // Reset makes s select functions of the module mi.
 func (s *Selector) Reset(mi *ModuleInfo) { s.mi, s.Used = mi, 0 }
-
-// Error is an instruction selection failure at a wasm byte offset.
-type Error struct {
-	Pos int32
-	Msg string
-}
-
-func (e *Error) Error() string { return e.Msg }
 
 // Select translates f into machine IR over virtual registers. f must be
 // valid SSA; its predecessor lists are recomputed.
@@ -173,19 +161,19 @@ func (s *isel) branchZero(op Op, r Reg, size uint8, t int32) {
 	s.cur = next
 }
 
-func (s *isel) trapBlock(kind artifact.TrapKind, pos int32) int32 {
+func (s *isel) trapBlock(kind trap.Kind, pos int32) int32 {
 	t := s.coldBlock()
 	s.blocks[t].Instrs = append(s.blocks[t].Instrs, Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1})
 	return t
 }
 
 // trapIf traps with kind when c holds, continuing in a new block.
-func (s *isel) trapIf(c Cond, kind artifact.TrapKind, pos int32) {
+func (s *isel) trapIf(c Cond, kind trap.Kind, pos int32) {
 	s.branch(c, s.trapBlock(kind, pos))
 }
 
 // trapZero traps with kind when r is zero (op OpCbz) or nonzero (OpCbnz).
-func (s *isel) trapZero(op Op, r Reg, size uint8, kind artifact.TrapKind, pos int32) {
+func (s *isel) trapZero(op Op, r Reg, size uint8, kind trap.Kind, pos int32) {
 	s.branchZero(op, r, size, s.trapBlock(kind, pos))
 }
 
@@ -402,7 +390,7 @@ func (s *isel) term(b *ssa.Block) {
 		}
 		s.emit(Instr{Op: OpRet, Args: args})
 	case ssa.OpTrap:
-		s.emit(Instr{Op: OpTrap, Trap: uint32(trapKind(ssa.TrapKind(b.Aux))), Pos: b.Pos})
+		s.emit(Instr{Op: OpTrap, Trap: uint32(b.Aux), Pos: b.Pos})
 	default:
 		s.fail(b.Pos, "arm64: unknown terminator %v", b.Term)
 	}
@@ -566,28 +554,4 @@ func (s *isel) constReg(v int64, size uint8) Reg {
 	r := s.tmp(false)
 	s.movImm(r, v, size)
 	return r
-}
-
-func trapKind(k ssa.TrapKind) artifact.TrapKind {
-	switch k {
-	case ssa.TrapUnreachable:
-		return artifact.TrapUnreachable
-	case ssa.TrapIntDivideByZero:
-		return artifact.TrapIntegerDivideByZero
-	case ssa.TrapIntOverflow:
-		return artifact.TrapIntegerOverflow
-	case ssa.TrapInvalidConversion:
-		return artifact.TrapInvalidConversion
-	case ssa.TrapMemoryOutOfBounds:
-		return artifact.TrapMemoryOutOfBounds
-	case ssa.TrapTableOutOfBounds:
-		return artifact.TrapTableOutOfBounds
-	case ssa.TrapIndirectCallTypeMismatch:
-		return artifact.TrapIndirectCallTypeMismatch
-	case ssa.TrapUninitializedElement:
-		return artifact.TrapIndirectCallNull
-	case ssa.TrapStackExhausted:
-		return artifact.TrapStackOverflow
-	}
-	return artifact.TrapUnreachable
 }

@@ -322,7 +322,7 @@ func (s *isel) condBranch(id ssa.ID, t, f int32) {
 
 // trapOn traps when value id is nonzero (or zero, when onZero).
 func (s *isel) trapOn(id ssa.ID, onZero bool, v *ssa.Value) {
-	kind := trapKind(v.Trap())
+	kind := v.Trap()
 	if r, size, ifZero, ok := s.zeroTest(id); ok {
 		op := OpCbnz
 		if ifZero != onZero {

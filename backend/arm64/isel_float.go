@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // Float semantics: arm64 arithmetic propagates NaN payloads quieted and
@@ -127,21 +127,21 @@ func (s *isel) trunc(v *ssa.Value, sat bool) {
 			hi = math.Ldexp(1, bits-1)
 		}
 		s.emit(Instr{Op: OpFcmp, Size: fsize, Src: [3]Operand{R(x), R(x)}})
-		s.trapIf(CondVS, artifact.TrapInvalidConversion, v.Pos)
+		s.trapIf(CondVS, trap.InvalidConversion, v.Pos)
 		s.emit(Instr{Op: OpFcmp, Size: fsize, Src: [3]Operand{R(x), R(s.fconst(hi, fsize))}})
-		s.trapIf(CondGE, artifact.TrapIntegerOverflow, v.Pos)
+		s.trapIf(CondGE, trap.IntegerOverflow, v.Pos)
 		// Too small: x <= -1 for unsigned, below -hi for signed (x <=
 		// -hi-1 when f64 holds that exactly).
 		switch {
 		case !signed:
 			s.emit(Instr{Op: OpFcmp, Size: fsize, Src: [3]Operand{R(x), R(s.fconst(-1, fsize))}})
-			s.trapIf(CondLS, artifact.TrapIntegerOverflow, v.Pos)
+			s.trapIf(CondLS, trap.IntegerOverflow, v.Pos)
 		case bits == 32 && fsize == 8:
 			s.emit(Instr{Op: OpFcmp, Size: fsize, Src: [3]Operand{R(x), R(s.fconst(-hi-1, fsize))}})
-			s.trapIf(CondLS, artifact.TrapIntegerOverflow, v.Pos)
+			s.trapIf(CondLS, trap.IntegerOverflow, v.Pos)
 		default:
 			s.emit(Instr{Op: OpFcmp, Size: fsize, Src: [3]Operand{R(x), R(s.fconst(-hi, fsize))}})
-			s.trapIf(CondMI, artifact.TrapIntegerOverflow, v.Pos)
+			s.trapIf(CondMI, trap.IntegerOverflow, v.Pos)
 		}
 	}
 	op := OpFcvtzu

@@ -2,7 +2,7 @@ package arm64
 
 import (
 	"github.com/wasiaot/wasiaot/compiler/ssa"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // value selects one SSA instruction.
@@ -321,7 +321,7 @@ func (s *isel) div(v *ssa.Value, signed, rem bool) {
 	y := s.use(v.Args[1])
 	flags := v.DivFlags()
 	if (!isConst || c == 0) && flags&ssa.DivNonZero == 0 {
-		s.trapZero(OpCbz, y, size, artifact.TrapIntegerDivideByZero, v.Pos)
+		s.trapZero(OpCbz, y, size, trap.IntegerDivideByZero, v.Pos)
 	}
 	if signed && !rem && (!isConst || c == -1) && flags&ssa.DivNoOverflow == 0 {
 		// MIN / -1 overflows; x-1 overflows exactly when x is MIN.
@@ -329,7 +329,7 @@ func (s *isel) div(v *ssa.Value, signed, rem bool) {
 		s.emit(Instr{Op: OpCmn, Size: size, Src: [3]Operand{R(y), Imm(1)}})
 		s.branch(CondNE, ok)
 		s.emit(Instr{Op: OpCmp, Size: size, Src: [3]Operand{R(x), Imm(1)}})
-		s.trapIf(CondVS, artifact.TrapIntegerOverflow, v.Pos)
+		s.trapIf(CondVS, trap.IntegerOverflow, v.Pos)
 		s.jmp(ok)
 		s.switchTo(ok)
 	}

@@ -3,7 +3,7 @@ package arm64
 import (
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
-	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
 // access describes a load or store: the machine op, the register size it
@@ -173,7 +173,7 @@ func (s *isel) tableElem(t uint32, id ssa.ID, pos int32) Operand {
 	n := s.tmp(false)
 	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(n), Src: [3]Operand{Base(desc, abi.TableDescLen)}})
 	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(idx), R(n)}})
-	s.trapIf(CondHS, artifact.TrapTableOutOfBounds, pos)
+	s.trapIf(CondHS, trap.TableOutOfBounds, pos)
 	elems := s.load8(Base(desc, abi.TableDescElems))
 	return Indexed(elems, idx, ExtUXTW, 3)
 }
@@ -353,12 +353,12 @@ func (s *isel) callIndirect(v *ssa.Value) {
 	elem := s.tableElem(v.TableIndex(), v.Args[0], v.Pos)
 	ref := s.tmp(false)
 	s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(ref), Src: [3]Operand{elem}})
-	s.trapZero(OpCbz, ref, 8, artifact.TrapIndirectCallNull, v.Pos)
+	s.trapZero(OpCbz, ref, 8, trap.UninitializedElement, v.Pos)
 	tid, want := s.tmp(false), s.tmp(false)
 	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(tid), Src: [3]Operand{Base(ref, abi.FuncRefTypeID)}})
 	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(want), Src: [3]Operand{vmctx(s.mi.Layout.TypeIDOffset(v.TypeIndex()))}})
 	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(tid), R(want)}})
-	s.trapIf(CondNE, artifact.TrapIndirectCallTypeMismatch, v.Pos)
+	s.trapIf(CondNE, trap.IndirectCallTypeMismatch, v.Pos)
 	other := s.coldBlock()
 	owner := s.load8(Base(ref, abi.FuncRefVMCtx))
 	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(owner), R(VMCtx)}})

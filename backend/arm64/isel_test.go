@@ -14,7 +14,7 @@ import (
 // testModule is the module the isel file tests select for: global 0 is
 // imported, globals 1-3 are defined.
 func testModule(t testing.TB) *ModuleInfo {
-	l, err := abi.NewLayout(abi.ModuleShape{NumTypes: 4, NumFuncs: 8, NumGlobals: 4, NumTables: 2, HasMemory: true})
+	l, err := abi.NewLayout(abi.ModuleShape{HeaderSize: abi.ARM64VMCtxHeaderSize, NumTypes: 4, NumFuncs: 8, NumGlobals: 4, NumTables: 2, HasMemory: true})
 	require.NoError(t, err)
 	return &ModuleInfo{Layout: l, NumImportedFuncs: 2, GlobalImported: []bool{true, false, false, false}}
 }
