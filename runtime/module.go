@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -281,15 +280,9 @@ func (m *Module) globalType(i uint32) GlobalType {
 // Name is the module name from the name section, if any.
 func (m *Module) Name() string { return m.m.Name }
 
-// FuncName is the name of function idx from the name section, or "".
-func (m *Module) FuncName(idx uint32) string {
-	n := m.m.FuncNames
-	i := sort.Search(len(n), func(i int) bool { return n[i].Index >= idx })
-	if i < len(n) && n[i].Index == idx {
-		return n[i].Name
-	}
-	return ""
-}
+// FuncName is the name of function idx from the name section, or else the
+// name it is exported by, or "".
+func (m *Module) FuncName(idx uint32) string { return m.m.FuncName(idx) }
 
 // Close releases the module's code once its last instance is closed.
 // Instantiating a closed module fails.

@@ -81,14 +81,10 @@ type disassembler struct {
 
 func newDisassembler(a *artifact.Artifact, gnu bool) *disassembler {
 	d := &disassembler{a: a, gnu: gnu, traps: make(map[uint32]artifact.Site, len(a.Code.Traps))}
-	names := map[uint32]string{}
-	for _, n := range a.Module.FuncNames {
-		names[n.Index] = n.Name
-	}
 	nimp := uint32(a.Module.NumImportedFuncs())
 	for i, f := range a.Module.Funcs {
 		idx := nimp + uint32(i)
-		name := names[idx]
+		name := a.Module.FuncName(idx)
 		if name == "" {
 			name = "wasm_func_" + strconv.Itoa(int(idx))
 		}

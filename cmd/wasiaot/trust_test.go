@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,4 +187,32 @@ func TestVersionFlag(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "wasiaot "), out)
 	_, out2, _ := run(t, "version")
 	assert.Equal(t, out2, out)
+}
+
+// TestExportNamesWithoutNameSection: a module without a name section gets
+// its functions' export names in the symbol table, objdump and traps.
+func TestExportNamesWithoutNameSection(t *testing.T) {
+	src := writeFile(t, "div.wat", []byte(`(module (func (param i32) (result i32) local.get 0)
+  (func (export "div") (export "quotient") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s))`))
+	so := filepath.Join(t.TempDir(), "div.so")
+	require.Equal(t, 0, first(run(t, "build", src, "-o", so)))
+	f, err := elf.Open(so)
+	require.NoError(t, err)
+	defer f.Close()
+	syms, err := f.Symbols()
+	require.NoError(t, err)
+	var names []string
+	for _, s := range syms {
+		names = append(names, s.Name)
+	}
+	assert.Contains(t, names, "div")
+	assert.Contains(t, names, "wasm_func_0")
+	assert.NotContains(t, names, "quotient")
+
+	status, out, _ := run(t, "objdump", so)
+	assert.Equal(t, 0, status)
+	assert.Contains(t, out, "<div> (wasm function 1,")
+	status, _, errOut := run(t, "run", "--invoke", "div", so, "1", "0")
+	assert.Equal(t, trapExitStatus, status)
+	assert.Contains(t, errOut, `integer divide by zero (in function 1 "div" at wasm offset`)
 }

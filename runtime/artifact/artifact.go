@@ -1,8 +1,11 @@
 package artifact
 
-import "github.com/wasiaot/wasiaot/runtime/trap"
+import (
+	"fmt"
+	"sort"
 
-import "fmt"
+	"github.com/wasiaot/wasiaot/runtime/trap"
+)
 
 // FormatVersion is the version of the .wasiaot metadata encoding this package
 // writes and the only one it reads.
@@ -312,6 +315,22 @@ type Site struct {
 type Signature struct {
 	PublicKey [32]byte
 	Sig       [64]byte
+}
+
+// FuncName returns the name of function idx (in the function index space):
+// from the name section, or else its first export's name, or "".
+func (m *Module) FuncName(idx uint32) string {
+	n := m.FuncNames
+	i := sort.Search(len(n), func(i int) bool { return n[i].Index >= idx })
+	if i < len(n) && n[i].Index == idx {
+		return n[i].Name
+	}
+	for _, e := range m.Exports {
+		if e.Kind == KindFunc && e.Index == idx {
+			return e.Name
+		}
+	}
+	return ""
 }
 
 // NumImportedFuncs returns the number of imported functions.

@@ -21,13 +21,20 @@ func sanitizeSymbol(name string) string {
 }
 
 // funcSymbols returns one unique symbol name per defined function: its name
-// from the name section, or wasm_func_<index>. A clash gets ".<index>"
+// from the name section, or else its first export's name, or
+// wasm_func_<index>. A clash gets ".<index>"
 // appended, then "~<n>" until unique; the result depends only on the input.
 func funcSymbols(m *Module) []string {
 	nimp := m.NumImportedFuncs()
 	out := make([]string, len(m.Funcs))
 	used := make(map[string]struct{}, len(m.Funcs))
 	names := m.FuncNames
+	exported := map[uint32]string{}
+	for _, e := range m.Exports {
+		if _, ok := exported[e.Index]; e.Kind == KindFunc && !ok {
+			exported[e.Index] = e.Name
+		}
+	}
 	for i := range m.Funcs {
 		idx := nimp + uint32(i)
 		for len(names) > 0 && names[0].Index < idx {
@@ -36,6 +43,8 @@ func funcSymbols(m *Module) []string {
 		s := ""
 		if len(names) > 0 && names[0].Index == idx {
 			s = sanitizeSymbol(names[0].Name)
+		} else if e, ok := exported[idx]; ok {
+			s = sanitizeSymbol(e)
 		}
 		if s == "" {
 			s = "wasm_func_" + strconv.FormatUint(uint64(idx), 10)
