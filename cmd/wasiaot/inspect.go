@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -70,12 +72,16 @@ type customSummary struct {
 }
 
 func runInspect(stdout, _ io.Writer, args []string) error {
-	fs := newFlagSet(stdout, "inspect", `Usage: wasiaot inspect [flags] FILE.wasm|FILE.wat
+	fs := newFlagSet(stdout, "inspect", `Usage: wasiaot inspect [flags] FILE.wasm|FILE.wat|FILE.so
 
 Describe a WebAssembly module: imports, exports, functions and their code sizes, memory and table
 limits, globals, segments, custom sections, and which WebAssembly features it uses. The module
 is validated too; an invalid module is still described as far as it decodes, with the validation
 error at the end (exit status 1).
+
+Given an artifact (from 'wasiaot build'), describe it: target and CPU features, compiler, the
+SHA-256 of the source module, its digest (checked: a damaged artifact is an error) and signature
+(signer's key id, valid or not), sizes, functions, imports and exports.
 `)
 	features := addFeaturesFlag(fs)
 	top := fs.Int("top", 10, "how many of the largest functions to list (0 lists none, -1 lists all)")
@@ -91,6 +97,11 @@ error at the end (exit status 1).
 		return err
 	}
 	path := fs.Arg(0)
+	if b, isArt, err := readIfArtifact(path); err != nil {
+		return err
+	} else if isArt {
+		return inspectArtifact(stdout, path, b, *top, *asJSON)
+	}
 	m, verr := loadModule(path, f)
 	if m == nil {
 		return verr // it did not even decode
@@ -114,6 +125,23 @@ error at the end (exit status 1).
 	}
 	return nil
 }
+
+// readIfArtifact reads path if it is an artifact: an ELF file, or any
+// file named .so (so a damaged one gets the artifact reader's error).
+func readIfArtifact(path string) ([]byte, bool, error) {
+	head, err := readInput(path, defaultMaxInput, func(head []byte) error {
+		if !bytes.HasPrefix(head, []byte("\x7fELF")) && filepath.Ext(path) != ".so" {
+			return errNotArtifact
+		}
+		return nil
+	})
+	if errors.Is(err, errNotArtifact) {
+		return nil, false, nil
+	}
+	return head, err == nil, err
+}
+
+var errNotArtifact = errors.New("not an artifact")
 
 func summarize(path string, m *wasm.Module, f wasm.Features, top int) *moduleSummary {
 	sum := sha256.Sum256(m.Raw)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"debug/elf"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,4 +217,48 @@ func TestExportNamesWithoutNameSection(t *testing.T) {
 	status, _, errOut := run(t, "run", "--invoke", "div", so, "1", "0")
 	assert.Equal(t, trapExitStatus, status)
 	assert.Contains(t, errOut, `integer divide by zero (in function 1 "div" at wasm offset`)
+}
+
+func TestInspectArtifact(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	require.Equal(t, 0, first(run(t, "keygen", key)))
+	src := writeFile(t, "arith.wat", []byte(arithWat))
+	so := filepath.Join(dir, "arith.so")
+	require.Equal(t, 0, first(run(t, "build", "--sign-key", key, src, "-o", so)))
+	b, err := os.ReadFile(so)
+	require.NoError(t, err)
+	a, err := artifact.Parse(b)
+	require.NoError(t, err)
+
+	status, out, errOut := run(t, "inspect", so)
+	require.Equal(t, 0, status, errOut)
+	for _, want := range []string{
+		so + ": wasiaot artifact, format version 2, ",
+		"target:        amd64, CPU features ",
+		"compiler:      " + a.Header.CompilerVersion + ", ABI version ",
+		"source wasm:   sha256 " + hex.EncodeToString(a.Header.SourceSHA256[:]),
+		"digest:        " + hex.EncodeToString(a.Layout.Digest[:]) + " (verified",
+		"signature:     ed25519 by key " + artifact.KeyID(a.Signature.PublicKey[:]),
+		"), valid\n",
+		"functions:     0 imported, 4 defined, ",
+		"exports (4):\n  add  func 0\n",
+		"memories:      min 1 pages, no max",
+	} {
+		assert.Contains(t, out, want)
+	}
+
+	status, out, errOut = run(t, "inspect", "--json", so)
+	require.Equal(t, 0, status, errOut)
+	var s artifactSummary
+	require.NoError(t, json.Unmarshal([]byte(out), &s))
+	assert.Equal(t, "amd64", s.Target)
+	assert.True(t, s.Signature.Valid)
+	assert.Equal(t, 4, s.Funcs.Defined)
+
+	b[len(b)/3] ^= 1
+	bad := writeFile(t, "bad.so", b)
+	status, _, errOut = run(t, "inspect", bad)
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, bad+": artifact corrupted: ")
 }
