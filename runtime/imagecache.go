@@ -40,6 +40,9 @@ type image struct {
 	info   *modInfo
 	code   *native.Code      // read+execute; nil when the artifact has no text
 	signer ed25519.PublicKey // the key of a valid signature, or nil
+
+	perfOnce sync.Once // writePerfMap
+	perfErr  error
 	text   uintptr
 	rodata []byte // read-only, inside code's mapping (or on the heap without text)
 

@@ -30,6 +30,12 @@ func (r *Runtime) LoadFile(path string) (*Module, error) {
 				images.release(img)
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
+			if r.cfg.PerfMap {
+				if err := img.writePerfMap(); err != nil {
+					images.release(img)
+					return nil, err
+				}
+			}
 			m := r.moduleOf(img.art, img.info)
 			m.use(img)
 			return m, nil
@@ -153,6 +159,12 @@ func (r *Runtime) checkImage(code *native.Code, size int64, fill func(mem []byte
 		return nil, err
 	}
 	img.code = code
+	if r.cfg.PerfMap {
+		if err := img.writePerfMap(); err != nil {
+			img.code = nil
+			return nil, err
+		}
+	}
 	return img, nil
 }
 

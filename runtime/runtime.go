@@ -36,6 +36,10 @@ type Config struct {
 	// bytes (DefaultMaxArtifactSize if 0): a larger file, or a pipe that
 	// gives more, is an error rather than memory exhausted.
 	MaxArtifactSize int64
+	// PerfMap lists the functions of every artifact loaded in
+	// /tmp/perf-<pid>.map, so that perf can name code it samples: code runs
+	// from anonymous memory, not from the artifact file.
+	PerfMap bool
 }
 
 // DefaultMaxArtifactSize is the default Config.MaxArtifactSize, 1 GiB.

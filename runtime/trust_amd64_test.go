@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"crypto/ed25519"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -142,4 +143,34 @@ func TestLoadLimits(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	_, err = New(Config{}).LoadFile(empty)
 	require.EqualError(t, err, empty+": artifact: truncated: file is 0 bytes, the ELF header needs 64")
+}
+
+// TestPerfMap: with Config.PerfMap, the loaded code's functions are listed
+// for perf at their addresses, for a fresh load and for a cached one.
+func TestPerfMap(t *testing.T) {
+	cacheTest(t)
+	old := perfMapPath
+	perfMapPath = filepath.Join(t.TempDir(), "perf-1.map")
+	defer func() { perfMapPath = old }()
+	path := signedFile(t, t.TempDir(), "k.so", nil)
+	plain := newRuntime(t)
+	m0, err := plain.LoadFile(path) // cached without a perf map
+	require.NoError(t, err)
+	_, err = os.Stat(perfMapPath)
+	require.True(t, os.IsNotExist(err))
+
+	rt := New(Config{PerfMap: true})
+	defer rt.Close()
+	m, err := rt.LoadFile(path)
+	require.NoError(t, err)
+	defer m.Close()
+	require.Equal(t, m0.img, m.img, "the cached image")
+	require.NoError(t, m0.Close())
+	got := string(mustRead(t, perfMapPath))
+	require.Contains(t, got, fmt.Sprintf("%x 8 k\n", m.text))
+	require.Contains(t, got, " 1 wasiaot.entry.type0\n")
+	m2, err := rt.Load(mustRead(t, path))
+	require.NoError(t, err)
+	defer m2.Close()
+	require.Contains(t, string(mustRead(t, perfMapPath)), fmt.Sprintf("%x 8 k\n", m2.text))
 }

@@ -61,6 +61,7 @@ Examples:
 	verifyKeys := fs.StringArray("verify-key", nil, "run an artifact only if signed by this ed25519 public key file (repeatable)")
 	trustDirs := fs.StringArray("trust-dir", nil, "like --verify-key for every key file in this directory (repeatable)")
 	maxIn := addMaxInputFlag(fs)
+	perfMap := fs.Bool("perf-map", false, "list the program's functions in /tmp/perf-PID.map, for perf to name them")
 	features := addFeaturesFlag(fs)
 	fs.SetInterspersed(false) // everything after APP belongs to the program
 	if err := parseFlags(fs, args); err != nil {
@@ -90,7 +91,7 @@ Examples:
 	if err != nil {
 		return err
 	}
-	rt, mod, err := loadProgram(runtime.Config{TrustedKeys: keys, MaxArtifactSize: int64(*maxIn)}, path, f)
+	rt, mod, err := loadProgram(runtime.Config{TrustedKeys: keys, MaxArtifactSize: int64(*maxIn), PerfMap: *perfMap}, path, f)
 	if err != nil {
 		return err
 	}

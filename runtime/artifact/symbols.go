@@ -64,3 +64,44 @@ func funcSymbols(m *Module) []string {
 	}
 	return out
 }
+
+// Symbol names a range of .text, as the ELF symbol table does.
+type Symbol struct {
+	Name         string
+	Offset, Size uint32
+}
+
+// Symbols returns the symbols of a's code, in the order of the ELF symbol
+// table: one per defined function (see funcSymbols), per stub
+// ("wasiaot.<name>") and per distinct entry stub ("wasiaot.entry.type<N>",
+// size 0), every name unique.
+func Symbols(a *Artifact) []Symbol {
+	names := funcSymbols(&a.Module)
+	syms := make([]Symbol, 0, len(names)+len(a.Code.Stubs)+len(a.Code.EntryStubs))
+	used := make(map[string]struct{}, len(names))
+	for i, f := range a.Module.Funcs {
+		syms = append(syms, Symbol{names[i], f.Offset, f.Size})
+		used[names[i]] = struct{}{}
+	}
+	unique := func(s string) string {
+		base := s
+		for n := 2; ; n++ {
+			if _, dup := used[s]; !dup {
+				used[s] = struct{}{}
+				return s
+			}
+			s = base + "~" + strconv.Itoa(n)
+		}
+	}
+	for _, s := range a.Code.Stubs {
+		syms = append(syms, Symbol{unique("wasiaot." + sanitizeSymbol(s.Name)), s.Offset, s.Size})
+	}
+	seen := make(map[uint32]bool)
+	for t, off := range a.Code.EntryStubs {
+		if off != NoStub && !seen[off] {
+			seen[off] = true
+			syms = append(syms, Symbol{unique("wasiaot.entry.type" + strconv.Itoa(t)), off, 0})
+		}
+	}
+	return syms
+}

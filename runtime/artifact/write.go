@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"io"
 	"slices"
-	"strconv"
 )
 
 // ELF sizes and the names of the sections this package reads.
@@ -192,48 +191,23 @@ func marshal(a *Artifact, meta []byte) []byte {
 	return out
 }
 
-// symbolTable builds .symtab and .strtab: one STT_FUNC per defined function,
-// per stub and per distinct entry stub, all in .text (section 1).
+// symbolTable builds .symtab and .strtab from Symbols: one STT_FUNC each,
+// all in .text (section 1).
 func symbolTable(a *Artifact, textAddr uint64) (symtab, strtab []byte) {
 	le := binary.LittleEndian
+	syms := Symbols(a)
 	strtab = []byte{0}
-	symtab = make([]byte, symSize, symSize*(1+len(a.Module.Funcs)+len(a.Code.Stubs)+len(a.Code.EntryStubs)))
-	add := func(name string, off, size uint32) {
+	symtab = make([]byte, symSize, symSize*(1+len(syms)))
+	for _, sym := range syms {
 		var s [symSize]byte
 		le.PutUint32(s[0:], uint32(len(strtab)))
 		s[4] = byte(elf.ST_INFO(elf.STB_GLOBAL, elf.STT_FUNC))
 		s[5] = byte(elf.STV_DEFAULT)
 		le.PutUint16(s[6:], 1)
-		le.PutUint64(s[8:], textAddr+uint64(off))
-		le.PutUint64(s[16:], uint64(size))
+		le.PutUint64(s[8:], textAddr+uint64(sym.Offset))
+		le.PutUint64(s[16:], uint64(sym.Size))
 		symtab = append(symtab, s[:]...)
-		strtab = append(append(strtab, name...), 0)
-	}
-	names := funcSymbols(&a.Module)
-	used := make(map[string]struct{}, len(names))
-	for i, f := range a.Module.Funcs {
-		add(names[i], f.Offset, f.Size)
-		used[names[i]] = struct{}{}
-	}
-	unique := func(s string) string {
-		base := s
-		for n := 2; ; n++ {
-			if _, dup := used[s]; !dup {
-				used[s] = struct{}{}
-				return s
-			}
-			s = base + "~" + strconv.Itoa(n)
-		}
-	}
-	for _, s := range a.Code.Stubs {
-		add(unique("wasiaot."+sanitizeSymbol(s.Name)), s.Offset, s.Size)
-	}
-	seen := make(map[uint32]bool)
-	for t, off := range a.Code.EntryStubs {
-		if off != NoStub && !seen[off] {
-			seen[off] = true
-			add(unique("wasiaot.entry.type"+strconv.Itoa(t)), off, 0)
-		}
+		strtab = append(append(strtab, sym.Name...), 0)
 	}
 	return symtab, strtab
 }
