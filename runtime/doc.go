@@ -31,26 +31,29 @@
 // them warm: mapping them anew costs page faults, and unmapping a TLB
 // shootdown on every CPU the process ran on.
 //
-// Artifact files: LoadFile maps an artifact's code from the file, read and
-// execute only, and its .rodata read only. The process keeps one mapping per
-// version of a file, shared by every Module loaded from it in any Runtime,
-// identified by the file's device, inode, size, and modification and change
-// times in nanoseconds; loading a file mapped before and not changed since
-// costs one stat of the path and no reading, parsing, verifying or mapping.
-// Nothing an instance writes lives in the mapping (its state is in its
-// vmctx, memory, tables and globals), so Modules sharing it cannot affect
-// each other. A mapping stays while a Module uses it; once unused, up to 8
-// mappings totalling 64 MiB of files are kept for the next load, the least
-// recently used unmapped first. A file written to gets a new change time and
-// so a new mapping (and its old one goes as soon as it is unused); a file
-// changed within the last 50 ms (2 s on file systems without sub-second
-// timestamps) is loaded without being cached, as it could change again
-// within one timestamp tick; a load that fails caches nothing.
-// FlushArtifactCache empties the cache. As with any mapped file, rewrite an
-// artifact by renaming a new file over it, not in place: pages of a mapping
-// in use show the file's current contents. On NFS, stat may answer from
-// attributes cached for up to acregmax where open would revalidate them, so
-// a change made on another machine may take that long to be seen.
+// Artifact files: LoadFile reads an artifact into fresh anonymous memory,
+// checks it there (the SHA-256 digests of every byte, the signature when
+// Config.TrustedKeys asks for one, the CPU features) and only then makes
+// its .text read+execute and its .rodata read only: the bytes checked are
+// the bytes that run, whatever happens to the file later. Config.PerfMap
+// lists the code for perf, which cannot read it from the file. The process
+// keeps one image per version of a file, shared by every Module loaded from
+// it in any Runtime, identified by the file's device, inode, size, and
+// modification and change times in nanoseconds; loading a file loaded
+// before and not changed since costs one stat of the path and no reading,
+// parsing, verifying or mapping. Nothing an instance writes lives in the
+// image (its state is in its vmctx, memory, tables and globals), so Modules
+// sharing it cannot affect each other. An image stays while a Module uses
+// it; once unused, up to 8 images totalling 64 MiB of files are kept for
+// the next load, the least recently used freed first. A file written to
+// gets a new change time and so a new image (and its old one goes as soon
+// as it is unused); a file changed within the last 50 ms (2 s on file
+// systems without sub-second timestamps) is loaded without being cached, as
+// it could change again within one timestamp tick; a load that fails
+// caches nothing. FlushArtifactCache empties the cache. On NFS, stat may
+// answer from attributes cached for up to acregmax where open would
+// revalidate them, so a change made on another machine may take that long
+// to be seen.
 //
 // Typical use:
 //

@@ -43,8 +43,8 @@ type image struct {
 
 	perfOnce sync.Once // writePerfMap
 	perfErr  error
-	text   uintptr
-	rodata []byte // read-only, inside code's mapping (or on the heap without text)
+	text     uintptr
+	rodata   []byte // read-only, inside code's mapping (or on the heap without text)
 
 	// Guarded by images.mu.
 	refs   int  // Modules using it

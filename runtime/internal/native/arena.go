@@ -165,8 +165,9 @@ func (c *Code) Seal() error {
 }
 
 // MapCode maps size bytes of the file fd, starting at the page-aligned
-// offset, read+execute into the arena. File-backed text lets perf and gdb
-// symbolise it.
+// offset, read+execute into the arena. The runtime loads artifacts with
+// NewImage instead: a file-backed private mapping shows later writes to the
+// file in pages not yet touched.
 func MapCode(fd uintptr, offset int64, size int) (*Code, error) {
 	if offset < 0 || offset%pageSize != 0 {
 		return nil, fmt.Errorf("map code: file offset %#x is not page aligned", offset)
