@@ -136,8 +136,9 @@ func TestLinkInstances(t *testing.T) {
 	require.ErrorContains(t, err, "incompatible import type")
 }
 
-// TestLoadFile loads artifacts from files.
-func TestLoadFile(t *testing.T) { testLoadFile(t) }
+// TestLoadFile loads artifacts from files, through the heap and straight
+// into code pages.
+func TestLoadFile(t *testing.T) { bothImageKinds(t, testLoadFile) }
 
 func writeArtifact(t *testing.T, def func(*builder)) string {
 	path := filepath.Join(t.TempDir(), "a.so")

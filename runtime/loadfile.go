@@ -86,28 +86,35 @@ func (m *Module) use(img *image) {
 }
 
 // loadImage makes the image of an artifact of size bytes that fill reads
-// into the memory it is given: parsed and checked in that memory, which
-// then becomes read+execute (.text) and read-only (.rodata), the rest given
-// back. The image it returns has one reference.
+// into the memory it is given, parsed and checked in that memory. A small
+// artifact is read into the heap and its .text and .rodata copied to fresh
+// code pages once checked; a large one is read straight into code pages,
+// which become read+execute (.text) and read-only (.rodata) once checked,
+// the rest given back. Either way what runs is what was checked, in memory
+// no one else writes. The image it returns has one reference.
 func (r *Runtime) loadImage(size int64, fill func(mem []byte) (int, error)) (*image, error) {
 	if size > r.cfg.MaxArtifactSize {
 		return nil, fmt.Errorf("artifact of %d bytes exceeds the limit of %d bytes (Config.MaxArtifactSize)", size, r.cfg.MaxArtifactSize)
 	}
-	if size < 64 {
-		// Too small for an ELF header: the parser says what is wrong.
+	if size <= smallImage {
 		b := make([]byte, size)
 		n, err := fill(b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading: %w", err)
 		}
-		_, err = artifact.Parse(b[:n])
-		return nil, err
+		return r.checkImage(b[:n], nil)
 	}
 	code, err := native.NewImage(int(size))
 	if err != nil {
 		return nil, err
 	}
-	img, err := r.checkImage(code, size, fill)
+	mem := code.Bytes()[:size]
+	n, err := fill(mem)
+	if err != nil {
+		code.Release()
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	img, err := r.checkImage(mem[:n], code)
 	if err != nil {
 		code.Release()
 		return nil, err
@@ -115,13 +122,15 @@ func (r *Runtime) loadImage(size int64, fill func(mem []byte) (int, error)) (*im
 	return img, nil
 }
 
-func (r *Runtime) checkImage(code *native.Code, size int64, fill func(mem []byte) (int, error)) (*image, error) {
-	mem := code.Bytes()[:size]
-	n, err := fill(mem)
-	if err != nil {
-		return nil, fmt.Errorf("reading: %w", err)
-	}
-	a, err := artifact.ParseWith(mem[:n], artifact.Options{LazySites: true})
+// smallImage is the largest artifact loadImage reads into the heap: below
+// it, copying .text is cheaper than giving back the pages around it. A
+// variable for tests.
+var smallImage int64 = 1 << 20
+
+// checkImage parses and checks the artifact file b and makes its code
+// runnable: from code, the pages b is in, or else from a copy of b.
+func (r *Runtime) checkImage(b []byte, code *native.Code) (_ *image, err error) {
+	a, err := artifact.ParseWith(b, artifact.Options{LazySites: true})
 	if err != nil {
 		return nil, err
 	}
@@ -142,26 +151,39 @@ func (r *Runtime) checkImage(code *native.Code, size int64, fill func(mem []byte
 	if l.TextSize == 0 {
 		img.rodata = bytes.Clone(a.Rodata)
 		a.Text, a.Rodata = nil, nil
-		return img, code.Release()
+		if code != nil {
+			return img, code.Release()
+		}
+		return img, nil
 	}
 	a.Text, a.Rodata = nil, nil
 	span := imageSpan(l)
 	if span == 0 || l.RodataSize > 0 && l.RodataOffset-l.TextOffset != l.RodataAddr-l.TextAddr {
 		return nil, fmt.Errorf("not supported: segment layout (.text %#x at %#x, .rodata %#x at %#x)", l.TextAddr, l.TextOffset, l.RodataAddr, l.RodataOffset)
 	}
-	if err := code.Trim(int(l.TextOffset), int(span)); err != nil {
-		return nil, err
+	if code == nil {
+		if code, err = native.LoadCode(b[l.TextOffset : l.TextOffset+span]); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				code.Release()
+			}
+		}()
+	} else {
+		if err := code.Trim(int(l.TextOffset), int(span)); err != nil {
+			return nil, err
+		}
+		if err := code.Seal(); err != nil {
+			return nil, err
+		}
 	}
-	if err := code.Seal(); err != nil {
-		return nil, err
-	}
+	img.code = code
 	if img.text, img.rodata, err = mapped(code, l); err != nil {
 		return nil, err
 	}
-	img.code = code
 	if r.cfg.PerfMap {
 		if err := img.writePerfMap(); err != nil {
-			img.code = nil
 			return nil, err
 		}
 	}

@@ -18,7 +18,19 @@ import (
 // checked. The file's .text is overwritten in place (same inode) after the
 // load: the loaded module still runs its own code, and a new load refuses
 // the file by name of the damaged section.
-func TestLoadFileRewrittenAfterLoad(t *testing.T) {
+func TestLoadFileRewrittenAfterLoad(t *testing.T) { bothImageKinds(t, testLoadFileRewrittenAfterLoad) }
+
+// bothImageKinds runs test with artifacts read into the heap and copied
+// (small ones), and read straight into code pages (large ones).
+func bothImageKinds(t *testing.T, test func(t *testing.T)) {
+	defer func(n int64) { smallImage = n }(smallImage)
+	for _, n := range []int64{smallImage, 0} {
+		smallImage = n
+		t.Run(fmt.Sprintf("smallImage=%d", n), test)
+	}
+}
+
+func testLoadFileRewrittenAfterLoad(t *testing.T) {
 	cacheTest(t)
 	rt := newRuntime(t)
 	path := filepath.Join(t.TempDir(), "k.so")
@@ -64,7 +76,9 @@ func signedFile(t *testing.T, dir, name string, key ed25519.PrivateKey) string {
 
 // TestTrustedKeys: with Config.TrustedKeys, only artifacts signed by one of
 // them load, from a file or from memory, cached or not.
-func TestTrustedKeys(t *testing.T) {
+func TestTrustedKeys(t *testing.T) { bothImageKinds(t, testTrustedKeys) }
+
+func testTrustedKeys(t *testing.T) {
 	cacheTest(t)
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
 	other := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32))
@@ -147,7 +161,9 @@ func TestLoadLimits(t *testing.T) {
 
 // TestPerfMap: with Config.PerfMap, the loaded code's functions are listed
 // for perf at their addresses, for a fresh load and for a cached one.
-func TestPerfMap(t *testing.T) {
+func TestPerfMap(t *testing.T) { bothImageKinds(t, testPerfMap) }
+
+func testPerfMap(t *testing.T) {
 	cacheTest(t)
 	old := perfMapPath
 	perfMapPath = filepath.Join(t.TempDir(), "perf-1.map")

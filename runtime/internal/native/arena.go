@@ -99,7 +99,7 @@ func copyCode(text []byte) (*Code, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mapAnonFixed(mem, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+	if err := mapAnonFixedPopulated(mem); err != nil {
 		theArena.free(mem)
 		return nil, fmt.Errorf("load code: %w", err)
 	}
@@ -127,7 +127,7 @@ func NewImage(size int) (*Code, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mapAnonFixed(mem, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+	if err := mapAnonFixedPopulated(mem); err != nil {
 		theArena.free(mem)
 		return nil, fmt.Errorf("new image: %w", err)
 	}

@@ -33,6 +33,13 @@ func mapAnonFixed(b []byte, prot int) error {
 	return mmapFixed(b, prot, flags, -1, 0)
 }
 
+// mapAnonFixedPopulated is mapAnonFixed read+write with the pages faulted
+// in by the one call, for memory about to be filled: cheaper than a fault
+// per page.
+func mapAnonFixedPopulated(b []byte) error {
+	return mmapFixed(b, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_FIXED|syscall.MAP_POPULATE, -1, 0)
+}
+
 // mapFileFixed maps len(b) bytes of fd at offset over b.
 func mapFileFixed(b []byte, prot int, fd int, offset int64) error {
 	return mmapFixed(b, prot, syscall.MAP_PRIVATE|syscall.MAP_FIXED, fd, offset)
