@@ -84,7 +84,17 @@ func (s *isel) value(v *ssa.Value) {
 	case ssa.OpI64Extend32S, ssa.OpI64ExtendI32S:
 		s.unary(v, OpSxtw, 8)
 	case ssa.OpI64ExtendI32U:
-		s.unary(v, OpUxtw, 8)
+		if !s.zeroExtended(s.f.Value(v.Args[0])) {
+			s.unary(v, OpUxtw, 8)
+			return
+		}
+		// Its producer wrote a W register, which clears the upper half:
+		// the extended value is the same register.
+		if src := s.use(v.Args[0]); s.vreg[v.ID] == 0 {
+			s.vreg[v.ID] = src
+		} else {
+			s.copyReg(s.vreg[v.ID], src)
+		}
 	case ssa.OpI32WrapI64:
 		// The low half is the i32; the upper half is left as it is.
 		if src := s.use(v.Args[0]); s.vreg[v.ID] == 0 {
@@ -123,6 +133,29 @@ func (s *isel) value(v *ssa.Value) {
 		}
 		s.notSupported(v.Pos, "arm64 instruction selection of %v", v.Op)
 	}
+}
+
+// zeroExtended reports whether the selection of the i32 value v leaves
+// the upper half of its register zero: true of everything written through
+// a W register, false of parameters, call results, block parameters,
+// wrap and the sign-extending narrow loads.
+func (s *isel) zeroExtended(v *ssa.Value) bool {
+	switch v.Op {
+	case ssa.OpI32Const, ssa.OpI32Add, ssa.OpI32Sub, ssa.OpI32Mul, ssa.OpI32And, ssa.OpI32Or,
+		ssa.OpI32Xor, ssa.OpI32Shl, ssa.OpI32ShrS, ssa.OpI32ShrU, ssa.OpI32Rotl, ssa.OpI32Rotr,
+		ssa.OpI32DivS, ssa.OpI32DivU, ssa.OpI32RemS, ssa.OpI32RemU, ssa.OpI32Clz, ssa.OpI32Ctz,
+		ssa.OpI32Popcnt, ssa.OpI32Extend8S, ssa.OpI32Extend16S, ssa.OpI32Load, ssa.OpI32Load8U,
+		ssa.OpI32Load16U, ssa.OpI32ReinterpretF32, ssa.OpI32TruncF32S, ssa.OpI32TruncF32U,
+		ssa.OpI32TruncF64S, ssa.OpI32TruncF64U, ssa.OpI32TruncSatF32S, ssa.OpI32TruncSatF32U,
+		ssa.OpI32TruncSatF64S, ssa.OpI32TruncSatF64U, ssa.OpI32Eqz, ssa.OpI64Eqz, ssa.OpRefIsNull,
+		ssa.OpMemorySize, ssa.OpTableSize:
+		return true
+	case ssa.OpSelect:
+		return !isFloatType(v.Type)
+	case ssa.OpGlobalGet, ssa.OpMemoryGrow, ssa.OpTableGrow:
+		return v.Type == ssa.TypeI32
+	}
+	return isCompare(v.Op)
 }
 
 func (s *isel) bin(v *ssa.Value, op Op, src Operand) {
