@@ -98,6 +98,11 @@ func TestEmitForms(t *testing.T) {
 		Instr{Op: OpLdr, Size: 8, Dst: x(0), Src: [3]Operand{Base(VMCtx, 40000)}},
 		Instr{Op: OpMovImm, Size: 4, Dst: x(0), Src: [3]Operand{Imm(-1)}},
 		Instr{Op: OpBrk},
+		Instr{Op: OpNeg, Size: 8, Dst: x(1), Src: [3]Operand{Shifted(X2, ExtLSL, 3)}},
+		Instr{Op: OpMsub, Size: 8, Dst: x(1), Src: [3]Operand{x(2), x(3), R(ZR)}},
+		Instr{Op: OpAnd, Size: 4, Dst: x(1), Src: [3]Operand{x(2), Shifted(X3, ExtLSR, 7)}},
+		Instr{Op: OpStr, Size: 4, Dst: Base(X1, 0), Src: [3]Operand{R(ZR)}},
+		Instr{Op: OpCsel, Size: 4, Cond: CondEQ, Dst: x(1), Src: [3]Operand{R(ZR), x(2)}},
 	)
 	const file = "testdata/emit/forms.txt"
 	if *update {

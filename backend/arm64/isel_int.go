@@ -189,7 +189,8 @@ func (s *isel) addSub(v *ssa.Value, sub bool) {
 	x, y := v.Args[0], v.Args[1]
 	dst := R(s.vr(v.ID))
 	if !sub {
-		if _, ok := s.constOf(x); ok || s.fused[x] {
+		// The fused operand, else a constant, goes second.
+		if _, ok := s.constOf(x); s.fused[x] || ok && !s.fused[y] {
 			x, y = y, x
 		}
 	}
@@ -212,10 +213,13 @@ func (s *isel) addSub(v *ssa.Value, sub bool) {
 	}
 	if sub {
 		if c, ok := s.constOf(x); ok && (c == 0 || size == 4 && int32(c) == 0) {
-			src := R(s.use(y))
-			if s.fused[y] && s.constShift(s.f.Value(y)) {
+			var src Operand
+			switch {
+			case !s.fused[y]:
+				src = R(s.use(y))
+			case s.constShift(s.f.Value(y)):
 				src = s.shifted(y, size)
-			} else if s.fused[y] {
+			default:
 				// 0 - a*b: msub from zero.
 				m := s.f.Value(y)
 				s.emit(Instr{Op: OpMsub, Size: size, Dst: dst, Src: [3]Operand{R(s.use(m.Args[0])), R(s.use(m.Args[1])), R(ZR)}})
@@ -251,11 +255,11 @@ func (s *isel) addSub(v *ssa.Value, sub bool) {
 func (s *isel) logic(v *ssa.Value, op Op) {
 	size := intSize(v.Type)
 	x, y := v.Args[0], v.Args[1]
-	if _, ok := s.constOf(x); ok || s.fused[x] {
+	if _, ok := s.constOf(x); s.fused[x] || ok && !s.fused[y] {
 		x, y = y, x
 	}
 	dst := R(s.vr(v.ID))
-	if c, ok := s.constOf(y); ok {
+	if c, ok := s.constOf(y); ok && !s.fused[y] {
 		if size == 4 {
 			c = int64(uint32(c))
 		}
