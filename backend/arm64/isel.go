@@ -47,7 +47,7 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 		}
 	}()
 	s.s = isel{mi: s.mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
-		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}}
+		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}, addrs: map[ssa.ID]Reg{}}
 	s.s.run()
 	s.Used |= s.s.used
 	return s.s.out, nil
@@ -77,6 +77,7 @@ type isel struct {
 
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg
+	addrs   map[ssa.ID]Reg // per index value: membase + the zero-extended index
 	consts  map[ssa.ID]Reg
 }
 
@@ -110,7 +111,7 @@ func (s *isel) coldBlock() int32 {
 // switchTo makes b the block instructions go to.
 func (s *isel) switchTo(b int32) {
 	s.cur = b
-	s.membase = NoReg
+	s.dropMemory()
 	clear(s.consts)
 }
 

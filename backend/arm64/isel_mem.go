@@ -58,6 +58,13 @@ func immOffset(off int64, n uint8) bool {
 	return off >= -256 && off < 256 || off >= 0 && off%int64(n) == 0 && off/int64(n) < 4096
 }
 
+// dropMemory forgets the memory base and the addresses formed from it,
+// after code that may move the memory.
+func (s *isel) dropMemory() {
+	s.membase = NoReg
+	clear(s.addrs)
+}
+
 // memoryBase returns a register holding the base of memory 0, loaded
 // once per block.
 func (s *isel) memoryBase() Reg {
@@ -87,8 +94,14 @@ func (s *isel) address(v *ssa.Value, n uint8) Operand {
 	if off == 0 {
 		return Indexed(base, idx, ExtUXTW, 0)
 	}
-	t := s.tmp(false)
-	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(t), Src: [3]Operand{R(base), Shifted(idx, ExtUXTW, 0)}})
+	// Accesses at several offsets from one index (a stack pointer in
+	// linear memory) share the sum.
+	t, ok := s.addrs[v.Args[0]]
+	if !ok {
+		t = s.tmp(false)
+		s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(t), Src: [3]Operand{R(base), Shifted(idx, ExtUXTW, 0)}})
+		s.addrs[v.Args[0]] = t
+	}
 	if immOffset(off, n) {
 		return Base(t, int32(off))
 	}
@@ -271,7 +284,7 @@ func (s *isel) builtin(v *ssa.Value, b abi.Builtin, imms []int64, args []ssa.ID)
 		s.emit(Instr{Op: OpStr, Size: 8, Dst: slot(p, len(imms)+i), Src: [3]Operand{R(r)}})
 	}
 	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(b), Pos: v.Pos})
-	s.membase = NoReg
+	s.dropMemory()
 	if v.Type != ssa.TypeVoid {
 		p := s.load8(vmctx(abi.VMCtxArgs))
 		s.loadTyped(s.vr(v.ID), v.Type, slot(p, 0))
@@ -320,7 +333,7 @@ func (s *isel) call(v *ssa.Value) {
 	args, rets, after := s.callSeq(sig, s.argRegs(v.Args), s.results(v, sig))
 	s.emit(Instr{Op: OpCall, Func: int32(v.Aux), Args: args, Rets: rets, Pos: v.Pos})
 	after()
-	s.membase = NoReg
+	s.dropMemory()
 }
 
 // exitCall passes the arguments and results of an imported function
@@ -331,7 +344,7 @@ func (s *isel) exitCall(v *ssa.Value, arg uint32, args []ssa.ID, sig *ssa.Signat
 		s.storeTyped(slot(p, i), s.f.Value(a).Type, a)
 	}
 	s.emit(Instr{Op: OpExit, Trap: arg, Pos: v.Pos})
-	s.membase = NoReg
+	s.dropMemory()
 	s.loadResults(s.results(v, sig), sig)
 }
 
