@@ -465,6 +465,12 @@ func (e *emitter) instr(b int, in *Instr) error {
 	if second.Kind == KImm && second.Imm == 0 && !info.float && !info.fsrc {
 		second = R(ZR)
 	}
+	// The assembler looks for a logical immediate in the 64-bit value
+	// even for W operations: give it the 32-bit pattern repeated.
+	if second.Kind == KImm && in.Size == 4 && (in.Op == OpAnd || in.Op == OpOrr || in.Op == OpEor || in.Op == OpBic || in.Op == OpTst) {
+		w := uint64(uint32(second.Imm))
+		second.Imm = int64(w | w<<32)
+	}
 	var p *obj.Prog
 	switch info.form {
 	case fBin:
