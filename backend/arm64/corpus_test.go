@@ -35,13 +35,18 @@ func codeSizes(t testing.TB, file string, check bool) (arm, x86 int) {
 	m, err := wasm.Decode(bin, wasm.FeaturesV2)
 	require.NoError(t, err)
 	require.NoError(t, validate.Validate(m, wasm.FeaturesV2))
-	layout, err := abi.NewLayout(abi.ModuleShape{
-		NumTypes: uint32(len(m.Types)), NumFuncs: uint32(m.NumFuncs()), NumGlobals: uint32(m.NumGlobals()),
+	shape := abi.ModuleShape{
+		HeaderSize: abi.ARM64VMCtxHeaderSize,
+		NumTypes:   uint32(len(m.Types)), NumFuncs: uint32(m.NumFuncs()), NumGlobals: uint32(m.NumGlobals()),
 		NumTables: uint32(m.NumTables()), HasMemory: m.NumMemories() > 0,
-	})
+	}
+	layout, err := abi.NewLayout(shape)
+	require.NoError(t, err)
+	shape.HeaderSize = abi.AMD64VMCtxHeaderSize
+	xlayout, err := abi.NewLayout(shape)
 	require.NoError(t, err)
 	mi := &ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
-	xmi := &amd64.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
+	xmi := &amd64.ModuleInfo{Layout: xlayout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
 	for i := 0; i < m.NumGlobals(); i++ {
 		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
 	}
