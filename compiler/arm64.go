@@ -1,0 +1,4 @@
+package compiler
+
+// The arm64 backend registers itself as target "arm64".
+import _ "github.com/wasiaot/wasiaot/backend/arm64"
