@@ -2,7 +2,6 @@ package serve
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -65,32 +64,14 @@ func (a *app) release() {
 	}
 }
 
-// loadApp loads and verifies the artifact at path into rt. With keys, the
-// file must carry a valid signature by one of them; it is then read once and
-// loaded from the bytes that were checked, so that the file changing between
-// the check and the load cannot slip an unsigned version in.
-func loadApp(rt *runtime.Runtime, path string, keys []ed25519.PublicKey) (*app, error) {
+// loadApp loads and verifies the artifact at path into rt, whose
+// TrustedKeys (if any) it must be signed by.
+func loadApp(rt *runtime.Runtime, path string) (*app, error) {
 	v, err := statVersion(path)
 	if err != nil {
 		return nil, err
 	}
-	var mod *runtime.Module
-	if len(keys) == 0 {
-		mod, err = rt.LoadFile(path)
-	} else {
-		var b []byte
-		b, err = os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		if err = verifySigned(b, keys); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		mod, err = rt.Load(b)
-		if err != nil {
-			err = fmt.Errorf("%s: %w", path, err)
-		}
-	}
+	mod, err := rt.LoadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -106,18 +87,6 @@ func loadApp(rt *runtime.Runtime, path string, keys []ed25519.PublicKey) (*app, 
 	}
 	a.refs.Store(1)
 	return a, nil
-}
-
-func verifySigned(b []byte, keys []ed25519.PublicKey) error {
-	var errs []error
-	for _, k := range keys {
-		err := artifact.VerifySignature(b, k)
-		if err == nil {
-			return nil
-		}
-		errs = append(errs, err)
-	}
-	return fmt.Errorf("not signed by a trusted key: %w", errors.Join(errs...))
 }
 
 // readKeys reads the verification keys.

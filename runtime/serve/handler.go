@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasiaot/wasiaot/runtime"
@@ -86,10 +87,20 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	}
 	defer a.release()
 
+	resp := cgi.NewResponse(w, lim.MaxResponseBytes)
+	out := &guestStdout{resp: resp, ctx: ctx, cancel: cancel}
+	in := &guestStdin{r: req.Body, ctx: ctx, cancel: cancel, left: lim.MaxRequestBytes}
+	if req.Body == nil || req.Body == http.NoBody {
+		in.r = nil
+	}
+	errw := &guestStderr{log: r.srv.log, route: r.prefix, id: id}
+
 	// Blocked reads and writes of the connection fail once the request is
 	// stopped (deadline, a limit, ...): a guest waiting for a body a client
 	// never sends, or writing to a client that never reads, is stopped
-	// like one that loops. Writes get a moment more for the error status.
+	// like one that loops. A deadline moves only if the guest is blocked
+	// in that direction, so that the server can still drain an unread body
+	// and send the error status.
 	var connMu sync.Mutex
 	handlerDone := false
 	stopConn := context.AfterFunc(ctx, func() {
@@ -97,8 +108,12 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 		defer connMu.Unlock()
 		if !handlerDone {
 			rc := http.NewResponseController(w)
-			rc.SetReadDeadline(time.Now())
-			rc.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+			if in.reading.Load() {
+				rc.SetReadDeadline(time.Now())
+			}
+			if out.writing.Load() {
+				rc.SetWriteDeadline(time.Now())
+			}
 		}
 	})
 	defer func() {
@@ -107,14 +122,6 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 		handlerDone = true
 		connMu.Unlock()
 	}()
-
-	resp := cgi.NewResponse(w, lim.MaxResponseBytes)
-	out := &guestStdout{resp: resp, ctx: ctx, cancel: cancel}
-	in := &guestStdin{r: req.Body, ctx: ctx, cancel: cancel, left: lim.MaxRequestBytes}
-	if req.Body == nil || req.Body == http.NoBody {
-		in.r = nil
-	}
-	errw := &guestStderr{log: r.srv.log, route: r.prefix, id: id}
 
 	start := time.Now()
 	env := make([]string, 0, 24+len(r.env)+len(req.Header))
@@ -226,6 +233,8 @@ func classify(err, cause error) (string, int) {
 }
 
 func fail(w http.ResponseWriter, code int, msg string) int {
+	// A client that does not read gets a bounded time to take the answer.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(5 * time.Second))
 	h := w.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -247,12 +256,15 @@ func (s *Server) cfgServerName() string {
 // guestStdout feeds the program's standard output to the CGI response and
 // stops the program when the response cannot take more.
 type guestStdout struct {
-	resp   *cgi.Response
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	resp    *cgi.Response
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	writing atomic.Bool // as guestStdin.reading
 }
 
 func (o *guestStdout) Write(p []byte) (int, error) {
+	o.writing.Store(true)
+	defer o.writing.Store(false)
 	if err := o.ctx.Err(); err != nil {
 		// Stopped (deadline, request over its limit, client gone): the
 		// program may still run to its next interruption check, but
@@ -281,14 +293,20 @@ type guestStdin struct {
 	r      io.Reader
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	left   int64 // bytes the program may still read; <= 0 with a limit of 0 means none
+	left   int64 // bytes the program may read
 	read   int64
+	// reading is set while a Read may block on the connection. It is set
+	// before the context is checked, and the stopping side checks it after
+	// the context is done: one of the two sees the other.
+	reading atomic.Bool
 }
 
 func (in *guestStdin) Read(p []byte) (int, error) {
 	if in.r == nil {
 		return 0, io.EOF
 	}
+	in.reading.Store(true)
+	defer in.reading.Store(false)
 	if err := in.ctx.Err(); err != nil {
 		return 0, err
 	}

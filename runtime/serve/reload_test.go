@@ -139,8 +139,8 @@ func TestVerifyKey(t *testing.T) {
 	wrong := sign("wrong.so", otherPriv)
 
 	for _, tc := range []struct{ path, err string }{
-		{artifactPath(t, "c/hello"), "not signed by a trusted key"},
-		{wrong, "not signed by a trusted key"},
+		{artifactPath(t, "c/hello"), "not signed, and a signature by a trusted key is required"},
+		{wrong, "which is not trusted"},
 	} {
 		cfg := oneRoute("/", tc.path, Limits{})
 		cfg.VerifyKeys = []string{keyFile}

@@ -162,7 +162,7 @@ func (s *Server) reload(cfg *Config, onlyChanged bool) error {
 			if onlyChanged && v == r.current.Load().version {
 				continue
 			}
-			a, err := loadApp(r.rt, rc.Artifact, keys)
+			a, err := loadApp(r.rt, rc.Artifact)
 			if err != nil {
 				s.metrics.loads.WithLabelValues(r.name, "error").Inc()
 				return fail(fmt.Errorf("route %s: %w", prefix, err))
@@ -357,7 +357,7 @@ func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.Publ
 	r := &route{
 		prefix: prefix, name: prefix, cfg: rc, lim: lim, srv: s,
 		script: strings.TrimSuffix(prefix, "/"),
-		rt:     runtime.New(runtime.Config{MemoryLimitPages: lim.MemoryPages, MemoryPoolSize: lim.Concurrency}),
+		rt:     runtime.New(runtime.Config{MemoryLimitPages: lim.MemoryPages, MemoryPoolSize: lim.Concurrency, TrustedKeys: keys}),
 		slots:  make(chan struct{}, lim.Concurrency),
 		met:    s.metrics.forRoute(prefix),
 	}
@@ -377,7 +377,7 @@ func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.Publ
 		}
 		r.preopens = append(r.preopens, wasi.Preopen{HostPath: host, GuestPath: guest, ReadOnly: true})
 	}
-	a, err := loadApp(r.rt, rc.Artifact, keys)
+	a, err := loadApp(r.rt, rc.Artifact)
 	if err != nil {
 		r.rt.Close()
 		return nil, err
