@@ -134,7 +134,8 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 		return fail(w, http.StatusInternalServerError, "internal error")
 	}
 	defer host.Close()
-	inst, err := a.mod.Instantiate(ctx, host.Imports())
+	ctx = wasi.WithHost(ctx, host)
+	inst, err := a.mod.Instantiate(ctx, wasi.ContextImports())
 	if err != nil {
 		return r.failed(w, resp, id, err, ctx)
 	}
