@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -113,7 +115,13 @@ func TestResponse(t *testing.T) {
 				rec := httptest.NewRecorder()
 				r := NewResponse(rec, tc.maxBody)
 				err := writeAll(t, r, tc.out, piece)
-				require.Equal(t, tc.sent, r.Sent())
+				sent := tc.sent
+				if tc.err != "" && piece >= len(tc.out) {
+					// Failed within the write that completed the header:
+					// the status was not sent, an error status still can be.
+					sent = false
+				}
+				require.Equal(t, sent, r.Sent())
 				if tc.err != "" {
 					require.ErrorContains(t, err, tc.err)
 					// Nothing more gets through after a failure.
@@ -125,7 +133,7 @@ func TestResponse(t *testing.T) {
 					require.Equal(t, tc.body, rec.Body.String())
 					require.EqualValues(t, len(tc.body), r.BodyBytes())
 				}
-				if tc.sent {
+				if sent {
 					require.Equal(t, tc.status, rec.Code)
 					require.Equal(t, tc.status, r.Status())
 					for k, v := range tc.header {
@@ -157,4 +165,68 @@ func TestResponseStreams(t *testing.T) {
 	require.True(t, errors.Is(err, ErrAborted))
 	require.Equal(t, "part 1", rec.Body.String())
 	require.ErrorIs(t, r.Close(), ErrAborted)
+}
+
+// lockedRecorder is a ResponseRecorder whose Flushed can be read while a
+// timer may flush.
+type lockedRecorder struct {
+	mu sync.Mutex
+	*httptest.ResponseRecorder
+}
+
+func (l *lockedRecorder) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ResponseRecorder.Flush()
+}
+
+func (l *lockedRecorder) flushed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.Flushed
+}
+
+func TestDelayedResponse(t *testing.T) {
+	// A quick program: nothing is flushed before the end, so the server can
+	// send the response whole.
+	rec := &lockedRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r := NewDelayedResponse(rec, 0, time.Hour)
+	_, err := r.Write([]byte("Status: 404\nContent-Type: text/plain\n\nhello\n"))
+	require.NoError(t, err)
+	require.False(t, r.Sent())
+	require.NoError(t, r.Close())
+	require.True(t, r.Sent())
+	require.False(t, rec.flushed())
+	require.Equal(t, 404, rec.Code)
+	require.Equal(t, "hello\n", rec.Body.String())
+
+	// One that fails before the delay: nothing went out, so it can still
+	// get an error status.
+	rec = &lockedRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r = NewDelayedResponse(rec, 0, time.Hour)
+	_, err = r.Write([]byte("Content-Type: text/plain\n\npartial"))
+	require.NoError(t, err)
+	r.Abort()
+	require.False(t, r.Sent())
+	require.False(t, rec.Flushed)
+	require.Empty(t, rec.Body.String())
+
+	// One that writes more than is held: the status and body go out.
+	rec = &lockedRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r = NewDelayedResponse(rec, 0, time.Hour)
+	_, err = r.Write([]byte("X: 1\n\n"))
+	require.NoError(t, err)
+	_, err = r.Write(make([]byte, maxBuffered+1))
+	require.NoError(t, err)
+	require.True(t, r.Sent())
+	require.Equal(t, maxBuffered+1, rec.Body.Len())
+	require.NoError(t, r.Close())
+
+	// A slow one: what it wrote goes out after the delay.
+	rec = &lockedRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r = NewDelayedResponse(rec, 0, time.Millisecond)
+	_, err = r.Write([]byte("Content-Type: text/plain\n\npart"))
+	require.NoError(t, err)
+	require.Eventually(t, rec.flushed, 5*time.Second, time.Millisecond)
+	require.NoError(t, r.Close())
 }

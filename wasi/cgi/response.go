@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // MaxHeaderBytes bounds the header part of a response (everything before the
@@ -37,66 +39,108 @@ func (e *HeaderError) Error() string {
 // §6) and streams it to an http.ResponseWriter: header lines up to a blank
 // line, then the body. Lines end with "\n" or "\r\n". "Status: 404 Not
 // Found" sets the status (200 by default, 302 with a Location and no
-// Status); every other line is a response header. The status and headers go
-// out when the blank line arrives; every body write after that is sent and
-// flushed at once, so the client sees output as the program produces it.
+// Status); every other line is a response header.
+//
+// The client sees output as the program produces it: with a flush delay of
+// 0, every write is sent at once (the header when the blank line arrives);
+// with a delay d, what was written is sent at most d after it was written,
+// so that a program that answers quickly has its whole response sent in one
+// piece, with a Content-Length, as a Go handler's would be.
 //
 // Once a Write fails (malformed header, size limit, client gone, Abort) every
 // later Write fails with the same error and nothing more reaches the client.
-// A Response is used from one goroutine at a time.
+// Write, Close and Abort are called from one goroutine at a time; after
+// Close or Abort, the Response no longer touches the ResponseWriter.
 type Response struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
 	maxBody int64
 
+	// With a flush delay, a timer flushes what is pending; mu keeps it
+	// and the writer apart.
+	delay    time.Duration
+	mu       sync.Mutex
+	timer    *time.Timer
+	pending  bool // written, not flushed
+	finished bool
+
 	hdr    []byte // header bytes not yet parsed
 	lines  int
 	status int
-	sent   bool
+	parsed bool   // the header is complete
+	sent   bool   // the status went to the ResponseWriter
+	held   []byte // body not sent yet, with a delay
 	body   int64
 	err    error
 }
 
-// NewResponse makes a Response writing to w. maxBody bounds the body in bytes
-// (0 means no limit).
+// NewResponse makes a Response writing to w that sends every write at once.
+// maxBody bounds the body in bytes (0 means no limit).
 func NewResponse(w http.ResponseWriter, maxBody int64) *Response {
 	return &Response{w: w, rc: http.NewResponseController(w), maxBody: maxBody}
 }
 
+// NewDelayedResponse is NewResponse with a flush delay (see Response).
+func NewDelayedResponse(w http.ResponseWriter, maxBody int64, delay time.Duration) *Response {
+	r := NewResponse(w, maxBody)
+	r.delay = delay
+	return r
+}
+
+// maxBuffered bounds the body a delayed Response holds before it commits
+// to its status.
+const maxBuffered = 64 << 10
+
 // Write consumes the next piece of the program's output.
 func (r *Response) Write(p []byte) (int, error) {
+	if r.delay > 0 {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	if r.err != nil {
 		return 0, r.err
 	}
 	n := len(p)
-	if !r.sent {
+	if !r.parsed {
 		rest, err := r.header(p)
 		if err != nil {
 			r.err = err
 			return 0, err
 		}
-		if !r.sent {
+		if !r.parsed {
 			return n, nil
 		}
 		p = rest
-		if len(p) == 0 {
-			// Send the header now: a program that streams may take a while
-			// to produce the first body byte.
-			if err := r.rc.Flush(); err != nil {
-				r.err = err
-				return 0, err
-			}
-			return n, nil
-		}
 	}
 	if r.maxBody > 0 && r.body+int64(len(p)) > r.maxBody {
 		r.err = ErrBodyTooLarge
 		return 0, r.err
 	}
 	r.body += int64(len(p))
-	if _, err := r.w.Write(p); err != nil {
-		r.err = err
-		return 0, err
+	if !r.sent {
+		if r.delay > 0 && len(r.held)+len(p) <= maxBuffered {
+			// Held until the timer, Close or more output: a failure
+			// until then can still answer with an error status.
+			r.held = append(r.held, p...)
+			r.arm()
+			return n, nil
+		}
+		// Send the header now, even before any body: a program that
+		// streams may take a while to produce the first body byte.
+		if err := r.commit(); err != nil {
+			r.err = err
+			return 0, err
+		}
+	}
+	if len(p) > 0 {
+		if _, err := r.w.Write(p); err != nil {
+			r.err = err
+			return 0, err
+		}
+	}
+	if r.delay > 0 {
+		r.arm()
+		return n, nil
 	}
 	if err := r.rc.Flush(); err != nil {
 		r.err = err
@@ -105,8 +149,67 @@ func (r *Response) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// commit sends the status and the held body.
+func (r *Response) commit() error {
+	r.sent = true
+	r.w.WriteHeader(r.status)
+	held := r.held
+	r.held = nil
+	if len(held) > 0 {
+		if _, err := r.w.Write(held); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// arm makes the timer flush soon. r.mu is held.
+func (r *Response) arm() {
+	if r.pending {
+		return
+	}
+	r.pending = true
+	if r.timer == nil {
+		r.timer = time.AfterFunc(r.delay, r.flushLater)
+	} else {
+		r.timer.Reset(r.delay)
+	}
+}
+
+func (r *Response) flushLater() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished || !r.pending || r.err != nil {
+		return
+	}
+	r.pending = false
+	if !r.sent {
+		if err := r.commit(); err != nil {
+			r.err = err
+			return
+		}
+	}
+	if err := r.rc.Flush(); err != nil {
+		r.err = err
+	}
+}
+
+// finish stops the flush timer: the caller owns the ResponseWriter again.
+func (r *Response) finish() {
+	if r.delay <= 0 {
+		r.finished = true
+		return
+	}
+	r.mu.Lock()
+	r.finished = true
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.mu.Unlock()
+}
+
 // header takes bytes of the header part; once the blank line is seen it sends
-// the status and headers and returns the bytes after the blank line.
+// the status and returns the bytes after the blank line.
 func (r *Response) header(p []byte) ([]byte, error) {
 	start := len(r.hdr)
 	r.hdr = append(r.hdr, p...)
@@ -125,7 +228,7 @@ func (r *Response) header(p []byte) ([]byte, error) {
 			if err := r.parse(r.hdr[:scan]); err != nil {
 				return nil, err
 			}
-			r.send()
+			r.endHeader()
 			return rest, nil
 		}
 	}
@@ -175,22 +278,19 @@ func (r *Response) parse(block []byte) error {
 	return nil
 }
 
-func (r *Response) send() {
+func (r *Response) endHeader() {
 	r.hdr = nil
-	r.sent = true
-	status := r.status
-	if status == 0 {
-		status = http.StatusOK
+	r.parsed = true
+	if r.status == 0 {
+		r.status = http.StatusOK
 		if r.w.Header().Get("Location") != "" {
-			status = http.StatusFound
+			r.status = http.StatusFound
 		}
 	}
-	r.status = status
-	r.w.WriteHeader(status)
 }
 
-// Sent reports whether the status line has gone to the client: after that, a
-// failure can only cut the response, not replace it with an error status.
+// Sent reports whether the status has gone to the ResponseWriter: after that,
+// a failure can only cut the response, not replace it with an error status.
 func (r *Response) Sent() bool { return r.sent }
 
 // Status is the status sent, 0 before Sent.
@@ -201,7 +301,8 @@ func (r *Response) Status() int {
 	return r.status
 }
 
-// BodyBytes is how many body bytes went to the client.
+// BodyBytes is how many body bytes the program wrote (and the client got,
+// unless the response failed).
 func (r *Response) BodyBytes() int64 { return r.body }
 
 // Err is the error that stopped the response, if any.
@@ -209,6 +310,7 @@ func (r *Response) Err() error { return r.err }
 
 // Abort makes every later Write fail: nothing more reaches the client.
 func (r *Response) Abort() {
+	r.finish()
 	if r.err == nil {
 		r.err = ErrAborted
 	}
@@ -216,13 +318,21 @@ func (r *Response) Abort() {
 
 // Close ends the program's output. It fails with ErrNoHeader if the header
 // was never completed, or with the error that stopped an earlier Write.
+// Output not yet flushed goes out when the handler returns.
 func (r *Response) Close() error {
+	r.finish()
 	if r.err != nil {
 		return r.err
 	}
-	if !r.sent {
+	if !r.parsed {
 		r.err = ErrNoHeader
 		return r.err
+	}
+	if !r.sent {
+		if err := r.commit(); err != nil {
+			r.err = err
+			return err
+		}
 	}
 	return nil
 }
