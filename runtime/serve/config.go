@@ -35,6 +35,10 @@ type Config struct {
 	// WatchInterval is how often artifact files are checked for changes;
 	// default 1s, negative disables watching.
 	WatchInterval Duration `toml:"watch_interval"`
+	// FlushDelay is how long output a program wrote may wait before it is
+	// sent (default 1ms, negative: sent at every write). A program that
+	// answers within it has its response sent whole, with a Content-Length.
+	FlushDelay Duration `toml:"flush_delay"`
 	// Defaults apply to every route for the limits the route leaves at 0.
 	Defaults Limits  `toml:"defaults"`
 	Routes   []Route `toml:"route"`

@@ -87,7 +87,7 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	}
 	defer a.release()
 
-	resp := cgi.NewResponse(w, lim.MaxResponseBytes)
+	resp := cgi.NewDelayedResponse(w, lim.MaxResponseBytes, time.Duration(r.srv.flushDelay.Load()))
 	out := &guestStdout{resp: resp, ctx: ctx, cancel: cancel}
 	in := &guestStdin{r: req.Body, ctx: ctx, cancel: cancel, left: lim.MaxRequestBytes}
 	if req.Body == nil || req.Body == http.NoBody {
@@ -237,7 +237,12 @@ func fail(w http.ResponseWriter, code int, msg string) int {
 	// A client that does not read gets a bounded time to take the answer.
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(5 * time.Second))
 	h := w.Header()
-	h.Del("Content-Length")
+	for k := range h {
+		// Headers the program set for the response it did not complete.
+		if k != "X-Request-Id" && k != "Retry-After" {
+			delete(h, k)
+		}
+	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Connection", "close")

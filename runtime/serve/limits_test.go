@@ -38,6 +38,7 @@ func TestFailures(t *testing.T) {
 		{"/garbage", 502, "bad_response"},
 		{"/flood", 0, "response_too_large"},
 		{"/cut", 0, "out of bounds memory access"},
+		{"/early", 500, "out of bounds memory access"},
 	} {
 		t.Run(tc.path[1:], func(t *testing.T) {
 			start := time.Now()

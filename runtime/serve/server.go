@@ -50,8 +50,10 @@ type Server struct {
 	cfg   *Config
 	keys  []ed25519.PublicKey
 	table atomic.Pointer[table]
-	// cfgName is the configuration's ServerName, read per request.
-	cfgName atomic.Pointer[string]
+	// cfgName is the configuration's ServerName, read per request, and
+	// flushDelay its FlushDelay resolved.
+	cfgName    atomic.Pointer[string]
+	flushDelay atomic.Int64
 
 	ready    atomic.Bool
 	draining atomic.Bool
@@ -196,6 +198,11 @@ func (s *Server) reload(cfg *Config, onlyChanged bool) error {
 	s.cfg, s.keys = cfg, keys
 	name := cfg.ServerName
 	s.cfgName.Store(&name)
+	fd := cfg.FlushDelay.D()
+	if fd == 0 {
+		fd = time.Millisecond
+	}
+	s.flushDelay.Store(int64(fd))
 	s.table.Store(&next)
 	for _, r := range byPrefix {
 		r.close() // removed routes: their artifacts close once idle

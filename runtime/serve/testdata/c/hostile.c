@@ -54,11 +54,14 @@ int main(void) {
 		printf("%sread %ld bytes\n", head, n);
 		return 0;
 	}
-	if (strcmp(p, "/cut") == 0) {
-		// The status goes out, then a trap: the response must be cut, not
-		// completed.
+	if (strcmp(p, "/cut") == 0 || strcmp(p, "/early") == 0) {
+		// The status goes out (after a pause longer than the server's
+		// flush delay), then a trap: the response must be cut, not
+		// completed. Without the pause, nothing went out yet and the
+		// trap gets its error status.
 		write(1, head, sizeof head - 1);
 		write(1, "partial ", 8);
+		if (strcmp(p, "/cut") == 0) usleep(100000);
 		*(volatile int *)0xfffffff0u = 1;
 	}
 	if (strcmp(p, "/exit") == 0) {
