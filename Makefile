@@ -61,6 +61,7 @@ fuzz:
 # libclang-rt-16-dev-wasm32 (C to wasm32-wasi), wabt (wat2wasm) and Go.
 testdata:
 	sh wasi/testdata/build.sh
+	sh runtime/serve/testdata/build.sh
 	sh compiler/lower/testdata/build.sh
 	sh compiler/testdata/exec/build.sh
 	sh testsuite/testdata/kernels/build.sh
