@@ -206,6 +206,8 @@ func classify(err, cause error) (string, int) {
 		return "response_too_large", http.StatusInternalServerError
 	case errors.Is(cause, errDeadline):
 		return "deadline", http.StatusGatewayTimeout
+	case errors.Is(cause, errBadResponse):
+		return "bad_response", http.StatusBadGateway
 	case errors.Is(cause, errClientGone), errors.Is(cause, context.Canceled):
 		// context.Canceled: the server cancelled the request, the
 		// connection being gone.
@@ -226,8 +228,7 @@ func classify(err, cause error) (string, int) {
 		return trap.Kind.String(), http.StatusInternalServerError
 	}
 	var he *cgi.HeaderError
-	if errors.Is(err, cgi.ErrNoHeader) || errors.Is(err, cgi.ErrHeaderTooLarge) || errors.As(err, &he) ||
-		errors.Is(cause, errBadResponse) {
+	if errors.Is(err, cgi.ErrNoHeader) || errors.Is(err, cgi.ErrHeaderTooLarge) || errors.As(err, &he) {
 		return "bad_response", http.StatusBadGateway
 	}
 	return "error", http.StatusInternalServerError
