@@ -6,8 +6,10 @@ BIN       ?= bin
 FUZZTIME  ?= 1m
 SUITES    ?=
 BENCHTIME ?= 1s
+DURATION  ?= 10m
+DIFFTEST_DIR ?= $(BIN)/difftest
 
-.PHONY: help build test gostd spectest fuzz testdata bench lint demo
+.PHONY: help build test gostd spectest fuzz difftest testdata bench lint demo
 
 help:
 	@echo "make build      build bin/wasiaot (pure Go, CGO_ENABLED=0)"
@@ -16,6 +18,7 @@ help:
 	@echo "make demo       build a C program to wasm, compile it, run it sandboxed"
 	@echo "make spectest   the WebAssembly spec suite alone, per file and total (SUITES=v1,v2,...)"
 	@echo "make fuzz       every fuzz target for FUZZTIME each (default $(FUZZTIME))"
+	@echo "make difftest   random modules run in wasiaot (-O0/1/2) and wazero, compared (DURATION=$(DURATION))"
 	@echo "make testdata   rebuild checked-in test programs (needs clang-16 + wasi-libc)"
 	@echo "make bench      benchmarks (BENCHTIME=$(BENCHTIME))"
 	@echo "make lint       go vet and a gofmt check"
@@ -56,6 +59,15 @@ fuzz:
 		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
 		$(GO) test $$pkg -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s -parallel=1; \
 	done
+
+# Differential execution: random modules (binaryen's wasm-opt -ttf and the runner's own
+# generator) run in wasiaot at every optimisation level and in wazero's interpreter, one child
+# process at a time; mismatches are saved and reduced in $(DIFFTEST_DIR)/findings. Needs binaryen.
+# SEED=N repeats a run (the default seed comes from the clock).
+difftest:
+	@mkdir -p $(DIFFTEST_DIR)
+	CGO_ENABLED=0 $(GO) test ./testsuite/difftest -run '^TestCampaign$$' -count=1 -v -timeout 0 \
+		-args -difftest.duration=$(DURATION) -difftest.dir=$(abspath $(DIFFTEST_DIR)) $(if $(SEED),-difftest.seed=$(SEED))
 
 # Checked-in test programs, rebuilt from their sources. Needs clang-16, lld-16, wasi-libc,
 # libclang-rt-16-dev-wasm32 (C to wasm32-wasi), wabt (wat2wasm) and Go.
