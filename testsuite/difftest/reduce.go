@@ -96,8 +96,20 @@ func Reduce(dir string, log io.Writer) error {
 		return fmt.Errorf("wasm-reduce: %v (see reduce.log)", err)
 	}
 	wat, err := exec.Command("wasm-dis", work).Output()
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, "reduced.wat"), wat, 0o644)
+	if err != nil {
+		return err
 	}
+	if err := os.WriteFile(filepath.Join(dir, "reduced.wat"), wat, 0o644); err != nil {
+		return err
+	}
+	// How the reduced module becomes a regression test.
+	f, err := os.OpenFile(filepath.Join(dir, "report.txt"), os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "reduced: %s (%s)\nregression test: copy reduced.wat to testsuite/difftest/testdata/regress/NAME.wat "+
+		"with a comment saying what it found, wat2wasm it there; TestRegressions runs it\n",
+		work, filepath.Join(dir, "reduced.wat"))
 	return err
 }
