@@ -677,20 +677,71 @@ func convAs(in *Instr) (obj.As, error) {
 	return as, nil
 }
 
-// movImm sets r to v: golang-asm picks movz, movn or a logical immediate,
-// or a movz/movk sequence of two to four instructions.
+// movImm sets r to v (the low 32 bits for size 4) in the fewest
+// instructions: a logical immediate (orr with the zero register), else
+// movz or movn of one halfword and movk of the others. The sequence is
+// chosen here rather than by the assembler, whose 32-bit logical
+// immediates are wrong for values like 0x80000001.
 func (e *emitter) movImm(r Reg, v int64, size uint8) {
-	as := obj.As(arm64.AMOVD)
+	bits := uint64(v)
+	halves := 4
 	if size == 4 {
-		as, v = arm64.AMOVW, int64(int32(v))
+		bits = uint64(uint32(v))
+		halves = 2
 	}
-	if v == 0 {
-		p := e.prog(arm64.AMOVD)
-		p.From, p.To = regAddr(ZR), regAddr(r)
+	if bits != 0 && logicalImm(bits, size) {
+		imm := bits
+		as := obj.As(arm64.AORR)
+		if size == 4 {
+			imm, as = bits|bits<<32, arm64.AORRW
+		}
+		p := e.prog(as)
+		p.From, p.Reg, p.To = constAddr(int64(imm)), arm64.REGZERO, regAddr(r)
 		return
 	}
-	p := e.prog(as)
-	p.From, p.To = constAddr(v), regAddr(r)
+	half := func(k int) uint64 { return bits >> (16 * k) & 0xffff }
+	zeros, ones := 0, 0
+	for k := range halves {
+		switch half(k) {
+		case 0:
+			zeros++
+		case 0xffff:
+			ones++
+		}
+	}
+	// movn starts from all ones: worth it when more halfwords are 0xffff.
+	// The moves are encoded here: the assembler refuses a movk of the top
+	// halfword when its sign bit is set.
+	inverted := ones > zeros
+	skip, first := uint64(0), true
+	if inverted {
+		skip = 0xffff
+	}
+	sf := uint32(1) << 31
+	if size == 4 {
+		sf = 0
+	}
+	need := 0
+	for k := range halves {
+		if half(k) != skip {
+			need++
+		}
+	}
+	for k := range halves {
+		h := half(k)
+		if h == skip && (need > 0 || k > 0) {
+			continue // all of v is skip: one move of halfword 0
+		}
+		op := uint32(0x72800000) // movk
+		if first {
+			op = 0x52800000 // movz
+			if inverted {
+				op, h = 0x12800000, h^0xffff // movn
+			}
+		}
+		e.word(op | sf | uint32(k)<<21 | uint32(h)<<5 | uint32(r&31))
+		first = false
+	}
 }
 
 // fmovImm sets vector register r to the float of the given size and bits.

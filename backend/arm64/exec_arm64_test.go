@@ -4,13 +4,18 @@ package arm64
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/bits"
+	"math/rand"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/backend/arm64/internal/exectest"
 	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/opt"
 	"github.com/wasiaot/wasiaot/compiler/validate"
@@ -19,18 +24,11 @@ import (
 	"github.com/wasiaot/wasiaot/runtime/abi"
 )
 
-func callNative(entry, vmctx, stack uintptr) uint64
-func trapStub()
-func preemptStub()
-func hostCallStub()
-func stubAddrs() (trap, preempt, host uintptr)
-
 // Exit codes of the harness.
 const (
-	exitReturn  = 0
-	exitTrap    = 1
-	exitPreempt = 2
-	exitHost    = 3
+	exitReturn  = exectest.ExitReturn
+	exitTrap    = exectest.ExitTrap
+	exitPreempt = exectest.ExitPreempt
 )
 
 // instance is a module compiled by this backend and loaded by the
@@ -139,7 +137,7 @@ func compileWat(t *testing.T, src string) *instance {
 		in.put(abi.VMCtxMemoryBase, uint64(addr(res)))
 		in.put(abi.VMCtxMemoryLen, 65536)
 	}
-	trap, preempt, host := stubAddrs()
+	trap, preempt, host := exectest.StubAddrs()
 	in.put(abi.VMCtxG, uint64(addr(in.g)))
 	in.put(abi.VMCtxTrapStub, uint64(trap))
 	in.put(abi.VMCtxPreemptStub, uint64(preempt))
@@ -168,7 +166,7 @@ func (in *instance) call(name string, args ...uint64) ([]uint64, int) {
 	}
 	base := addr(in.text)
 	in.put(in.layout.EntryTarget, uint64(base)+uint64(in.funcOff[idx-uint32(in.m.NumImportedFuncs())]))
-	code := callNative(base+uintptr(in.stubOff[idx]), addr(in.vmctx), addr(in.stack)+uintptr(len(in.stack)))
+	code := exectest.Call(base+uintptr(in.stubOff[idx]), addr(in.vmctx), addr(in.stack)+uintptr(len(in.stack)))
 	ti, _ := in.m.FuncTypeIndex(idx)
 	sig := in.m.Types[ti]
 	res := make([]uint64, len(sig.Results))
@@ -180,7 +178,7 @@ func (in *instance) call(name string, args ...uint64) ([]uint64, int) {
 
 // trapCode returns the trap code of the last explicit trap.
 func (in *instance) trapCode() uint32 {
-	pc := in.get(216) - uint64(addr(in.text))
+	pc := in.get(exectest.TrapPC) - uint64(addr(in.text))
 	ts, ok := in.traps[uint32(pc)]
 	require.True(in.t, ok, "trap PC %#x is not a trap site", pc)
 	return uint32(ts.Kind)
@@ -476,7 +474,65 @@ func TestExecMemory(t *testing.T) {
 	binary.LittleEndian.PutUint64(in.g[abi.GStackGuard0Offset:], abi.StackPreempt)
 	_, code = in.call("spin")
 	require.Equal(t, exitPreempt, code)
-	resume := in.get(168) - uint64(addr(in.text))
+	resume := in.get(exectest.ResumePC) - uint64(addr(in.text))
 	require.Less(t, resume, uint64(len(in.text)))
 	binary.LittleEndian.PutUint64(in.g[abi.GStackGuard0Offset:], 0)
+}
+
+// TestExecConstants materialises integer and float constants of every
+// shape (logical immediates, one to four halfwords, mostly ones) and
+// checks the values the code computes.
+func TestExecConstants(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	var consts []uint64
+	for _, v := range []uint64{0, 1, 0xffff, 0x10000, 0x80000001, 0x80000000, 0xffff0001, 0x7fff8000,
+		0xfffffffe, 0xffffffff, 0x5555555555555555, 0xffffffffffff1234, 0x1234ffffffffffff,
+		0xffff0000ffff0000, 0x8000000000000000, 0x7fffffffffffffff, 0x0000123400005678, ^uint64(0)} {
+		consts = append(consts, v)
+	}
+	for range 200 {
+		v := r.Uint64()
+		for k := range 4 { // make some halfwords 0 or 0xffff
+			switch r.Intn(3) {
+			case 0:
+				v &^= 0xffff << (16 * k)
+			case 1:
+				v |= 0xffff << (16 * k)
+			}
+		}
+		consts = append(consts, v)
+	}
+	var sb strings.Builder
+	sb.WriteString("(module\n")
+	for i, v := range consts {
+		fmt.Fprintf(&sb, "(func (export \"i64_%d\") (result i64) (i64.const %d))\n", i, int64(v))
+		fmt.Fprintf(&sb, "(func (export \"i32_%d\") (result i32) (i32.const %d))\n", i, int32(v))
+		fmt.Fprintf(&sb, "(func (export \"f64_%d\") (result i64) (i64.reinterpret_f64 (f64.const %s)))\n", i, wasmFloat(math.Float64frombits(v)))
+	}
+	sb.WriteString(")")
+	in := compileWat(t, sb.String())
+	for i, v := range consts {
+		res, code := in.call(fmt.Sprintf("i64_%d", i))
+		require.Equal(t, exitReturn, code)
+		require.Equal(t, v, res[0], "i64 %#x", v)
+		res, _ = in.call(fmt.Sprintf("i32_%d", i))
+		require.Equal(t, uint32(v), uint32(res[0]), "i32 %#x", uint32(v))
+		if f := math.Float64frombits(v); !math.IsNaN(f) {
+			res, _ = in.call(fmt.Sprintf("f64_%d", i))
+			require.Equal(t, v, res[0], "f64 %#x", v)
+		}
+	}
+}
+
+// wasmFloat prints f in the text format, exactly.
+func wasmFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	return strconv.FormatFloat(f, 'x', -1, 64)
 }

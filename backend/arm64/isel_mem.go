@@ -135,9 +135,9 @@ func (s *isel) memValue(v *ssa.Value) bool {
 	case ssa.OpMemoryGrow:
 		s.builtin(v, abi.BuiltinMemoryGrow, nil, v.Args)
 	case ssa.OpMemoryFill:
-		s.builtin(v, abi.BuiltinMemoryFill, nil, v.Args)
+		s.memoryFill(v)
 	case ssa.OpMemoryCopy:
-		s.builtin(v, abi.BuiltinMemoryCopy, nil, v.Args)
+		s.memoryCopy(v)
 	case ssa.OpMemoryInit:
 		s.builtin(v, abi.BuiltinMemoryInit, []int64{v.Aux}, v.Args)
 	case ssa.OpDataDrop:
@@ -394,6 +394,140 @@ func (s *isel) callIndirect(v *ssa.Value) {
 	}
 	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(abi.BuiltinCallRef), Pos: v.Pos})
 	s.loadResults(rets, sig)
+	s.jmp(join)
+	s.switchTo(join)
+}
+
+// Bulk memory is inline: a bounds check of every range before anything is
+// written (a trap writes nothing), then a loop moving 8 bytes at a time
+// and one finishing byte by byte. The loops do not poll: they end after
+// at most 4 GiB.
+
+// zext returns the i32 value a zero-extended to 64 bits.
+func (s *isel) zext(a ssa.ID) Reg {
+	r := s.tmp(false)
+	s.emit(Instr{Op: OpUxtw, Size: 8, Dst: R(r), Src: [3]Operand{R(s.use(a))}})
+	return r
+}
+
+// memoryEnd traps unless [at, at+n) lies inside memory 0 (at and n are
+// zero-extended, so the sum cannot wrap).
+func (s *isel) memoryEnd(at, n, size Reg, pos int32) {
+	end := s.tmp(false)
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(end), Src: [3]Operand{R(at), R(n)}})
+	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(end), R(size)}})
+	s.trapIf(CondHI, trap.MemoryOutOfBounds, pos)
+}
+
+// memorySizeBytes loads the current byte length of memory 0.
+func (s *isel) memorySizeBytes() Reg {
+	owner := s.load8(vmctx(s.mi.Layout.MemoryOwner))
+	return s.load8(Base(owner, abi.VMCtxMemoryLen))
+}
+
+// loopBlocks returns n new inline blocks one loop deeper than the
+// current SSA block.
+func (s *isel) loopBlocks(n int) []int32 {
+	bs := make([]int32, n)
+	for i := range bs {
+		bs[i] = s.inline()
+		s.blocks[bs[i]].LoopDepth++
+	}
+	return bs
+}
+
+// byteLoops emits the two loops over count bytes: body8 moves 8 bytes,
+// body1 one byte; both then advance (or, backwards, are preceded by
+// step). It continues in a new block after the loops.
+func (s *isel) byteLoops(count Reg, body func(width int32)) {
+	l := s.loopBlocks(4)
+	head8, body8, head1, body1 := l[0], l[1], l[2], l[3]
+	done := s.inline()
+	s.jmp(head8)
+	s.switchTo(head8)
+	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(count), Imm(8)}})
+	s.bcond(CondLO, head1, body8)
+	s.switchTo(body8)
+	body(8)
+	s.emit(Instr{Op: OpSub, Size: 8, Dst: R(count), Src: [3]Operand{R(count), Imm(8)}})
+	s.jmp(head8)
+	s.switchTo(head1)
+	s.emit(Instr{Op: OpCbz, Size: 8, Src: [3]Operand{R(count)}, Target: [2]int32{done, body1}})
+	s.switchTo(body1)
+	body(1)
+	s.emit(Instr{Op: OpSub, Size: 8, Dst: R(count), Src: [3]Operand{R(count), Imm(1)}})
+	s.jmp(head1)
+	s.switchTo(done)
+}
+
+func (s *isel) memoryFill(v *ssa.Value) {
+	if v.Aux != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	d, n := s.zext(v.Args[0]), s.zext(v.Args[2])
+	s.memoryEnd(d, n, s.memorySizeBytes(), v.Pos)
+	p := s.tmp(false)
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(p), Src: [3]Operand{R(s.memoryBase()), R(d)}})
+	// The byte repeated over 8 bytes: zero-extended, times 0x0101...01.
+	b, k, b8 := s.tmp(false), s.tmp(false), s.tmp(false)
+	s.emit(Instr{Op: OpUxtb, Size: 4, Dst: R(b), Src: [3]Operand{R(s.use(v.Args[1]))}})
+	s.movImm(k, 0x0101010101010101, 8)
+	s.emit(Instr{Op: OpMul, Size: 8, Dst: R(b8), Src: [3]Operand{R(b), R(k)}})
+	s.byteLoops(n, func(w int32) {
+		op, size := OpStr, uint8(8)
+		if w == 1 {
+			op, size = OpStrb, 4
+		}
+		s.emit(Instr{Op: op, Size: size, Dst: Base(p, 0), Src: [3]Operand{R(b8)}})
+		s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(p), Src: [3]Operand{R(p), Imm(int64(w))}})
+	})
+}
+
+func (s *isel) memoryCopy(v *ssa.Value) {
+	if v.Aux != 0 || v.Aux2 != 0 {
+		s.notSupported(v.Pos, "multiple memories")
+	}
+	d, src, n := s.zext(v.Args[0]), s.zext(v.Args[1]), s.zext(v.Args[2])
+	size := s.memorySizeBytes()
+	s.memoryEnd(d, n, size, v.Pos)
+	s.memoryEnd(src, n, size, v.Pos)
+	base := s.memoryBase()
+	dp, sp := s.tmp(false), s.tmp(false)
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(dp), Src: [3]Operand{R(base), R(d)}})
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(sp), Src: [3]Operand{R(base), R(src)}})
+	// d-src (unsigned) < n exactly when the destination starts inside
+	// the source, where a forward copy would read bytes it has already
+	// written: copy backwards from the end then.
+	diff := s.tmp(false)
+	s.emit(Instr{Op: OpSub, Size: 8, Dst: R(diff), Src: [3]Operand{R(d), R(src)}})
+	s.emit(Instr{Op: OpCmp, Size: 8, Src: [3]Operand{R(diff), R(n)}})
+	fwd, back, join := s.inline(), s.inline(), int32(0)
+	s.bcond(CondLO, back, fwd)
+	move := func(w int32, at int32) {
+		t := s.tmp(false)
+		load, store, sz := OpLdr, OpStr, uint8(8)
+		if w == 1 {
+			load, store, sz = OpLdrb, OpStrb, 4
+		}
+		s.emit(Instr{Op: load, Size: sz, Dst: R(t), Src: [3]Operand{Base(sp, at)}})
+		s.emit(Instr{Op: store, Size: sz, Dst: Base(dp, at), Src: [3]Operand{R(t)}})
+	}
+	s.switchTo(fwd)
+	s.byteLoops(n, func(w int32) {
+		move(w, 0)
+		s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(sp), Src: [3]Operand{R(sp), Imm(int64(w))}})
+		s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(dp), Src: [3]Operand{R(dp), Imm(int64(w))}})
+	})
+	join = s.inline()
+	s.jmp(join)
+	s.switchTo(back)
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(sp), Src: [3]Operand{R(sp), R(n)}})
+	s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(dp), Src: [3]Operand{R(dp), R(n)}})
+	s.byteLoops(n, func(w int32) {
+		s.emit(Instr{Op: OpSub, Size: 8, Dst: R(sp), Src: [3]Operand{R(sp), Imm(int64(w))}})
+		s.emit(Instr{Op: OpSub, Size: 8, Dst: R(dp), Src: [3]Operand{R(dp), Imm(int64(w))}})
+		move(w, 0)
+	})
 	s.jmp(join)
 	s.switchTo(join)
 }

@@ -1,12 +1,12 @@
-// A minimal harness that runs generated code in tests (exec_arm64_test.go),
+// A minimal harness that runs generated code in tests of backend/arm64,
 // standing in for the runtime: it enters with the vmctx in x26 on a
 // native stack, and turns the trap, preempt and host-call stubs into
 // returns. It uses vmctx header words 136-176 and 216 as scratch.
 
 #include "textflag.h"
 
-// func callNative(entry, vmctx, stack uintptr) uint64
-TEXT ·callNative(SB), NOSPLIT|NOFRAME, $0-32
+// func Call(entry, vmctx, stack uintptr) uint64
+TEXT ·Call(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD	entry+0(FP), R0
 	MOVD	vmctx+8(FP), R1
 	MOVD	stack+16(FP), R2
@@ -55,8 +55,8 @@ TEXT ·hostCallStub(SB), NOSPLIT|NOFRAME, $0
 	MOVD	$3, R0
 	B	leave<>(SB)
 
-// func stubAddrs() (trap, preempt, host uintptr)
-TEXT ·stubAddrs(SB), NOSPLIT, $0-24
+// func StubAddrs() (trap, preempt, host uintptr)
+TEXT ·StubAddrs(SB), NOSPLIT, $0-24
 	MOVD	$·trapStub(SB), R0
 	MOVD	R0, trap+0(FP)
 	MOVD	$·preemptStub(SB), R0
