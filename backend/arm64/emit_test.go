@@ -113,3 +113,29 @@ func TestEmitForms(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(want), got, "run go test -update to accept")
 }
+
+// TestEmitFrames shows prologues and epilogues: saved pairs with
+// writeback, an odd register, a frame, and the stack check of a frame
+// larger than BigFrame.
+func TestEmitFrames(t *testing.T) {
+	var got string
+	for _, f := range []*Func{
+		{saved: []Reg{X19, X20, X21, LR}, saveSize: 32, frameSize: 48},
+		{saved: []Reg{X19}, saveSize: 16},
+		{saved: []Reg{LR}, saveSize: 16, frameSize: BigFrame + 4096},
+	} {
+		f.Name, f.allocated = "t", true
+		f.Blocks = []*Block{{Instrs: []Instr{{Op: OpRet}}}}
+		c, err := Emit(f)
+		require.NoError(t, err)
+		got += disasm(t, c) + "--\n"
+	}
+	const file = "testdata/emit/frames.txt"
+	if *update {
+		require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Equal(t, string(want), got, "run go test -update to accept")
+}
