@@ -47,7 +47,8 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 		}
 	}()
 	s.s = isel{mi: s.mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
-		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}, addrs: map[ssa.ID]Reg{}}
+		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}, addrs: map[ssa.ID]Reg{},
+		pages: map[uint32]Reg{}}
 	s.s.run()
 	s.Used |= s.s.used
 	return s.s.out, nil
@@ -78,6 +79,7 @@ type isel struct {
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg
 	addrs   map[ssa.ID]Reg // per index value: membase + the zero-extended index
+	pages   map[uint32]Reg // per 4 KiB page of the module area: x26 + its offset
 	consts  map[ssa.ID]Reg
 }
 
@@ -113,6 +115,7 @@ func (s *isel) switchTo(b int32) {
 	s.cur = b
 	s.dropMemory()
 	clear(s.consts)
+	clear(s.pages)
 }
 
 func (s *isel) emit(in Instr) {

@@ -44,6 +44,25 @@ var accesses = map[ssa.Op]access{
 // vmctx returns [x26+off].
 func vmctx(off uint32) Operand { return Base(VMCtx, int32(off)) }
 
+// field returns the memory operand of the module-area field at off,
+// accessed n bytes at a time. Fields beyond the reach of a load's
+// immediate (32 KiB for 8 bytes) are addressed from x26 plus the offset's
+// 4 KiB page, formed once per block: modules with thousands of functions
+// put their globals there.
+func (s *isel) field(off uint32, n uint8) Operand {
+	if immOffset(int64(off), n) {
+		return vmctx(off)
+	}
+	page := off &^ 0xfff
+	r, ok := s.pages[page]
+	if !ok {
+		r = s.tmp(false)
+		s.emit(Instr{Op: OpAdd, Size: 8, Dst: R(r), Src: [3]Operand{R(VMCtx), Imm(int64(page))}})
+		s.pages[page] = r
+	}
+	return Base(r, int32(off-page))
+}
+
 // load8 loads a pointer-sized field.
 func (s *isel) load8(src Operand) Reg {
 	r := s.tmp(false)
@@ -155,7 +174,7 @@ func (s *isel) memValue(v *ssa.Value) bool {
 	case ssa.OpGlobalGet, ssa.OpGlobalSet:
 		s.global(v)
 	case ssa.OpTableSize:
-		desc := s.load8(vmctx(s.mi.Layout.TableOffset(uint32(v.Aux))))
+		desc := s.load8(s.field(s.mi.Layout.TableOffset(uint32(v.Aux)), 8))
 		s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(s.vr(v.ID)), Src: [3]Operand{Base(desc, abi.TableDescLen)}})
 	case ssa.OpTableGet, ssa.OpTableSet:
 		elem := s.tableElem(uint32(v.Aux), v.Args[0], v.Pos)
@@ -165,7 +184,7 @@ func (s *isel) memValue(v *ssa.Value) bool {
 			s.emit(Instr{Op: OpStr, Size: 8, Dst: elem, Src: [3]Operand{R(s.useZ(v.Args[1]))}})
 		}
 	case ssa.OpRefFunc:
-		s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{vmctx(s.mi.Layout.FuncRefOffset(uint32(v.Aux)))}})
+		s.emit(Instr{Op: OpLdr, Size: 8, Dst: R(s.vr(v.ID)), Src: [3]Operand{s.field(s.mi.Layout.FuncRefOffset(uint32(v.Aux)), 8)}})
 	case ssa.OpCall:
 		s.call(v)
 	case ssa.OpCallImport:
@@ -181,7 +200,7 @@ func (s *isel) memValue(v *ssa.Value) bool {
 // tableElem bounds-checks index id against table t and returns the
 // element's memory operand.
 func (s *isel) tableElem(t uint32, id ssa.ID, pos int32) Operand {
-	desc := s.load8(vmctx(s.mi.Layout.TableOffset(t)))
+	desc := s.load8(s.field(s.mi.Layout.TableOffset(t), 8))
 	idx := s.use(id)
 	n := s.tmp(false)
 	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(n), Src: [3]Operand{Base(desc, abi.TableDescLen)}})
@@ -196,13 +215,19 @@ func (s *isel) global(v *ssa.Value) {
 	if int(g) >= len(s.mi.GlobalImported) {
 		s.fail(v.Pos, "arm64: unknown global %d", g)
 	}
-	cell := vmctx(s.mi.Layout.GlobalOffset(g))
-	if s.mi.GlobalImported[g] {
-		cell = Base(s.load8(cell), 0)
-	}
 	t := v.Type
 	if v.Op == ssa.OpGlobalSet {
 		t = s.f.Value(v.Args[0]).Type
+	}
+	n := uint8(8)
+	if t == ssa.TypeI32 || t == ssa.TypeF32 {
+		n = 4
+	}
+	var cell Operand
+	if s.mi.GlobalImported[g] {
+		cell = Base(s.load8(s.field(s.mi.Layout.GlobalOffset(g), 8)), 0)
+	} else {
+		cell = s.field(s.mi.Layout.GlobalOffset(g), n)
 	}
 	if t == ssa.TypeV128 {
 		s.notSupported(v.Pos, "SIMD instruction %v of a v128 global", v.Op)
@@ -369,7 +394,7 @@ func (s *isel) callIndirect(v *ssa.Value) {
 	s.trapZero(OpCbz, ref, 8, trap.UninitializedElement, v.Pos)
 	tid, want := s.tmp(false), s.tmp(false)
 	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(tid), Src: [3]Operand{Base(ref, abi.FuncRefTypeID)}})
-	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(want), Src: [3]Operand{vmctx(s.mi.Layout.TypeIDOffset(v.TypeIndex()))}})
+	s.emit(Instr{Op: OpLdrw, Size: 4, Dst: R(want), Src: [3]Operand{s.field(s.mi.Layout.TypeIDOffset(v.TypeIndex()), 4)}})
 	s.emit(Instr{Op: OpCmp, Size: 4, Src: [3]Operand{R(tid), R(want)}})
 	s.trapIf(CondNE, trap.IndirectCallTypeMismatch, v.Pos)
 	other := s.coldBlock()
