@@ -74,7 +74,14 @@
 //
 // poll_oneoff waits with ppoll on fds backed by host descriptors (sockets,
 // pipes, terminals); regular files, directories and stdio that is not an
-// *os.File are always ready. A cancelled context ends a wait with EINTR.
+// *os.File are always ready.
+//
+// A call that can block indefinitely (fd_read and sock_recv on a blocking
+// pipe, socket or terminal, sock_accept, poll_oneoff) also wakes when its
+// context is cancelled, and then stops the guest with the runtime's
+// interrupted trap (a Func.Call fails with the context's cause), just as a
+// cancellation stops running wasm code. Stdio given as an io.Reader that is
+// not an *os.File cannot be woken: its Read is the reader's business.
 //
 // The process and thread CPU-time clocks both report the process's CPU
 // time: the guest's goroutine may move between OS threads.

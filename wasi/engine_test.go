@@ -33,19 +33,28 @@ var runWasm engine = func() engine {
 // compiled caches artifacts by module, since several tests run the same program.
 var compiled sync.Map
 
-func wasiaotEngine(ctx context.Context, wasm []byte, host *wasi.Host) (uint32, error) {
+// compileCached compiles wasm to an artifact once per module.
+func compileCached(wasm []byte) ([]byte, error) {
 	key := sha256.Sum256(wasm)
-	art, ok := compiled.Load(key)
-	if !ok {
-		b, err := compiler.Compile(wasm, compiler.DefaultOptions())
-		if err != nil {
-			return 0, fmt.Errorf("compile: %w", err)
-		}
-		art, _ = compiled.LoadOrStore(key, b)
+	if art, ok := compiled.Load(key); ok {
+		return art.([]byte), nil
+	}
+	b, err := compiler.Compile(wasm, compiler.DefaultOptions())
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	art, _ := compiled.LoadOrStore(key, b)
+	return art.([]byte), nil
+}
+
+func wasiaotEngine(ctx context.Context, wasm []byte, host *wasi.Host) (uint32, error) {
+	art, err := compileCached(wasm)
+	if err != nil {
+		return 0, err
 	}
 	rt := runtime.New(runtime.Config{})
 	defer rt.Close()
-	mod, err := rt.Load(art.([]byte))
+	mod, err := rt.Load(art)
 	if err != nil {
 		return 0, err
 	}

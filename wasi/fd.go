@@ -267,10 +267,15 @@ func (h *Host) readable(fd uint32, need uint64) (*fileEntry, Errno) {
 	return h.getRights(fd, need)
 }
 
-func (h *Host) fdRead(_ context.Context, m mem, s []uint64) Errno {
+func (h *Host) fdRead(ctx context.Context, m mem, s []uint64) Errno {
 	e, errno := h.readable(uint32(s[0]), rightFdRead)
 	if errno != errnoSuccess {
 		return errno
+	}
+	if e.mayBlock() {
+		if errno := h.waitFd(ctx, e.hostFd, pollIn); errno != errnoSuccess {
+			return errno
+		}
 	}
 	return readInto(m, s, 3, func(iovs [][]byte) (int, Errno) { return e.readv(iovs) })
 }

@@ -80,7 +80,8 @@ var funcDefs = [...]funcDef{
 	{name: "sock_shutdown", params: sig("ii"), results: errnoResult, f: (*Host).sockShutdown},
 }
 
-// call is d bound to h, in the shape of Func.Call.
+// call is d bound to h, in the shape of Func.Call. A call that blocked until
+// ctx was cancelled fails with the context's cause.
 func (d *funcDef) call(h *Host) func(ctx context.Context, memory Memory, stack []uint64) error {
 	if d.f == nil {
 		return procExit
@@ -94,7 +95,11 @@ func (d *funcDef) call(h *Host) func(ctx context.Context, memory Memory, stack [
 		if memory != nil {
 			m = memory.Bytes()
 		}
-		stack[0] = uint64(f(h, ctx, m, stack))
+		errno := f(h, ctx, m, stack)
+		if errno == errnoCancelled {
+			return context.Cause(ctx)
+		}
+		stack[0] = uint64(errno)
 		return nil
 	}
 }

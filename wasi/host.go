@@ -79,6 +79,10 @@ type Host struct {
 	// guest's fds so that closing a preopen leaves the fds opened beneath
 	// it able to resolve absolute symlinks.
 	roots []*preopenRoot
+
+	// wakeFd is an eventfd that wakes blocking host calls when their
+	// context is cancelled (see waitFds); -1 until first needed.
+	wakeFd int
 }
 
 // preopenRoot is the host directory of one preopen, where absolute
@@ -87,7 +91,7 @@ type preopenRoot struct{ fd int }
 
 // New builds a Host. Errors name the preopen or listener that is unusable.
 func New(cfg Config) (*Host, error) {
-	h := &Host{cfg: cfg, start: time.Now()}
+	h := &Host{cfg: cfg, start: time.Now(), wakeFd: -1}
 	for _, a := range cfg.Args {
 		if err := checkNoNUL("argument", a); err != nil {
 			return nil, err
@@ -160,6 +164,10 @@ func (h *Host) Close() error {
 		syscall.Close(r.fd)
 	}
 	h.roots = nil
+	if h.wakeFd >= 0 {
+		syscall.Close(h.wakeFd)
+		h.wakeFd = -1
+	}
 	return errors.Join(errs...)
 }
 

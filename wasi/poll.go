@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// pollSlice bounds one blocking ppoll when the context can be cancelled.
-const pollSlice = 50 * time.Millisecond
-
 type event struct {
 	userdata uint64
 	errno    Errno
@@ -120,22 +117,13 @@ func (h *Host) pollOneoff(ctx context.Context, m mem, s []uint64) Errno {
 			if timeout > 0 {
 				left = max(timeout-int64(time.Since(start)), 0)
 			}
-			// Wait in slices so a cancelled context ends the call.
-			slice := left
-			if ctx.Done() != nil && (slice < 0 || slice > int64(pollSlice)) {
-				slice = int64(pollSlice)
+			n, errno := h.waitFds(ctx, pfds, left)
+			if errno != errnoSuccess {
+				return errno
 			}
-			n, err := ppoll(pfds, slice)
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil {
-				return toErrno(err)
-			}
-			if n == 0 && slice != left {
-				if ctx.Err() != nil {
-					return errnoIntr
-				}
+			// Nothing ready before the earliest clock is due: done,
+			// unless the wait ended early (a signal, a stale wake).
+			if n == 0 && left != 0 && (timeout < 0 || int64(time.Since(start)) < timeout) {
 				continue
 			}
 			break
@@ -159,7 +147,7 @@ func (h *Host) pollOneoff(ctx context.Context, m mem, s []uint64) Errno {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return errnoIntr
+			return errnoCancelled
 		}
 	}
 	elapsed := int64(time.Since(start))

@@ -80,7 +80,14 @@ func (d *funcDef) runtimeCall(bound *Host) runtime.HostFunc {
 				m = cm.Bytes()
 			}
 		}
-		stack[0] = uint64(f(h, ctx, m, stack))
+		errno := f(h, ctx, m, stack)
+		if errno == errnoCancelled {
+			// Stop the guest where it waited, as the runtime stops
+			// running code: an interrupted trap with the context's
+			// cause.
+			return &runtime.Trap{Kind: runtime.TrapInterrupted, Func: ^uint32(0), Err: context.Cause(ctx)}
+		}
+		stack[0] = uint64(errno)
 		copy(results, stack)
 		return nil
 	}

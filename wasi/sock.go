@@ -49,7 +49,7 @@ func (h *Host) sock(fd uint32, need uint64) (*fileEntry, Errno) {
 	return e, errnoSuccess
 }
 
-func (h *Host) sockAccept(_ context.Context, m mem, s []uint64) Errno {
+func (h *Host) sockAccept(ctx context.Context, m mem, s []uint64) Errno {
 	e, errno := h.get(uint32(s[0]))
 	if errno != errnoSuccess {
 		return errno
@@ -71,9 +71,9 @@ func (h *Host) sockAccept(_ context.Context, m mem, s []uint64) Errno {
 	if flags != 0 {
 		sockFlags |= syscall.SOCK_NONBLOCK
 	}
-	nfd, err := e.accept(sockFlags, e.fdflags&fdflagNonblock == 0)
-	if err != nil {
-		return toErrno(err)
+	nfd, errno := h.accept(ctx, e, sockFlags, e.fdflags&fdflagNonblock == 0)
+	if errno != errnoSuccess {
+		return errno
 	}
 	ne := &fileEntry{
 		filetype:      filetypeSocketStream,
@@ -91,7 +91,7 @@ func (h *Host) sockAccept(_ context.Context, m mem, s []uint64) Errno {
 	return errnoSuccess
 }
 
-func (h *Host) sockRecv(_ context.Context, m mem, s []uint64) Errno {
+func (h *Host) sockRecv(ctx context.Context, m mem, s []uint64) Errno {
 	e, errno := h.sock(uint32(s[0]), rightFdRead)
 	if errno != errnoSuccess {
 		return errno
@@ -109,6 +109,11 @@ func (h *Host) sockRecv(_ context.Context, m mem, s []uint64) Errno {
 	}
 	if _, ok := m.slice(flagsPtr, 2); !ok {
 		return errnoFault
+	}
+	if e.mayBlock() {
+		if errno := h.waitFd(ctx, e.hostFd, pollIn); errno != errnoSuccess {
+			return errno
+		}
 	}
 	var flags int
 	if riflags&uint32(riflagRecvPeek) != 0 {
@@ -203,27 +208,27 @@ func (h *Host) sockShutdown(_ context.Context, _ mem, s []uint64) Errno {
 	return toErrno(syscall.Shutdown(e.hostFd, how))
 }
 
-// accept takes one pending connection. Go's listener fd is non-blocking;
-// a blocking guest waits in ppoll, since a listener's RawConn cannot park
-// in Go's poller.
-func (e *fileEntry) accept(sockFlags int, wait bool) (int, error) {
+// accept takes one pending connection of listener e. Go's listener fd is
+// non-blocking; a blocking guest waits in waitFds, since a listener's
+// RawConn cannot park in Go's poller.
+func (h *Host) accept(ctx context.Context, e *fileEntry, sockFlags int, wait bool) (int, Errno) {
 	for {
 		nfd := -1
 		var aerr error
 		if err := e.raw.Control(func(fd uintptr) {
 			nfd, _, aerr = syscall.Accept4(int(fd), sockFlags)
 		}); err != nil {
-			return -1, err
+			return -1, toErrno(err)
 		}
 		if aerr == syscall.EINTR || aerr == syscall.ECONNABORTED {
 			continue
 		}
 		if aerr != syscall.EAGAIN || !wait {
-			return nfd, aerr
+			return nfd, toErrno(aerr)
 		}
 		pfd := []pollFd{{fd: int32(e.hostFd), events: pollIn}}
-		if _, err := ppoll(pfd, -1); err != nil && err != syscall.EINTR {
-			return -1, err
+		if _, errno := h.waitFds(ctx, pfd, -1); errno != errnoSuccess {
+			return -1, errno
 		}
 	}
 }
