@@ -9,7 +9,8 @@ import (
 	"syscall"
 )
 
-// ArenaSize is the address space reserved, once per process, for all code.
+// ArenaSize is the address space reserved, once per process, for all code
+// (less if the process's address space is limited; see reserveArena).
 // One contiguous arena keeps "is this PC in wasm code?" a single range
 // compare, which the signal handler does without locks.
 const ArenaSize = 64 << 30
@@ -59,14 +60,14 @@ var theArena arena
 // installs the fault handler; all once per process.
 func initArena() error {
 	theArena.once.Do(func() {
-		mem, err := reserve(ArenaSize)
+		mem, err := reserveArena()
 		if err != nil {
 			theArena.err = err
 			return
 		}
 		theArena.mem = mem
-		theArena.spans = []span{{0, ArenaSize}}
-		codeLo, codeHi = addrOf(mem), addrOf(mem)+ArenaSize
+		theArena.spans = []span{{0, uintptr(len(mem))}}
+		codeLo, codeHi = addrOf(mem), addrOf(mem)+uintptr(len(mem))
 		if len(stubCode) == 0 {
 			return
 		}
@@ -80,6 +81,24 @@ func initArena() error {
 		}
 	})
 	return theArena.err
+}
+
+// minArenaSize is the smallest arena reserveArena falls back to.
+const minArenaSize = 256 << 20
+
+// reserveArena reserves ArenaSize bytes, or less when the address space is
+// limited (ulimit -v): a smaller arena only bounds how much code can be
+// loaded at once.
+func reserveArena() ([]byte, error) {
+	const why = "native code (one arena for the code of every loaded module)"
+	mem, err := reserve(ArenaSize, why)
+	for size := uintptr(ArenaSize / 2); err != nil && size >= minArenaSize; size /= 2 {
+		var err2 error
+		if mem, err2 = reserve(size, why); err2 == nil {
+			err = nil
+		}
+	}
+	return mem, err
 }
 
 // LoadCode copies text into fresh pages of the arena and makes them

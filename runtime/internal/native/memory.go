@@ -25,15 +25,18 @@ type Memory struct {
 	initial int // accessible bytes when acquired from pool
 }
 
+// memoryWhy says why a linear memory reserves so much address space.
+const memoryWhy = "a linear memory (4 GiB addressable and 4 GiB of guard pages, so that wasm loads and stores need no bounds checks)"
+
 // NewMemory reserves a memory with pages accessible (zeroed) pages that can
 // grow to max pages (at most MaxPages).
 func NewMemory(pages, max uint32) (*Memory, error) {
 	if err := checkLimits(pages, max); err != nil {
 		return nil, err
 	}
-	mem, err := reserve(abi.MemoryReservation)
+	mem, err := reserve(abi.MemoryReservation, memoryWhy)
 	if err != nil {
-		return nil, fmt.Errorf("linear memory: %w", err)
+		return nil, err
 	}
 	m := &Memory{mem: mem, max: max}
 	if err := m.setPages(pages); err != nil {
@@ -187,9 +190,9 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 		spares.mu.Unlock()
 	}
 	if idle.mem == nil {
-		mem, err := reserve(abi.MemoryReservation)
+		mem, err := reserve(abi.MemoryReservation, memoryWhy)
 		if err != nil {
-			return nil, fmt.Errorf("linear memory: %w", err)
+			return nil, err
 		}
 		idle.mem = mem
 	}

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
 	"unsafe"
@@ -9,14 +10,38 @@ import (
 const pageSize = 4096
 
 // reserve maps size bytes of inaccessible address space that costs no
-// memory until parts of it are made accessible.
-func reserve(size uintptr) ([]byte, error) {
+// memory until parts of it are made accessible. Its error says what the
+// space was for (why) and, when the process's address space is limited,
+// the limit, since that is the usual cause (ulimit -v).
+func reserve(size uintptr, why string) ([]byte, error) {
 	b, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_NONE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
 	if err != nil {
-		return nil, fmt.Errorf("reserve %d bytes of address space: %w", size, err)
+		msg := fmt.Sprintf("cannot reserve %s of address space for %s: %v", byteSize(uint64(size)), why, err)
+		var lim syscall.Rlimit
+		if syscall.Getrlimit(syscall.RLIMIT_AS, &lim) == nil && lim.Cur != ^uint64(0) {
+			msg += fmt.Sprintf(" (the process's address space is limited to %s by RLIMIT_AS, ulimit -v: raise the limit, or run fewer instances at once)", byteSize(lim.Cur))
+		}
+		return nil, errors.New(msg)
 	}
 	return b, nil
+}
+
+// byteSize formats n bytes in the largest binary unit that divides it, or
+// with one decimal.
+func byteSize(n uint64) string {
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift {
+			if n%(1<<u.shift) == 0 {
+				return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+			}
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(uint64(1)<<u.shift), u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // release unmaps a region returned by reserve.

@@ -28,7 +28,7 @@ func NewStack(size int) (*Stack, error) {
 	if mem := takeFreed(freed.stacks, int(abi.StackGuardSize+usable)); mem != nil {
 		return &Stack{mem: mem}, nil
 	}
-	mem, err := reserve(abi.StackGuardSize + usable)
+	mem, err := reserve(abi.StackGuardSize+usable, "a native stack and its guard pages")
 	if err != nil {
 		return nil, err
 	}
