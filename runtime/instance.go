@@ -299,8 +299,12 @@ func (inst *Instance) build(ext []Extern) error {
 		desc := vm + uintptr(m.descsOff) + uintptr(i)*abi.TableDescSize
 		t := &Table{typ: tt, desc: desc, cap: m.elemsCap[i], ext: &extElems{}, owner: inst}
 		d := t.d()
-		d.Elems, d.Len, d.Max = vm+uintptr(m.elemsOff[i]), 0, tableMax(tt)
-		if _, ok := t.grow(uint32(min(tt.Min, maxTableElems+1)), 0); !ok {
+		limit := m.rt.cfg.TableLimitElems
+		if tt.Min > uint64(limit) {
+			return fmt.Errorf("table %d of %d elements exceeds the limit of %d elements", ntab+uint32(i), tt.Min, limit)
+		}
+		d.Elems, d.Len, d.Max = vm+uintptr(m.elemsOff[i]), 0, min(tableMax(tt), limit)
+		if _, ok := t.grow(uint32(tt.Min), 0); !ok {
 			return fmt.Errorf("table %d of %d elements: too large", ntab+uint32(i), tt.Min)
 		}
 		*u64At(vm + uintptr(l.TableOffset(ntab+uint32(i)))) = uint64(desc)

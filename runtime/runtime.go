@@ -14,6 +14,10 @@ type Config struct {
 	// the spec's 65536 pages: a module whose minimum exceeds it does not
 	// instantiate and memory.grow beyond it fails.
 	MemoryLimitPages uint32
+	// TableLimitElems caps every table an instance defines (default and
+	// at most 10,000,000 elements): a module whose minimum exceeds it does
+	// not instantiate and table.grow beyond it fails.
+	TableLimitElems uint32
 	// StackSize is the native stack of each instance in bytes
 	// (abi.DefaultStackSize if 0).
 	StackSize int
@@ -57,6 +61,9 @@ type Runtime struct {
 func New(cfg Config) *Runtime {
 	if cfg.MemoryLimitPages == 0 || cfg.MemoryLimitPages > native.MaxPages {
 		cfg.MemoryLimitPages = native.MaxPages
+	}
+	if cfg.TableLimitElems == 0 || cfg.TableLimitElems > maxTableElems {
+		cfg.TableLimitElems = maxTableElems
 	}
 	if cfg.StackSize == 0 {
 		cfg.StackSize = abi.DefaultStackSize
