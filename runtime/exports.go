@@ -49,3 +49,19 @@ func (inst *Instance) global(i uint32) *Global {
 	}
 	return &Global{typ: inst.mod.globalType(i), cell: inst.globalCell(i), owner: inst}
 }
+
+// FuncIndex returns the index in inst's module of the function behind the
+// funcref value ref (as a call returns it), or false if ref is null or a
+// function inst neither defines nor imports.
+func (inst *Instance) FuncIndex(ref uint64) (uint32, bool) {
+	if ref == 0 {
+		return 0, false
+	}
+	n := uint32(len(inst.funcs) + len(inst.mod.m.Funcs))
+	for f := range n {
+		if inst.funcRefAddr(f) == ref {
+			return f, true
+		}
+	}
+	return 0, false
+}

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/wasiaot/wasiaot/compiler"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
@@ -32,13 +34,23 @@ func (e *exitError) Error() string { return e.msg }
 // told apart from a program that exits with 1.
 const trapExitStatus = 134
 
+// maxExitStatus is the largest proc_exit code that becomes wasiaot's status.
+const maxExitStatus = 125
+
 func runRun(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet(stdout, "run", `Usage: wasiaot run [flags] APP.so|APP.wasm|APP.wat [--] [ARGS...]
 
 Run a WebAssembly program. APP.so is an artifact from 'wasiaot build'; a .wasm or .wat module is
 compiled in memory first. Without --invoke, the program's WASI entry point _start runs with ARGS
-as its arguments, and its exit status (proc_exit) becomes wasiaot's. A trap prints its kind, the
-wasm function and byte offset, and exits with status 134.
+as its arguments, and its exit status (proc_exit) becomes wasiaot's. A trap prints its kind and a
+wasm backtrace (function and byte offset of every frame), and exits with status 134.
+
+Exit status: a proc_exit code from 0 to 125 becomes wasiaot's status, as WASI specifies; a larger
+code is outside the range WASI allows and is reported as a failure with status 1 and a message
+(as Wasmtime does). A trap exits with 134; SIGINT stops the program and exits with 130, SIGTERM
+with 143, also when the program is blocked reading input, accepting a connection or polling;
+--timeout stops it like a trap (134). A program writing to a closed pipe gets the error EPIPE
+instead of wasiaot being killed by SIGPIPE.
 
 The sandbox: the program sees no file, directory, socket or environment variable unless given
 one. --dir HOST::GUEST lets it use the host directory HOST under the name GUEST (default: the
@@ -54,10 +66,11 @@ Examples:
 	invoke := fs.String("invoke", "", "call this exported function with ARGS as its parameters and print its results, instead of running _start")
 	dirs := fs.StringArray("dir", nil, "preopen HOST[::GUEST] read-write (repeatable)")
 	dirsRO := fs.StringArray("dir-ro", nil, "preopen HOST[::GUEST] read-only (repeatable)")
-	envs := fs.StringArray("env", nil, "set the environment variable K=V for the program (repeatable)")
+	envs := fs.StringArray("env", nil, "set the environment variable K=V for the program, or pass K from wasiaot's environment (repeatable)")
 	inheritEnv := fs.Bool("inherit-env", false, "pass wasiaot's own environment to the program (--env entries win)")
 	listens := fs.StringArray("tcplisten", nil, "listen on ADDR (host:port) and hand the socket to the program as a preopened fd (repeatable)")
 	timeout := fs.Duration("timeout", 0, "stop the program after this long (e.g. 10s); 0 means no limit")
+	maxMemory := fs.String("max-memory", "", "cap each linear memory at SIZE (e.g. 64MiB, 1GiB, 100pages; a page is 64 KiB): memory.grow beyond it fails, and a module needing more does not start")
 	verifyKeys := fs.StringArray("verify-key", nil, "run an artifact only if signed by this ed25519 public key file (repeatable)")
 	trustDirs := fs.StringArray("trust-dir", nil, "like --verify-key for every key file in this directory (repeatable)")
 	maxIn := addMaxInputFlag(fs)
@@ -79,19 +92,125 @@ Examples:
 		progArgs = progArgs[1:]
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if *timeout < 0 {
+		return usageError{fmt.Sprintf("--timeout %v: a time limit cannot be negative (0 means none)", *timeout)}
+	}
+	var memPages uint32
+	if *maxMemory != "" {
+		if memPages, err = parseMemorySize(*maxMemory); err != nil {
+			return usageError{fmt.Sprintf("--max-memory %q: %v", *maxMemory, err)}
+		}
+	}
+
+	// A write to a closed pipe returns EPIPE to whoever wrote, the guest
+	// included, instead of killing wasiaot.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := stopOnSignal(context.Background())
 	defer stop()
-	if *timeout > 0 {
+	err = runProgram(ctx, stdout, stderr, path, progArgs, f, runOptions{
+		invoke: *invoke, dirs: *dirs, dirsRO: *dirsRO, envs: *envs, inheritEnv: *inheritEnv,
+		listens: *listens, timeout: *timeout, memPages: memPages,
+		verifyKeys: *verifyKeys, trustDirs: *trustDirs, maxInput: int64(*maxIn), perfMap: *perfMap,
+	})
+	var sig signalError
+	if err != nil && errors.As(context.Cause(ctx), &sig) {
+		// Stopped by a signal: the status a shell expects of a process
+		// killed by it.
+		return &exitError{code: 128 + int(sig.sig), msg: fmt.Sprintf("wasiaot run: %s: stopped by %v", path, sig)}
+	}
+	return err
+}
+
+// runOptions are run's flags past the program and its arguments.
+type runOptions struct {
+	invoke             string
+	dirs, dirsRO, envs []string
+	inheritEnv         bool
+	listens            []string
+	timeout            time.Duration
+	memPages           uint32
+	verifyKeys         []string
+	trustDirs          []string
+	maxInput           int64
+	perfMap            bool
+}
+
+// signalError is the cause of a run stopped by a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string {
+	switch e.sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return e.sig.String()
+}
+
+// stopOnSignal returns a context cancelled by the first SIGINT or SIGTERM, with a signalError as
+// its cause. A second signal gets its default action, so a program that does not stop can still
+// be killed.
+func stopOnSignal(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(signalError{s.(syscall.Signal)})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(context.Canceled)
+	}
+}
+
+// parseMemorySize parses a memory size: bytes with an optional unit (B, KiB, MiB, GiB, KB, MB,
+// GB), or a number of 64 KiB wasm pages ("100pages"), into whole pages (rounding down), at least
+// one and at most 65536.
+func parseMemorySize(s string) (uint32, error) {
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || num == "" {
+		return 0, errors.New("want a size such as 64MiB, 1GiB or 100pages")
+	}
+	mult := map[string]uint64{"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "kb": 1000,
+		"m": 1 << 20, "mib": 1 << 20, "mb": 1000 * 1000, "g": 1 << 30, "gib": 1 << 30,
+		"gb": 1000 * 1000 * 1000, "page": 65536, "pages": 65536}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("unknown unit %q (want B, KiB, MiB, GiB, KB, MB, GB or pages)", unit)
+	}
+	const maxPages = 65536
+	if n > maxPages*65536/mult {
+		return 0, errors.New("more than the 4 GiB a 32-bit memory can address")
+	}
+	pages := n * mult / 65536
+	if pages == 0 {
+		return 0, errors.New("less than one 64 KiB wasm page")
+	}
+	return uint32(pages), nil
+}
+
+// runProgram loads, instantiates and runs the program at path.
+func runProgram(ctx context.Context, stdout, stderr io.Writer, path string, progArgs []string, f wasm.Features, o runOptions) error {
+	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("time limit of %v reached", *timeout))
+		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, fmt.Errorf("time limit of %v reached", o.timeout))
 		defer cancel()
 	}
 
-	keys, err := trustedKeys(*verifyKeys, *trustDirs)
+	keys, err := trustedKeys(o.verifyKeys, o.trustDirs)
 	if err != nil {
 		return err
 	}
-	rt, mod, err := loadProgram(runtime.Config{TrustedKeys: keys, MaxArtifactSize: int64(*maxIn), PerfMap: *perfMap}, path, f)
+	rt, mod, err := loadProgram(runtime.Config{TrustedKeys: keys, MaxArtifactSize: o.maxInput, MemoryLimitPages: o.memPages, PerfMap: o.perfMap}, path, f)
 	if err != nil {
 		return err
 	}
@@ -104,32 +223,21 @@ Examples:
 		Stdout: stdout,
 		Stderr: stderr,
 	}
-	if *invoke != "" {
+	if o.invoke != "" {
 		cfg.Args = []string{filepath.Base(path)}
 	}
-	set := map[string]bool{}
-	for _, kv := range *envs {
-		k, _, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usageError{fmt.Sprintf("--env %q: want K=V", kv)}
-		}
-		set[k] = true
+	env, err := guestEnv(o.envs, o.inheritEnv)
+	if err != nil {
+		return err
 	}
-	if *inheritEnv {
-		for _, kv := range os.Environ() {
-			if k, _, _ := strings.Cut(kv, "="); !set[k] {
-				cfg.Env = append(cfg.Env, kv)
-			}
-		}
-	}
-	cfg.Env = append(cfg.Env, *envs...)
-	for _, spec := range *dirs {
+	cfg.Env = env
+	for _, spec := range o.dirs {
 		cfg.Preopens = append(cfg.Preopens, preopen(spec, false))
 	}
-	for _, spec := range *dirsRO {
+	for _, spec := range o.dirsRO {
 		cfg.Preopens = append(cfg.Preopens, preopen(spec, true))
 	}
-	for _, addr := range *listens {
+	for _, addr := range o.listens {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("--tcplisten %s: %w", addr, err)
@@ -149,8 +257,8 @@ Examples:
 	}
 	defer inst.Close()
 
-	if *invoke != "" {
-		return invokeExport(ctx, stdout, inst, *invoke, progArgs, path)
+	if o.invoke != "" {
+		return invokeExport(ctx, stdout, inst, o.invoke, progArgs, path)
 	}
 	start := inst.ExportedFunction("_start")
 	if start == nil {
@@ -160,6 +268,39 @@ Examples:
 		return runFailure(path, err)
 	}
 	return nil
+}
+
+// guestEnv is the program's environment: K=V entries as given, K alone passes wasiaot's K (and
+// nothing if it is unset, as Wasmtime does), all of wasiaot's environment with inherit, the
+// entries given winning.
+func guestEnv(envs []string, inherit bool) ([]string, error) {
+	var out []string
+	set := map[string]bool{}
+	for _, kv := range envs {
+		k, _, hasValue := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, usageError{fmt.Sprintf("--env %q: want K=V or K", kv)}
+		}
+		set[k] = true
+		if !hasValue {
+			v, ok := os.LookupEnv(k)
+			if !ok {
+				continue
+			}
+			kv = k + "=" + v
+		}
+		out = append(out, kv)
+	}
+	if inherit {
+		var inherited []string
+		for _, kv := range os.Environ() {
+			if k, _, _ := strings.Cut(kv, "="); !set[k] {
+				inherited = append(inherited, kv)
+			}
+		}
+		out = append(inherited, out...)
+	}
+	return out, nil
 }
 
 // preopen parses HOST[::GUEST].
@@ -213,6 +354,13 @@ func loadProgram(cfg runtime.Config, path string, f wasm.Features) (*runtime.Run
 func runFailure(path string, err error) error {
 	var exit *wasi.ExitError
 	if errors.As(err, &exit) {
+		if exit.Code > maxExitStatus {
+			// WASI: "If a value of 126 or greater is given, this function
+			// behaves as if it were implemented by an unreachable
+			// instruction." Never a success, never a status a shell
+			// reserves (126, 127, 128+signal).
+			return &exitError{code: 1, msg: fmt.Sprintf("wasiaot run: %s: proc_exit(%d): exit status outside the range 0..%d that WASI allows", path, exit.Code, maxExitStatus)}
+		}
 		return &exitError{code: int(exit.Code)}
 	}
 	var trap *runtime.Trap
@@ -251,7 +399,7 @@ func invokeExport(ctx context.Context, stdout io.Writer, inst *runtime.Instance,
 			res = res[2:]
 			continue
 		}
-		fmt.Fprintln(stdout, formatValue(rt, res[0]))
+		fmt.Fprintln(stdout, formatResult(inst, rt, res[0]))
 		res = res[1:]
 	}
 	return nil
@@ -278,6 +426,20 @@ func parseValue(t runtime.ValType, s string) (uint64, error) {
 		return math.Float64bits(v), err
 	}
 	return 0, fmt.Errorf("not supported: %v parameters on the command line", t)
+}
+
+// formatResult is formatValue, with a funcref shown as the index of its function in inst.
+func formatResult(inst *runtime.Instance, t runtime.ValType, w uint64) string {
+	switch {
+	case (t == runtime.FuncRef || t == runtime.ExternRef) && w == 0:
+		return "null"
+	case t == runtime.FuncRef:
+		if idx, ok := inst.FuncIndex(w); ok {
+			return fmt.Sprintf("funcref:%d", idx)
+		}
+		return "funcref:?" // a function the instance does not hold (a host function made on the fly)
+	}
+	return formatValue(t, w)
 }
 
 func formatValue(t runtime.ValType, w uint64) string {

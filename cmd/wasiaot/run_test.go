@@ -170,3 +170,103 @@ func TestBuildErrors(t *testing.T) {
 	assert.Equal(t, 1, status)
 	assert.Contains(t, errOut, "not supported")
 }
+
+// TestExitStatusRange: proc_exit codes 0..125 pass through; larger ones are outside the range
+// WASI gives proc_exit and become a failure, never a success (256 used to exit 0).
+func TestExitStatusRange(t *testing.T) {
+	exit := filepath.Join("..", "..", "wasi", "testdata", "c", "exitcode.wasm")
+	for _, tc := range []struct {
+		code   string
+		status int
+	}{{"0", 0}, {"125", 125}, {"126", 1}, {"255", 1}, {"256", 1}, {"-1", 1}} {
+		status, _, errOut := run(t, "run", exit, tc.code)
+		assert.Equal(t, tc.status, status, "exit(%s): %s", tc.code, errOut)
+		if tc.status == 1 {
+			assert.Contains(t, errOut, "exit status outside the range 0..125 that WASI allows")
+		}
+	}
+}
+
+// TestEnvInherit: --env K passes wasiaot's own K, as Wasmtime does; an unset K is left out.
+func TestEnvInherit(t *testing.T) {
+	prog := filepath.Join("..", "..", "wasi", "testdata", "c", "argsenv.wasm")
+	t.Setenv("GREETING", "hello=world")
+	t.Setenv("EMPTY", "")
+	os.Unsetenv("MISSING")
+	status, out, errOut := run(t, "run", "--env", "GREETING", "--env", "EMPTY", "--env", "MISSING", prog, "one", "with space", "")
+	assert.Equal(t, 0, status, out+errOut)
+	assert.NotContains(t, out, "FAIL")
+
+	// Given values win over inherited ones, and K= sets an empty value.
+	env, err := guestEnv([]string{"GREETING=hi", "EMPTY"}, true)
+	require.NoError(t, err)
+	assert.Contains(t, env, "GREETING=hi")
+	assert.NotContains(t, env, "GREETING=hello=world")
+	assert.Contains(t, env, "EMPTY=")
+
+	status, _, errOut = run(t, "run", "--env", "=x", prog)
+	assert.Equal(t, 2, status)
+	assert.Contains(t, errOut, "want K=V or K")
+}
+
+// growWat has a memory of 2 pages; grow tries to add n pages and returns memory.grow's result.
+const growWat = `(module
+  (memory (export "memory") 2)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`
+
+// TestMaxMemory: --max-memory caps memory.grow (which returns -1 beyond the cap) and refuses a
+// module whose minimum is above it; bad sizes are usage errors.
+func TestMaxMemory(t *testing.T) {
+	prog := writeFile(t, "grow.wat", []byte(growWat))
+	status, out, errOut := run(t, "run", "--max-memory", "4pages", "--invoke", "grow", prog, "2")
+	assert.Equal(t, 0, status, errOut)
+	assert.Equal(t, "2\n", out)
+	status, out, _ = run(t, "run", "--max-memory", "256KiB", "--invoke", "grow", prog, "3")
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "-1\n", out)
+	status, out, _ = run(t, "run", "--invoke", "grow", prog, "3")
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "2\n", out, "without the cap the same growth succeeds")
+
+	status, _, errOut = run(t, "run", "--max-memory", "64KiB", "--invoke", "grow", prog, "0")
+	assert.Equal(t, 1, status)
+	assert.Contains(t, errOut, "memory of 2 pages exceeds the limit of 1 pages")
+
+	for _, bad := range []string{"0", "1KiB", "-5MiB", "12XB", "5GiB", "lots"} {
+		status, _, errOut = run(t, "run", "--max-memory", bad, "--invoke", "grow", prog, "0")
+		assert.Equal(t, 2, status, bad)
+		assert.Contains(t, errOut, "--max-memory", bad)
+	}
+	for s, pages := range map[string]uint32{"64MiB": 1024, "1GiB": 16384, "4GiB": 65536, "100pages": 100, "1page": 1, "1000000B": 15, "1MB": 15, "131072": 2} {
+		got, err := parseMemorySize(s)
+		assert.NoError(t, err, s)
+		assert.Equal(t, pages, got, s)
+	}
+}
+
+// TestTimeoutFlag: a negative time limit is a usage error.
+func TestTimeoutFlag(t *testing.T) {
+	prog := writeFile(t, "grow.wat", []byte(growWat))
+	status, _, errOut := run(t, "run", "--timeout", "-1s", "--invoke", "grow", prog, "0")
+	assert.Equal(t, 2, status)
+	assert.Contains(t, errOut, "cannot be negative")
+}
+
+// TestFuncrefResults: --invoke prints a funcref result as the index of its function, or null.
+func TestFuncrefResults(t *testing.T) {
+	prog := writeFile(t, "refs.wat", []byte(`(module
+  (func $a) (func $b)
+  (elem declare func $b)
+  (func (export "ref") (result funcref) (ref.func $b))
+  (func (export "null") (result funcref) (ref.null func))
+  (func (export "extnull") (result externref) (ref.null extern)))`))
+	status, out, errOut := run(t, "run", "--invoke", "ref", prog)
+	assert.Equal(t, 0, status, errOut)
+	assert.Equal(t, "funcref:1\n", out)
+	status, out, _ = run(t, "run", "--invoke", "null", prog)
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "null\n", out)
+	status, out, _ = run(t, "run", "--invoke", "extnull", prog)
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "null\n", out)
+}
