@@ -121,14 +121,16 @@ const (
 
 	rightsAll = rightSockAccept<<1 - 1
 
-	// rightsDir are the rights that make sense on a directory fd.
+	// rightsDir are the rights that make sense on a directory fd. Not
+	// FD_SEEK or FD_TELL: a directory has no byte offset (lseek on one
+	// returns a file-system-specific cookie), as in Wasmtime.
 	rightsDir = rightFdFdstatSetFlags | rightFdSync | rightFdAdvise |
 		rightPathCreateDirectory | rightPathCreateFile | rightPathLinkSource |
 		rightPathLinkTarget | rightPathOpen | rightFdReaddir | rightPathReadlink |
 		rightPathRenameSource | rightPathRenameTarget | rightPathFilestatGet |
 		rightPathFilestatSetSize | rightPathFilestatSetTimes | rightFdFilestatGet |
 		rightFdFilestatSetTimes | rightPathSymlink | rightPathRemoveDirectory |
-		rightPathUnlinkFile | rightFdSeek | rightFdTell | rightFdDatasync
+		rightPathUnlinkFile | rightFdDatasync
 
 	// rightsFile are the rights that make sense on a regular file fd.
 	rightsFile = rightFdDatasync | rightFdRead | rightFdSeek | rightFdFdstatSetFlags |

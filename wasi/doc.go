@@ -57,6 +57,18 @@
 //     error;
 //   - an fd whose base rights lack what a call needs: ENOTCAPABLE, except
 //     fd_read on a directory, which is EISDIR as read(2) says;
+//   - path_symlink with an absolute target, or a relative one whose ".."
+//     climbs above the preopen from where the link is made: EPERM, as in
+//     Wasmtime. Lookups would never follow such a link out of the preopen,
+//     but host programs might. Links the host made are resolved as above;
+//   - fd_seek and fd_tell on a directory: EBADF. Directory fds never carry
+//     FD_SEEK or FD_TELL (lseek on a directory yields a file-system
+//     cookie, not an offset);
+//   - path_open with O_TRUNC needs PATH_FILESTAT_SET_SIZE on the directory,
+//     as the spec says, or FD_FILESTAT_SET_SIZE granted to the new fd
+//     (requested and inheritable): Go's wasip1 port truncates beneath
+//     directories it opened read-only, which lack the first; otherwise
+//     ENOTCAPABLE;
 //   - proc_raise: ENOSYS.
 //
 // path_open grants the intersection of the requested rights, the

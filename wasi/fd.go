@@ -486,7 +486,7 @@ func (h *Host) fdSeek(_ context.Context, m mem, s []uint64) Errno {
 	if off == 0 && whence == 1 {
 		need = rightFdTell
 	}
-	e, errno := h.getRights(uint32(s[0]), need)
+	e, errno := h.seekable(uint32(s[0]), need)
 	if errno != errnoSuccess {
 		return errno
 	}
@@ -508,8 +508,19 @@ func (h *Host) fdSeek(_ context.Context, m mem, s []uint64) Errno {
 	return errnoSuccess
 }
 
+// seekable returns the entry for fd_seek/fd_tell. A directory is EBADF,
+// as lseek has no meaning there (and Wasmtime says so), rather than lacking
+// the right.
+func (h *Host) seekable(fd uint32, need uint64) (*fileEntry, Errno) {
+	e, errno := h.get(fd)
+	if errno == errnoSuccess && e.filetype == filetypeDirectory {
+		return nil, errnoBadf
+	}
+	return h.getRights(fd, need)
+}
+
 func (h *Host) fdTell(ctx context.Context, m mem, s []uint64) Errno {
-	e, errno := h.getRights(uint32(s[0]), rightFdTell)
+	e, errno := h.seekable(uint32(s[0]), rightFdTell)
 	if errno != errnoSuccess {
 		return errno
 	}

@@ -233,10 +233,6 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 	if oflags&uint32(oflagCreat) != 0 {
 		need |= rightPathCreateFile
 	}
-	// The spec also asks for path_filestat_set_size on the directory when truncating. Go's wasip1
-	// os.Root opens its directory read-only, which drops that right, and then creates files
-	// with O_TRUNC beneath it; Wasmtime does not enforce it either. Truncation stays refused
-	// beneath a read-only preopen (EROFS), which is what the right protected.
 	d, p, errno := h.dirPath(m, s[0], s[2], s[3], need)
 	if errno != errnoSuccess {
 		return errno
@@ -254,6 +250,9 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 	read := base&(rightFdRead|rightFdReaddir) != 0
 	if d.readOnly && (write || oflags&uint32(oflagCreat|oflagTrunc) != 0) {
 		return errnoRofs
+	}
+	if oflags&uint32(oflagTrunc) != 0 && !mayTruncate(d, base) {
+		return errnoNotcapable
 	}
 	flags := syscall.O_RDONLY
 	switch {
@@ -330,6 +329,19 @@ func (h *Host) pathOpen(_ context.Context, m mem, s []uint64) Errno {
 	}
 	m.putU32(resPtr, newFd)
 	return errnoSuccess
+}
+
+// mayTruncate reports whether path_open beneath directory d may truncate
+// the file it opens with the rights base. The spec names
+// PATH_FILESTAT_SET_SIZE on the directory. Go's wasip1 port drops that right
+// from the directories it opens read-only (os.Root among them) and still
+// truncates files beneath them, asking for FD_FILESTAT_SET_SIZE on the new
+// fd; Wasmtime treats O_TRUNC as a write to the opened file. So the right to
+// size the opened file, granted through d's inheriting rights, allows it
+// too: the guest could truncate through the new fd anyway.
+func mayTruncate(d *fileEntry, base uint64) bool {
+	return d.rightsBase&rightPathFilestatSetSize != 0 ||
+		base&d.rightsInherit&rightFdFilestatSetSize != 0
 }
 
 func (h *Host) pathReadlink(_ context.Context, m mem, s []uint64) Errno {
@@ -435,8 +447,69 @@ func (h *Host) pathSymlink(_ context.Context, m mem, s []uint64) Errno {
 	if d.readOnly {
 		return errnoRofs
 	}
-	// Any target text is allowed: it is only ever resolved inside a
-	// preopen, absolute targets from the preopen's root, and targets
-	// that would climb above that root fail.
+	// Lookups never follow a link out of its preopen, but the link is
+	// also there for host programs to follow: like Wasmtime, refuse an
+	// absolute target, and also one whose ".." climbs above the preopen
+	// from where the link is made.
+	if strings.HasPrefix(target, "/") {
+		return errnoPerm
+	}
+	if errno := climbsOut(a.fd, d.rootFd(), target); errno != errnoSuccess {
+		return errno
+	}
 	return toErrno(symlinkat(target, a.fd, a.slashed()))
+}
+
+// climbsOut returns EPERM if the relative symlink target, read from the
+// directory dirfd, climbs above the preopen root: more ".." components
+// than dirfd's depth below root at some point. Without a root it allows
+// anything.
+func climbsOut(dirfd, root int, target string) Errno {
+	if root < 0 || !strings.Contains(target, "..") {
+		return errnoSuccess
+	}
+	depth := -1 // dirfd's depth below root, found at the first ".." that needs it
+	level := 0  // how far the target has gone down (+) or up (-) from dirfd
+	for _, c := range strings.Split(target, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			level--
+			if depth < 0 {
+				var errno Errno
+				if depth, errno = depthBelow(dirfd, root); errno != errnoSuccess {
+					return errno
+				}
+			}
+			if depth+level < 0 {
+				return errnoPerm
+			}
+		default:
+			level++
+		}
+	}
+	return errnoSuccess
+}
+
+// depthBelow is how many directories dirfd lies below root (0 for root
+// itself).
+func depthBelow(dirfd, root int) (int, Errno) {
+	var st, rst syscall.Stat_t
+	if err := syscall.Fstat(dirfd, &st); err != nil {
+		return 0, toErrno(err)
+	}
+	if err := syscall.Fstat(root, &rst); err != nil {
+		return 0, toErrno(err)
+	}
+	if st.Dev == rst.Dev && st.Ino == rst.Ino {
+		return 0, errnoSuccess
+	}
+	up, err := ancestors(dirfd, root)
+	if err != nil {
+		return 0, toErrno(err)
+	}
+	for _, fd := range up {
+		syscall.Close(fd)
+	}
+	return len(up) + 1, errnoSuccess
 }
