@@ -34,7 +34,8 @@ const PreemptSavedPC = 256 + 8*8
 //     restores them;
 //   - trap: entered by CALL, so the return address identifies the trap
 //     site; record it and leave with ExitTrap;
-//   - fault: the signal handler set the trap fields; leave with ExitTrap.
+//   - fault: the signal handler set the trap fields; leave with ExitTrap,
+//     keeping the trapped code's SP in the word below the entry SP.
 //
 // Leaving is a JMP to the return address the trampoline left at the entry
 // SP, not a RET, so the return-stack predictor stays in step with Go's
@@ -107,7 +108,14 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 	a.add(x86.AMOVL, imm(int64(abi.TrapExplicit)), vm(abi.AMD64VMCtxTrapKind))
 	a.label(StubFault)
 	a.add(x86.AMOVL, imm(int64(abi.ExitTrap)), vm(abi.VMCtxExitCode))
-	leave()
+	// Every unwind ends here with the trapped code's SP: leave it in the
+	// word below EntrySP, which nothing writes before Go reads it for the
+	// backtrace (native.Context.trapSP).
+	a.add(x86.AMOVQ, r(x86.REG_SP), r(x86.REG_R11))
+	a.add(x86.AMOVQ, vm(abi.VMCtxEntrySP), r(x86.REG_SP))
+	a.add(x86.AMOVQ, r(x86.REG_R11), sp(-8))
+	a.add(x86.APOPQ, none, r(x86.REG_R11))
+	a.add(obj.AJMP, none, r(x86.REG_R11))
 
 	code, offs, err := a.assemble()
 	if err != nil {

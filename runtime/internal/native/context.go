@@ -74,6 +74,11 @@ type Trap struct {
 	PC   uintptr // see abi.TrapKind for what PC identifies
 	Addr uintptr // faulting data address for memory faults and stack exhaustion
 	Err  error   // the host function's error for abi.TrapHostError
+	// SP is the native stack pointer of the innermost wasm frame when it
+	// stopped (after however much of its prologue had run), 0 if unknown:
+	// with PC, where a backtrace starts. The frames above it stay intact
+	// on the native stack until the Context runs code again.
+	SP uintptr
 }
 
 func (t *Trap) Error() string {
@@ -288,6 +293,11 @@ func (c *Context) Start(entry uintptr) (abi.ExitCode, error) {
 	return run(c, entry), nil
 }
 
+// StackWord reads the 8 bytes at addr on the Context's native stack, or
+// fails if addr is outside its usable part: how a backtrace reads the
+// frames a trap left there.
+func (c *Context) StackWord(addr uintptr) (uint64, bool) { return c.stack.word(addr) }
+
 // Resume continues the activation parked by a host call.
 func (c *Context) Resume() abi.ExitCode { return resumeRun(c) }
 
@@ -307,13 +317,14 @@ func (c *Context) AfterHostCall(err error) error {
 
 func (c *Context) endHostCall(err error) error {
 	h := c.hdr
+	sp := h.ExitSP // a host call exits with the calling function's SP
 	if err != nil {
 		c.unwind(abi.TrapHostError, h.ResumePC)
-		return &Trap{Kind: abi.TrapHostError, PC: h.TrapPC, Err: err}
+		return &Trap{Kind: abi.TrapHostError, PC: h.TrapPC, Err: err, SP: sp}
 	}
 	pc := h.ResumePC
 	c.unwind(abi.TrapInterrupted, pc)
-	return &Trap{Kind: abi.TrapInterrupted, PC: pc}
+	return &Trap{Kind: abi.TrapInterrupted, PC: pc, SP: sp}
 }
 
 // AbandonHostCall abandons the activation whose host call panicked.
@@ -353,7 +364,7 @@ func (c *Context) serve(code abi.ExitCode, host Host) error {
 		case abi.ExitReturn:
 			return nil
 		case abi.ExitTrap:
-			return &Trap{Kind: h.TrapKind, PC: h.TrapPC, Addr: h.FaultAddr}
+			return &Trap{Kind: h.TrapKind, PC: h.TrapPC, Addr: h.FaultAddr, SP: c.trapSP()}
 		case abi.ExitHostCall: // with no host
 			index := h.ExitArg
 			c.unwind(abi.TrapHostError, h.ResumePC)
@@ -361,8 +372,10 @@ func (c *Context) serve(code abi.ExitCode, host Host) error {
 		case abi.ExitPreempt:
 			if atomic.LoadUint32(&h.Interrupt) != 0 {
 				pc, _ := c.stack.word(h.ExitSP + preemptSavedPC)
+				// The code's SP is above what the preempt stub pushed.
+				sp := h.ExitSP + preemptSavedPC + 8
 				c.unwind(abi.TrapInterrupted, uintptr(pc))
-				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc)}
+				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc), SP: sp}
 			}
 			yield()
 		default:
