@@ -418,7 +418,15 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 			t.Kind, t.Err = TrapHostError, nt.Err
 		}
 		if inText {
+			first := len(t.Frames) == 0
 			m.locate(t, off, false)
+			f := frameOf(t)
+			if !first {
+				// The trap came from a nested activation, which has its
+				// frames already; this one continues at its host call.
+				f = m.callFrame(off)
+			}
+			inst.backtrace(t, f, nt.PC, nt.SP)
 		}
 		return t
 	default:
@@ -426,6 +434,7 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 	}
 	if inText {
 		m.locate(t, off, true)
+		inst.backtrace(t, frameOf(t), nt.PC, nt.SP)
 	}
 	return t
 }

@@ -48,6 +48,13 @@ type Trap struct {
 	HasOffset bool
 	// Err is the cause for TrapInterrupted and TrapHostError.
 	Err error
+	// Frames is the wasm backtrace, innermost first: Frames[0] is where
+	// the trap happened (Func and Offset above), each next frame the call
+	// that led there. A trap that passed through a host function that
+	// called back into wasm continues with the frames of the outer
+	// activation. On architectures without unwinding it holds the
+	// trapping frame only.
+	Frames []Frame
 }
 
 func (t *Trap) Error() string {
@@ -94,4 +101,11 @@ func (m *Module) locate(t *Trap, off uint32, site bool) {
 		return
 	}
 	t.FuncName = m.FuncName(t.Func)
+}
+
+// callFrame is the frame of the call site at text offset off.
+func (m *Module) callFrame(off uint32) Frame {
+	t := &Trap{Func: noFunc}
+	m.locate(t, off, false)
+	return frameOf(t)
 }
