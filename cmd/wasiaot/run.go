@@ -63,7 +63,7 @@ Examples:
   wasiaot run --dir ./data::/data --env LANG=C app.so
   wasiaot run --invoke add add.wasm 1 2      # call an exported function, print its results
 `)
-	invoke := fs.String("invoke", "", "call this exported function with ARGS as its parameters and print its results, instead of running _start")
+	invoke := fs.String("invoke", "", "call this exported function with ARGS as its parameters and print its results (a funcref as funcref:INDEX, null refs as null), instead of running _start")
 	dirs := fs.StringArray("dir", nil, "preopen HOST[::GUEST] read-write (repeatable)")
 	dirsRO := fs.StringArray("dir-ro", nil, "preopen HOST[::GUEST] read-only (repeatable)")
 	envs := fs.StringArray("env", nil, "set the environment variable K=V for the program, or pass K from wasiaot's environment (repeatable)")
@@ -365,9 +365,32 @@ func runFailure(path string, err error) error {
 	}
 	var trap *runtime.Trap
 	if errors.As(err, &trap) {
-		return &exitError{code: trapExitStatus, msg: fmt.Sprintf("wasiaot run: %s: %v", path, err)}
+		msg := fmt.Sprintf("wasiaot run: %s: %v", path, err)
+		if len(trap.Frames) > 0 {
+			msg += "\nwasm backtrace:\n" + strings.TrimSuffix(backtrace(trap.Frames), "\n")
+		}
+		return &exitError{code: trapExitStatus, msg: msg}
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// backtraceShown bounds the frames printed from each end of a deep backtrace (a stack overflow
+// leaves tens of thousands).
+const backtraceShown = 50
+
+// backtrace formats frames, innermost first, one per line.
+func backtrace(frames []runtime.Frame) string {
+	var b strings.Builder
+	for i, f := range frames {
+		if len(frames) > 2*backtraceShown && i == backtraceShown {
+			fmt.Fprintf(&b, "  ... %d frames not shown ...\n", len(frames)-2*backtraceShown)
+		}
+		if len(frames) > 2*backtraceShown && i >= backtraceShown && i < len(frames)-backtraceShown {
+			continue
+		}
+		fmt.Fprintf(&b, "  %4d: %v\n", i, f)
+	}
+	return b.String()
 }
 
 // invokeExport calls one export with arguments parsed by its signature and prints the results,

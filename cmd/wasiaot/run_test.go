@@ -270,3 +270,20 @@ func TestFuncrefResults(t *testing.T) {
 	assert.Equal(t, 0, status)
 	assert.Equal(t, "null\n", out)
 }
+
+// TestTrapBacktrace: a trap prints a wasm backtrace, every frame innermost first, with function
+// names where the module has them and wasm offsets.
+func TestTrapBacktrace(t *testing.T) {
+	prog := writeFile(t, "bt.wat", []byte(`(module
+  (func $leaf (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+  (func $mid (param i32) (result i32) (i32.add (call $leaf (local.get 0)) (i32.const 1)))
+  (func (export "run") (param i32) (result i32) (call $mid (local.get 0))))`))
+	status, _, errOut := run(t, "run", "--invoke", "run", prog, "0")
+	assert.Equal(t, trapExitStatus, status)
+	assert.Regexp(t, `wasm trap: integer divide by zero \(in function 0 "leaf" at wasm offset 0x[0-9a-f]+\)
+wasm backtrace:
+     0: function 0 "leaf" at wasm offset 0x[0-9a-f]+
+     1: function 1 "mid" at wasm offset 0x[0-9a-f]+
+     2: function 2( "run")? at wasm offset 0x[0-9a-f]+
+$`, errOut)
+}
