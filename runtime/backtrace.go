@@ -30,8 +30,10 @@ func (f Frame) String() string {
 	return b.String()
 }
 
-// maxFrames bounds a backtrace: a stack overflow can leave a million frames.
-const maxFrames = 1 << 16
+// maxFrames bounds a backtrace: a stack overflow can leave hundreds of
+// thousands of frames, and walking them all would make the trap costly
+// (the innermost thousand say where the recursion is).
+const maxFrames = 1024
 
 // backtrace fills t.Frames from the activation of inst that stopped at pc
 // with its innermost frame's native SP at sp, appending to the frames a
@@ -49,7 +51,11 @@ func (inst *Instance) backtrace(t *Trap, first Frame, pc, sp uintptr) {
 	}
 	textSize := uintptr(m.art.Layout.TextSize)
 	fidx := first.Func
-	for len(t.Frames) < maxFrames {
+	for {
+		if len(t.Frames) >= maxFrames {
+			t.MoreFrames = true
+			return
+		}
 		f := m.m.Funcs[fidx-nimp]
 		code := bytesAt(m.text+uintptr(f.Offset), int(min(f.Size, prologueMax)))
 		size, ok := frameSize(code, uint32(pc-m.text)-f.Offset)

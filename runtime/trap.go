@@ -53,8 +53,10 @@ type Trap struct {
 	// that led there. A trap that passed through a host function that
 	// called back into wasm continues with the frames of the outer
 	// activation. On architectures without unwinding it holds the
-	// trapping frame only.
-	Frames []Frame
+	// trapping frame only. It holds at most the innermost 1024 frames;
+	// MoreFrames says there were more.
+	Frames     []Frame
+	MoreFrames bool
 }
 
 func (t *Trap) Error() string {
