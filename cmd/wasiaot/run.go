@@ -43,7 +43,8 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 Run a WebAssembly program. APP.so is an artifact from 'wasiaot build'; a .wasm or .wat module is
 compiled in memory first. Without --invoke, the program's WASI entry point _start runs with ARGS
 as its arguments, and its exit status (proc_exit) becomes wasiaot's. A trap prints its kind and a
-wasm backtrace (function and byte offset of every frame, innermost first, up to 1024), and exits with status 134.
+wasm backtrace (function and byte offset of every frame, innermost first, up to 1024), and exits
+with status 134.
 
 Exit status: a proc_exit code from 0 to 125 becomes wasiaot's status, as WASI specifies; a larger
 code is outside the range WASI allows and is reported as a failure with status 1 and a message
