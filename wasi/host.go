@@ -92,6 +92,9 @@ type preopenRoot struct{ fd int }
 // New builds a Host. Errors name the preopen or listener that is unusable.
 func New(cfg Config) (*Host, error) {
 	h := &Host{cfg: cfg, start: time.Now(), wakeFd: -1}
+	// Sized once: a server makes a Host per request.
+	h.args = make([]byte, 0, joinedLen(cfg.Args))
+	h.env = make([]byte, 0, joinedLen(cfg.Env))
 	for _, a := range cfg.Args {
 		if err := checkNoNUL("argument", a); err != nil {
 			return nil, err
@@ -107,6 +110,7 @@ func New(cfg Config) (*Host, error) {
 	}
 	h.nenv = uint32(len(cfg.Env))
 
+	h.fds = make([]*fileEntry, 0, 3+len(cfg.Preopens)+len(cfg.Listeners))
 	h.fds = append(h.fds,
 		newStdio(cfg.Stdin, nil, true),
 		newStdio(nil, cfg.Stdout, false),
@@ -135,6 +139,15 @@ func New(cfg Config) (*Host, error) {
 		h.fds = append(h.fds, e)
 	}
 	return h, nil
+}
+
+// joinedLen is the length of ss as NUL-terminated strings back to back.
+func joinedLen(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		n += len(s) + 1
+	}
+	return n
 }
 
 func checkNoNUL(what, s string) error {
