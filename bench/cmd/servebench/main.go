@@ -135,7 +135,7 @@ func bench(engines []string, sel []route, conns []int, d time.Duration, out stri
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for _, r := range sel {
+	for _, r := range routes { // every server serves every route
 		src, err := os.ReadFile(programs[r.program])
 		if err != nil {
 			return err
