@@ -151,3 +151,24 @@ func TestQueueFull(t *testing.T) {
 	require.Equal(t, 504, got[1])
 	require.Contains(t, []int{503, 504}, got[0])
 }
+
+// TestSlowReader: a client that never reads a large response leaves the
+// program blocked writing; the deadline stops it and frees its slot.
+func TestSlowReader(t *testing.T) {
+	lim := hostileLimits
+	lim.MaxResponseBytes = 1 << 30
+	ts := startServer(t, oneRoute("/s", artifactPath(t, "c/stream"), lim), nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(conn, "GET /s?n=%d HTTP/1.1\r\nHost: x\r\n\r\n", 256<<20)
+	// Never read: the server's writes fill the socket buffers and block.
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		m := metric(t, ts)
+		return strings.Contains(m, `wasiaot_serve_failures_total{kind="deadline",route="/s"} 1`) &&
+			strings.Contains(m, `wasiaot_serve_instances_in_use{route="/s"} 0`)
+	}, 5*time.Second, 20*time.Millisecond)
+	require.Less(t, time.Since(start), 3*time.Second)
+}
