@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -86,7 +87,7 @@ func planDigests(tb []byte, dg *shdr, shs []shdr, sig *shdr) (*digestPlan, error
 		}
 		last = idx
 		s := &shs[idx]
-		if s == dg || s == sig || s.typ == 0 || s.typ == 8 { // SHT_NULL, SHT_NOBITS
+		if s == dg || s == sig || s.typ == elf.SHT_NULL || s.typ == elf.SHT_NOBITS {
 			return nil, errf(ErrMalformed, "%s entry %d: section %d cannot be listed", secDigest, i, idx)
 		}
 		d := digestEntry{name: s.name, off: s.off, size: s.size}
@@ -98,14 +99,23 @@ func planDigests(tb []byte, dg *shdr, shs []shdr, sig *shdr) (*digestPlan, error
 		p.holes = append(p.holes, hole{s.off, s.size, false})
 		apart = append(apart, hole{s.off, s.size, false})
 	}
-	slices.SortFunc(apart, func(a, b hole) int { return cmpU64(a.off, b.off) })
+	slices.SortFunc(apart, byOffset)
 	for i := 1; i < len(apart); i++ {
 		if apart[i].off < apart[i-1].off+apart[i-1].size {
 			return nil, errf(ErrMalformed, "%s: digested sections overlap at %#x", secDigest, apart[i].off)
 		}
 	}
-	slices.SortFunc(p.holes, func(a, b hole) int { return cmpU64(a.off, b.off) })
+	slices.SortFunc(p.holes, byOffset)
 	return p, nil
+}
+
+// byOffset orders ranges by offset, an empty one before a non-empty one at
+// the same offset, so that apart ranges follow each other.
+func byOffset(a, b hole) int {
+	if c := cmpU64(a.off, b.off); c != 0 {
+		return c
+	}
+	return cmpU64(a.size, b.size)
 }
 
 func cmpU64(a, b uint64) int {
@@ -126,6 +136,10 @@ func (p *digestPlan) restSum(src source, size uint64) ([32]byte, error) {
 	h := sha256.New()
 	at := uint64(0)
 	for _, x := range p.holes {
+		if x.off < at {
+			// planDigests keeps the ranges apart; this is its safety net.
+			return [32]byte{}, errf(ErrMalformed, "%s: digested ranges overlap at %#x", secDigest, x.off)
+		}
 		if err := src.hash(h, at, x.off-at); err != nil {
 			return [32]byte{}, err
 		}

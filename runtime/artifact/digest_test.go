@@ -3,6 +3,7 @@ package artifact
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -101,4 +102,20 @@ func TestOldFormatNamed(t *testing.T) {
 	_, err := Parse(b)
 	require.EqualError(t, err, "artifact: format version 1, this runtime reads 2")
 	require.ErrorIs(t, err, ErrVersion)
+}
+
+// TestDigestEmptySectionAtAnother: an empty listed section at the offset
+// where another listed section starts is no overlap, and is no trouble.
+func TestDigestEmptySectionAtAnother(t *testing.T) {
+	good := mustMarshal(t, sampleArtifact())
+	_, symOff := sectionOffset(good, ".symtab")
+	strHdr, _ := sectionOffset(good, ".strtab")
+	b := bytes.Clone(good)
+	binary.LittleEndian.PutUint64(b[strHdr+24:], symOff) // sh_offset
+	binary.LittleEndian.PutUint64(b[strHdr+32:], 0)      // sh_size
+	a, err := Parse(sealed(b))
+	require.NoError(t, err)
+	_, err = ParseReaderAt(bytes.NewReader(b), int64(len(b)))
+	require.NoError(t, err)
+	require.NotNil(t, a)
 }
