@@ -33,13 +33,15 @@ func keyOf(st *syscall.Stat_t) fileKey {
 // instance lives in it (instances keep their state in their vmctx, linear
 // memory, tables and globals), so sharing it shares nothing writable.
 type image struct {
-	key    fileKey
-	host   artifact.Host // verified for, and described by info
-	size   int64         // the file's size, what it counts against the budget
-	art    *artifact.Artifact
-	info   *modInfo
-	code   *native.Code      // read+execute; nil when the artifact has no text
-	signer ed25519.PublicKey // the key of a valid signature, or nil
+	key  fileKey
+	host artifact.Host // verified for, and described by info
+	size int64         // the file's size, what it counts against the budget
+	art  *artifact.Artifact
+	info *modInfo
+	code *native.Code // read+execute; nil when the artifact has no text
+	// signer is the key of a valid signature, or nil; set by signerOnce.
+	signer     ed25519.PublicKey
+	signerOnce sync.Once
 
 	perfOnce sync.Once // writePerfMap
 	perfErr  error

@@ -135,9 +135,6 @@ func (r *Runtime) checkImage(b []byte, code *native.Code) (_ *image, err error) 
 		return nil, err
 	}
 	img := &image{art: a, host: r.host, refs: 1}
-	if s := a.Signature; s != nil && a.SignedBy([]ed25519.PublicKey{s.PublicKey[:]}) == nil {
-		img.signer = ed25519.PublicKey(s.PublicKey[:])
-	}
 	if err := r.trusts(img); err != nil {
 		return nil, err
 	}
@@ -196,6 +193,13 @@ func (r *Runtime) trusts(img *image) error {
 	if len(r.cfg.TrustedKeys) == 0 {
 		return nil
 	}
+	// Checked once per image, by the first Runtime that asks: one ed25519
+	// verification of the digest table, whose digests the load checked.
+	img.signerOnce.Do(func() {
+		if s := img.art.Signature; s != nil && img.art.SignedBy([]ed25519.PublicKey{s.PublicKey[:]}) == nil {
+			img.signer = ed25519.PublicKey(s.PublicKey[:])
+		}
+	})
 	if img.signer != nil {
 		for _, k := range r.cfg.TrustedKeys {
 			if img.signer.Equal(k) {
