@@ -47,3 +47,31 @@ func TestMapCodeFromFile(t *testing.T) {
 	require.True(t, InCode(code.Addr()))
 	runAddEntry(t, code.Addr())
 }
+
+// TestNewImageTrimSeal: an image filled in place keeps only the pages of
+// the range it is trimmed to, which run once sealed; the others go back to
+// the arena.
+func TestNewImageTrimSeal(t *testing.T) {
+	text := addEntryBytes(t)
+	code, err := NewImage(3*pageSize + 100)
+	require.NoError(t, err)
+	require.Equal(t, 4*pageSize, code.Len())
+	mem := code.Bytes()
+	copy(mem[pageSize:], text)
+	base := code.Addr()
+	require.NoError(t, code.Trim(pageSize, len(text)))
+	require.Equal(t, base+pageSize, code.Addr())
+	require.Equal(t, pageSize, code.Len())
+	require.NoError(t, code.Seal())
+	runAddEntry(t, code.Addr())
+	require.Error(t, code.Trim(1, 1), "unaligned")
+	require.NoError(t, code.Release())
+
+	// The head page went back to the arena and is handed out again.
+	again, err := NewImage(pageSize)
+	require.NoError(t, err)
+	defer again.Release()
+	require.True(t, InCode(again.Addr()))
+	_, err = NewImage(0)
+	require.Error(t, err)
+}
