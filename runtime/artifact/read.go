@@ -26,8 +26,9 @@ type Options struct {
 }
 
 // Parse reads and checks an artifact held in memory. The returned Text and
-// Rodata alias b. Parse checks the encoding and the internal consistency of
-// the metadata; Verify checks that this machine can run the code.
+// Rodata alias b. Parse checks the digests of every byte (ErrCorrupt), the
+// encoding and the internal consistency of the metadata; Verify checks that
+// this machine can run the code, Artifact.SignedBy who signed it.
 func Parse(b []byte) (*Artifact, error) { return ParseWith(b, Options{}) }
 
 // ParseWith is Parse with options.
@@ -43,8 +44,10 @@ func ParseWith(b []byte, o Options) (*Artifact, error) {
 }
 
 // ParseReaderAt reads and checks an artifact of the given size from r (an
-// *os.File, typically) without reading .text or .rodata: Text and Rodata
-// stay nil and Layout says where to map them from.
+// *os.File, typically) without keeping .text or .rodata: it reads them to
+// check their digests, but Text and Rodata stay nil and Layout says where
+// they are. Code to run must come from the bytes checked, not from a second
+// read of the file (runtime.LoadFile reads once, into memory).
 func ParseReaderAt(r io.ReaderAt, size int64) (*Artifact, error) {
 	return ParseReaderAtWith(r, size, Options{})
 }
