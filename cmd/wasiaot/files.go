@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	flag "github.com/spf13/pflag"
+
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 // defaultMaxInput bounds every file wasiaot reads (module, text module,
@@ -107,6 +109,16 @@ func sniffModule(head []byte) error {
 		return errors.New("not a WebAssembly module: no \\0asm magic, and not text")
 	}
 	return nil
+}
+
+// sniffArtifact refuses what does not start like an ELF file, with the
+// artifact reader's own error.
+func sniffArtifact(head []byte) error {
+	if bytes.HasPrefix(head, []byte("\x7fELF")) {
+		return nil
+	}
+	_, err := artifact.Parse(head)
+	return err
 }
 
 // writeOutput writes data to path as a new regular file: through a

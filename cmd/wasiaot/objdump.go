@@ -33,9 +33,9 @@ callee's name.
 		return usageError{fmt.Sprintf("--syntax %q: want intel or gnu", *syntax)}
 	}
 	path := fs.Arg(0)
-	b, err := readInput(path, defaultMaxInput, nil)
+	b, err := readInput(path, defaultMaxInput, sniffArtifact)
 	if err != nil {
-		return err
+		return err // it names the file
 	}
 	a, err := artifact.Parse(b)
 	if err != nil {

@@ -88,7 +88,7 @@ it at once (a temporary file renamed over it), never half written.
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
 	in := fs.Arg(1)
-	b, err := readInput(in, int64(*maxIn), nil)
+	b, err := readInput(in, int64(*maxIn), sniffArtifact)
 	if err != nil {
 		return err
 	}

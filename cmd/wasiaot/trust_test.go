@@ -142,6 +142,13 @@ func TestInputLimits(t *testing.T) {
 	status, _, errOut := run(t, "build", "/dev/zero", "-o", out)
 	assert.Equal(t, 1, status)
 	assert.Contains(t, errOut, "/dev/zero: not a WebAssembly module: no \\0asm magic, and not text")
+	key := filepath.Join(dir, "key")
+	require.Equal(t, 0, first(run(t, "keygen", key)))
+	for _, args := range [][]string{{"objdump", "/dev/zero"}, {"sign", key, "/dev/zero"}, {"sign", "/dev/zero", "x.so"}, {"inspect", "/dev/zero"}, {"run", "/dev/zero"}} {
+		status, _, errOut = run(t, args...)
+		assert.Equal(t, 1, status, args)
+		assert.Contains(t, errOut, "/dev/zero: ", args)
+	}
 
 	empty := writeFile(t, "empty.wasm", nil)
 	for _, cmd := range []string{"build", "validate", "run"} {

@@ -188,7 +188,7 @@ func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
 
 // ReadPrivateKeyFile reads a private key file (PEM or hex).
 func ReadPrivateKeyFile(path string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(path)
+	b, err := readKeyFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +197,30 @@ func ReadPrivateKeyFile(path string) (ed25519.PrivateKey, error) {
 
 // ReadPublicKeyFile reads a public key file (PEM or hex).
 func ReadPublicKeyFile(path string) (ed25519.PublicKey, error) {
-	b, err := os.ReadFile(path)
+	b, err := readKeyFile(path)
 	if err != nil {
 		return nil, err
 	}
 	return ParsePublicKey(b)
+}
+
+// maxKeyFile bounds a key file: a PEM ed25519 key is about 120 bytes.
+const maxKeyFile = 64 << 10
+
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxKeyFile {
+		return nil, fmt.Errorf("artifact: key file %s is larger than %d bytes", path, maxKeyFile)
+	}
+	return b, nil
 }
 
 // WritePrivateKeyFile writes key as PEM, readable by the owner only.

@@ -117,6 +117,10 @@ func TestKeyFiles(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ParsePublicKey(privPEM)
 	require.EqualError(t, err, `artifact: PEM block "PRIVATE KEY", want PUBLIC KEY`)
+
+	// A key file that never ends is refused, not read to exhaustion.
+	_, err = ReadPrivateKeyFile("/dev/zero")
+	require.EqualError(t, err, "artifact: key file /dev/zero is larger than 65536 bytes")
 }
 
 // TestOpenSSLKeys reads keys made by openssl, the documented way to make
