@@ -341,7 +341,7 @@ func loadProgram(cfg runtime.Config, path string, f wasm.Features) (*runtime.Run
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cfg.TrustedKeys = nil
+	cfg.TrustedKeys, cfg.MaxArtifactSize = nil, math.MaxInt64 // made here, from a checked input
 	rt := runtime.New(cfg)
 	m, err := rt.Load(so)
 	if err != nil {
