@@ -26,6 +26,7 @@ var faultStubPC uintptr
 type Code struct {
 	mem      []byte
 	released atomic.Bool
+	copied   bool // made by copyCode: its pages may be kept for the next one
 }
 
 // Addr is the address of the first byte of the code.
@@ -39,6 +40,11 @@ func (c *Code) Len() int { return len(c.mem) }
 func (c *Code) Release() error {
 	if !c.released.CompareAndSwap(false, true) {
 		return errors.New("code released twice")
+	}
+	// Pages kept writable for the next LoadCode save allocating, zeroing
+	// and faulting in fresh ones.
+	if c.copied && keepCode && keepFreedCode(c.mem) {
+		return nil
 	}
 	return theArena.free(c.mem)
 }
@@ -114,22 +120,29 @@ func copyCode(text []byte) (*Code, error) {
 	if len(text) == 0 {
 		return nil, errors.New("load code: empty text")
 	}
-	mem, err := theArena.alloc(uintptr(len(text)))
-	if err != nil {
-		return nil, err
+	mem := takeFreedCode(int(roundUp(uintptr(len(text)), pageSize)))
+	if mem == nil {
+		var err error
+		if mem, err = theArena.alloc(uintptr(len(text))); err != nil {
+			return nil, err
+		}
+		if err := mapAnonFixedPopulated(mem); err != nil {
+			theArena.free(mem)
+			return nil, fmt.Errorf("load code: %w", err)
+		}
 	}
-	if err := mapAnonFixedPopulated(mem); err != nil {
-		theArena.free(mem)
-		return nil, fmt.Errorf("load code: %w", err)
-	}
-	copy(mem, text)
+	clear(mem[copy(mem, text):]) // kept pages hold older code
 	if err := protect(mem, syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
 		theArena.free(mem)
 		return nil, fmt.Errorf("load code: %w", err)
 	}
 	flushICache(mem)
-	return &Code{mem: mem}, nil
+	return &Code{mem: mem, copied: true}, nil
 }
+
+// keepCode says whether Release keeps LoadCode pages; false in tests of
+// the arena itself.
+var keepCode = true
 
 // NewImage maps size bytes of fresh read+write pages into the arena, for a
 // loader to read an artifact into, check it there, then Trim and Seal it:

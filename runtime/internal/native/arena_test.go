@@ -7,6 +7,8 @@ import (
 )
 
 func TestArenaAllocFree(t *testing.T) {
+	keepCode = false
+	defer func() { keepCode = true }()
 	require.NoError(t, initArena())
 	a, err := LoadCode(make([]byte, 3*pageSize+1))
 	require.NoError(t, err)
@@ -33,6 +35,28 @@ func TestArenaAllocFree(t *testing.T) {
 	for i := 1; i < len(spans); i++ {
 		require.Less(t, spans[i-1].off+spans[i-1].size, spans[i].off, "spans not coalesced: %v", spans)
 	}
+}
+
+// TestLoadCodeKeepsPages: released LoadCode pages serve the next load of
+// the same size, holding nothing of the old code.
+func TestLoadCodeKeepsPages(t *testing.T) {
+	old := make([]byte, 2*pageSize)
+	for i := range old {
+		old[i] = 0xcc
+	}
+	a, err := LoadCode(old)
+	require.NoError(t, err)
+	addr := a.Addr()
+	require.NoError(t, a.Release())
+	b, err := LoadCode([]byte{0xc3})
+	require.NoError(t, err)
+	defer b.Release()
+	require.NotEqual(t, addr, b.Addr(), "a smaller image takes other pages")
+	c, err := LoadCode(make([]byte, pageSize+1))
+	require.NoError(t, err)
+	defer c.Release()
+	require.Equal(t, addr, c.Addr())
+	require.Equal(t, make([]byte, 2*pageSize), c.mem, "old code cleared")
 }
 
 func TestLoadCodeErrors(t *testing.T) {

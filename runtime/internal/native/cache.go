@@ -1,6 +1,9 @@
 package native
 
-import "sync"
+import (
+	"sync"
+	"syscall"
+)
 
 // freed keeps the mappings of closed Contexts (vmctx blocks) and of freed
 // native stacks for the next ones, process-wide. Mapping them costs system
@@ -11,7 +14,47 @@ var freed struct {
 	mu     sync.Mutex
 	blocks map[int][][]byte // vmctx blocks by size
 	stacks map[int][][]byte // stacks (guard and usable part) by size
+	code   map[int][][]byte // code pages of released LoadCode images, read+write, by size
 	n      int
+
+	codeBytes int // in code
+}
+
+// maxFreedCode bounds the bytes of released code pages kept for LoadCode,
+// and maxFreedCodeEach one image's.
+const maxFreedCode, maxFreedCodeEach = 16 << 20, 1 << 20
+
+// keepFreedCode makes the released code pages b writable and keeps them for
+// copyCode, if they fit the budget.
+func keepFreedCode(b []byte) bool {
+	freed.mu.Lock()
+	fits := len(b) <= maxFreedCodeEach && freed.codeBytes+len(b) <= maxFreedCode && freed.n < maxFreed
+	if fits {
+		freed.codeBytes += len(b) // reserved while unlocked
+	}
+	freed.mu.Unlock()
+	if !fits {
+		return false
+	}
+	ok := protect(b, syscall.PROT_READ|syscall.PROT_WRITE) == nil && keepFreed(&freed.code, b)
+	if !ok {
+		freed.mu.Lock()
+		freed.codeBytes -= len(b)
+		freed.mu.Unlock()
+	}
+	return ok
+}
+
+// takeFreedCode returns kept code pages of exactly size bytes, writable,
+// or nil.
+func takeFreedCode(size int) []byte {
+	b := takeFreed(freed.code, size)
+	if b != nil {
+		freed.mu.Lock()
+		freed.codeBytes -= len(b)
+		freed.mu.Unlock()
+	}
+	return b
 }
 
 // maxFreed bounds the mappings kept. Their pages stay resident, so this is
