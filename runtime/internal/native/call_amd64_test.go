@@ -1,7 +1,6 @@
 package native
 
 import (
-	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -11,21 +10,6 @@ import (
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 )
-
-func newContext(t testing.TB, cfg Config) *Context {
-	c, err := NewContext(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, c.Close()) })
-	return c
-}
-
-func (c *Context) arg(i int) uint64 {
-	return binary.LittleEndian.Uint64(c.Args()[i*abi.ArgSlotSize:])
-}
-
-func (c *Context) setArg(i int, v uint64) {
-	binary.LittleEndian.PutUint64(c.Args()[i*abi.ArgSlotSize:], v)
-}
 
 // addEntry: args[0] = args[0] + args[1].
 func addEntry(t testing.TB) uintptr {
@@ -96,16 +80,6 @@ func TestHostCall(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		require.Equal(t, uint64(0x1111*i), c.arg(i), "callee-saved register %d", i)
 	}
-}
-
-//go:noinline
-func growStack(n int) int {
-	var buf [1024]byte
-	buf[n%len(buf)] = byte(n)
-	if n == 0 {
-		return int(buf[0])
-	}
-	return growStack(n-1) + int(buf[n%len(buf)])
 }
 
 func TestHostErrorUnwinds(t *testing.T) {

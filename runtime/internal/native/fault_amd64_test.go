@@ -86,22 +86,6 @@ func TestManyFaults(t *testing.T) {
 	require.NoError(t, c.Call(entry, nil))
 }
 
-type nilStruct struct{ x int }
-
-//go:noinline
-func derefNil(p *nilStruct) int { return p.x }
-
-func requireGoNilPanic(t *testing.T) {
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		derefNil(nil)
-	}()
-	re, ok := got.(runtime.Error)
-	require.True(t, ok, "recovered %v", got)
-	require.Contains(t, re.Error(), "nil pointer dereference")
-}
-
 func TestGoFaultsStillPanic(t *testing.T) {
 	require.NoError(t, initArena())
 	requireGoNilPanic(t)

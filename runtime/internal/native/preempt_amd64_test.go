@@ -80,10 +80,6 @@ func spinEntry(t testing.TB) (entry, poll uintptr) {
 	return addrs["entry"], addrs["poll"]
 }
 
-func (c *Context) counter() uint64 {
-	return atomic.LoadUint64((*uint64)(unsafeModule(c)))
-}
-
 func TestPollLetsGCRunAndInterruptStops(t *testing.T) {
 	entry, poll := spinEntry(t)
 	var latencies []time.Duration

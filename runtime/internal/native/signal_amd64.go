@@ -1,29 +1,5 @@
 package native
 
-import (
-	"fmt"
-	"syscall"
-	"unsafe"
-)
-
-// The kernel's struct sigaction on amd64.
-type sigaction struct {
-	handler  uintptr
-	flags    uint64
-	restorer uintptr
-	mask     uint64
-}
-
-const (
-	saSiginfo  = 0x4
-	saOnstack  = 0x08000000
-	saRestart  = 0x10000000
-	saRestorer = 0x04000000
-)
-
-// Previous handlers, jumped to by sigHandler for faults outside the arena.
-var prevSEGV, prevBUS uintptr
-
 // sigHandler is the SIGSEGV/SIGBUS handler (signal_amd64.s). It runs with
 // the C calling convention on the signal stack, without a g.
 func sigHandler()
@@ -31,38 +7,10 @@ func sigHandler()
 // sigHandlerPC returns the ABI0 address of sigHandler.
 func sigHandlerPC() uintptr
 
+// goSigFlags are flags Go's handlers have on amd64: Go returns through its
+// own restorer.
+const goSigFlags = saSiginfo | saRestorer
+
 // installFaultHandler puts sigHandler in front of Go's handler for SIGSEGV
 // and SIGBUS. Called once, with the arena bounds already set.
-func installFaultHandler() error {
-	for _, s := range []struct {
-		sig  uintptr
-		prev *uintptr
-	}{{uintptr(syscall.SIGSEGV), &prevSEGV}, {uintptr(syscall.SIGBUS), &prevBUS}} {
-		var old sigaction
-		if err := rtSigaction(s.sig, nil, &old); err != nil {
-			return err
-		}
-		// Go installs its handler for both signals at start-up; anything
-		// else (SIG_DFL, SIG_IGN) has nothing to chain to.
-		if old.handler <= 1 || old.flags&saSiginfo == 0 || old.flags&saRestorer == 0 {
-			return fmt.Errorf("not supported: signal %d has no Go handler to chain to", s.sig)
-		}
-		*s.prev = old.handler
-		act := old
-		act.handler = sigHandlerPC()
-		act.flags |= saOnstack | saRestart
-		if err := rtSigaction(s.sig, &act, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func rtSigaction(sig uintptr, act, old *sigaction) error {
-	_, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig,
-		uintptr(unsafe.Pointer(act)), uintptr(unsafe.Pointer(old)), 8, 0, 0)
-	if errno != 0 {
-		return fmt.Errorf("rt_sigaction(%d): %w", sig, errno)
-	}
-	return nil
-}
+func installFaultHandler() error { return installSignalHandler(sigHandlerPC(), goSigFlags) }

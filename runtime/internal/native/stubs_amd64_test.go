@@ -1,7 +1,6 @@
 package native
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 // TestStubDisassembly decodes the hand-encoded stubs and compares them with
 // testdata/stubs_amd64.txt, so the bytes, the entry offsets and the vmctx
