@@ -61,3 +61,8 @@ const (
 	vmArgs         = abi.VMCtxArgs
 	vmExitArg      = abi.VMCtxExitArg
 )
+
+// trapSP would return the native SP the fault stub saw when the activation
+// that just trapped was unwound (see the amd64 version), for backtraces.
+// The arm64 fault stub does not leave it yet: traps carry no SP there.
+func (c *Context) trapSP() uintptr { return 0 }
