@@ -112,7 +112,10 @@ func Campaign(cfg Config) (*Stats, error) {
 func RunOne(cfg Config, st *Stats, gen, scratch string, seed uint64) (*Finding, error) {
 	bin, err := GenerateWith(gen, scratch, seed)
 	if err != nil {
-		return nil, err
+		// binaryen itself failing on some input is no finding, and no
+		// reason to stop.
+		st.Skipped["generator failed: "+firstLine(err.Error())]++
+		return nil, nil
 	}
 	st.Modules++
 	plan, err := NewPlan(bin, seed)

@@ -22,7 +22,7 @@ func TestPoolCrash(t *testing.T) {
 		{"signal", "read x; kill -SEGV $$", "worker died: signal: segmentation fault"},
 		{"exit", "read x; echo 'fatal error: boom' >&2; exit 2", "fatal error: boom"},
 		{"garbage", "read x; echo '{'", "worker wrote garbage"},
-		{"hang", "read x; sleep 60", "worker hung"},
+		{"hang", "read x; exec sleep 60", "worker hung"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &Pool{Watchdog: time.Second, Command: func() *exec.Cmd { return exec.Command("sh", "-c", tc.script) }}
