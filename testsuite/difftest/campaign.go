@@ -56,7 +56,7 @@ type Finding struct {
 	Dir        string // where module.wasm, outcomes and the report are
 }
 
-// Generate makes module seed with the named generator.
+// GenerateWith makes module seed with the named generator.
 func GenerateWith(gen, dir string, seed uint64) ([]byte, error) {
 	switch gen {
 	case GenTTF:

@@ -132,7 +132,7 @@ func runWasiaot(engine string, level int, bin []byte, plan *Plan) *Outcome {
 		return out
 	}
 	defer mod.Close()
-	var log *[]HostCall = &out.InitLog
+	log := &out.InitLog
 	imports := runtime.Imports{}
 	for i, im := range plan.Imports {
 		ft := runtime.FuncType{Params: runtimeTypes(im.Params), Results: runtimeTypes(im.Results)}
@@ -211,7 +211,7 @@ func runWazero(bin []byte, plan *Plan) *Outcome {
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().
 		WithCoreFeatures(api.CoreFeaturesV2).WithCloseOnContextDone(true))
 	defer r.Close(ctx)
-	var log *[]HostCall = &out.InitLog
+	log := &out.InitLog
 	builders := map[string]wazero.HostModuleBuilder{}
 	var order []string
 	for i, im := range plan.Imports {
