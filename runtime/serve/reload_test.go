@@ -107,10 +107,24 @@ func TestReloadConfig(t *testing.T) {
 	before := ts.table.Load().match("/a")
 	require.NoError(t, ts.Reload(next))
 	require.Same(t, before, ts.table.Load().match("/a"), "an unchanged route keeps its slots")
+	require.Same(t, ts.table.Load().match("/a").rt, ts.table.Load().match("/b").rt,
+		"routes with the same memory cap share a runtime and its memory pool")
+	require.Len(t, ts.runtimes, 1)
 	_, body := get(t, ts.URL+"/b/c")
 	require.Equal(t, "hello from Go, GET /c (0 bytes)\n", body)
 	_, body = get(t, ts.URL+"/a")
 	require.Equal(t, "hello, world\n", body)
+
+	// A different memory cap gets its own runtime; the old one goes when
+	// no route uses it.
+	next = oneRoute("/a", artifactPath(t, "c/hello"), Limits{MemoryPages: 32})
+	require.NoError(t, ts.Reload(next))
+	_, body = get(t, ts.URL+"/a")
+	require.Equal(t, "hello, world\n", body)
+	require.Len(t, ts.runtimes, 1)
+	for k := range ts.runtimes {
+		require.EqualValues(t, 32, k.pages)
+	}
 }
 
 func TestVerifyKey(t *testing.T) {

@@ -46,10 +46,11 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 
-	mu    sync.Mutex // serialises Reload and Close
-	cfg   *Config
-	keys  []ed25519.PublicKey
-	table atomic.Pointer[table]
+	mu       sync.Mutex // serialises Reload and Close
+	runtimes map[runtimeKey]*sharedRuntime
+	cfg      *Config
+	keys     []ed25519.PublicKey
+	table    atomic.Pointer[table]
 	// cfgName is the configuration's ServerName, read per request, and
 	// flushDelay its FlushDelay resolved.
 	cfgName    atomic.Pointer[string]
@@ -349,6 +350,7 @@ type route struct {
 	srv    *Server
 
 	rt       *runtime.Runtime
+	rtKey    runtimeKey
 	current  atomic.Pointer[app]
 	env      []string // route env, "K=V"
 	preopens []wasi.Preopen
@@ -364,10 +366,11 @@ func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.Publ
 	r := &route{
 		prefix: prefix, name: prefix, cfg: rc, lim: lim, srv: s,
 		script: strings.TrimSuffix(prefix, "/"),
-		rt:     runtime.New(runtime.Config{MemoryLimitPages: lim.MemoryPages, MemoryPoolSize: lim.Concurrency, TrustedKeys: keys}),
+		rtKey:  runtimeKey{lim.MemoryPages, keyString(keys)},
 		slots:  make(chan struct{}, lim.Concurrency),
 		met:    s.metrics.forRoute(prefix),
 	}
+	r.rt = s.acquireRuntime(r.rtKey, keys)
 	r.args = append([]string{baseName(rc.Artifact)}, rc.Args...)
 	keysSorted := make([]string, 0, len(rc.Env))
 	for k := range rc.Env {
@@ -386,7 +389,7 @@ func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.Publ
 	}
 	a, err := loadApp(r.rt, rc.Artifact)
 	if err != nil {
-		r.rt.Close()
+		s.releaseRuntime(r.rtKey)
 		return nil, err
 	}
 	r.current.Store(a)
@@ -394,12 +397,60 @@ func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.Publ
 	return r, nil
 }
 
-// close drops the route's artifact; requests in flight keep theirs.
+// close drops the route's artifact; requests in flight keep theirs. s.mu is
+// held.
 func (r *route) close() {
 	if a := r.current.Swap(nil); a != nil {
 		a.release()
 	}
-	r.rt.Close()
+	r.srv.releaseRuntime(r.rtKey)
+}
+
+// runtimeKey identifies the runtime settings routes can share: routes with
+// the same memory cap and trusted keys share one Runtime, and so one pool of
+// idle memories and one budget of resident pages.
+type runtimeKey struct {
+	pages uint32
+	keys  string
+}
+
+type sharedRuntime struct {
+	rt   *runtime.Runtime
+	refs int
+}
+
+func keyString(keys []ed25519.PublicKey) string {
+	var b []byte
+	for _, k := range keys {
+		b = append(b, k...)
+	}
+	return string(b)
+}
+
+// acquireRuntime returns the Runtime for k, made if needed. s.mu is held.
+func (s *Server) acquireRuntime(k runtimeKey, keys []ed25519.PublicKey) *runtime.Runtime {
+	if s.runtimes == nil {
+		s.runtimes = map[runtimeKey]*sharedRuntime{}
+	}
+	sr := s.runtimes[k]
+	if sr == nil {
+		sr = &sharedRuntime{rt: runtime.New(runtime.Config{MemoryLimitPages: k.pages, MemoryPoolSize: 256, TrustedKeys: keys})}
+		s.runtimes[k] = sr
+	}
+	sr.refs++
+	return sr.rt
+}
+
+// releaseRuntime drops a route's use of the Runtime for k. s.mu is held.
+func (s *Server) releaseRuntime(k runtimeKey) {
+	sr := s.runtimes[k]
+	if sr == nil {
+		return
+	}
+	if sr.refs--; sr.refs == 0 {
+		delete(s.runtimes, k)
+		sr.rt.Close() // instances still running keep working
+	}
 }
 
 // acquireApp returns the current artifact with a reference taken.
