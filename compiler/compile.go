@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler/lower"
@@ -36,6 +35,11 @@ type Options struct {
 	Parallelism int
 	// DumpSSA, if set, receives the SSA text of selected functions.
 	DumpSSA *DumpSSA
+	// Progress, if set, is called as functions are compiled with the
+	// number done so far and the module's total, done rising to total.
+	// Calls come one at a time, from the compiling goroutines; it must
+	// return quickly. It does not change the output.
+	Progress func(done, total int)
 }
 
 // DumpSSA selects SSA dumps: Func is a function name (from the name
@@ -84,6 +88,12 @@ func Compile(wasmBytes []byte, opts Options) ([]byte, error) {
 	a, err := compileArtifact(wasmBytes, opts, &ws)
 	if err != nil {
 		return nil, err
+	}
+	if !ws.keep {
+		// A big module's workers are not kept: drop their storage (the
+		// largest function's working set) before the artifact is copied
+		// into the file image.
+		ws.release()
 	}
 	return artifact.Marshal(a)
 }
@@ -139,12 +149,17 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 	}
 	entry := make(chan entryStubs, 1)
 	go func() { entry <- buildEntryStubs(target, m, layout) }()
-	codes, used, err := compileFuncs(target, m, mi, opts, ws)
+	codeSize := 0
+	for i := range m.Code {
+		codeSize += len(m.Code[i].Body)
+	}
+	a := &artifact.Artifact{Module: *desc, Rodata: rodata}
+	l := newLinker(target, a, m, codeSize)
+	used, err := compileFuncs(target, m, mi, opts, ws, l, codeSize)
 	if err != nil {
 		return nil, err
 	}
-	a := &artifact.Artifact{Module: *desc, Rodata: rodata}
-	if err := link(target, a, m, codes, entry); err != nil {
+	if err := l.finish(m, entry); err != nil {
 		return nil, err
 	}
 	a.Header = artifact.Header{
@@ -234,14 +249,21 @@ func getWorker(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo) *w
 	}
 }
 
-// compileFuncs compiles every defined function, in parallel, into
-// emitted code indexed by defined-function number.
 // serialBelow is the size of code (bytes of function bodies) below which
 // a module is compiled by one worker unless Options.Parallelism says
 // otherwise.
 const serialBelow = 64 << 10
 
-func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo, opts Options, ws *workerSet) ([]*backend.Code, artifact.Features, error) {
+// reorderWindow bounds, per worker, how far compilation may run ahead of
+// the first function not yet compiled: finished functions wait in the
+// window until every function before them is done and they can go to the
+// linker, so at most this many functions' code is held besides the text.
+const reorderWindow = 16
+
+// compileFuncs compiles every defined function, in parallel, and hands
+// each to l in index order as soon as it and every function before it
+// are done.
+func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo, opts Options, ws *workerSet, l *linker, codeSize int) (artifact.Features, error) {
 	n := len(m.Functions)
 	nimp := uint32(m.NumImportedFuncs())
 	nworkers := opts.Parallelism
@@ -251,60 +273,71 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 	nworkers = max(1, min(nworkers, n))
 	// A small module compiles faster on the calling goroutine alone than
 	// it takes to get more goroutines scheduled on a busy process.
-	total := 0
-	for i := range m.Code {
-		total += len(m.Code[i].Body)
-	}
-	if opts.Parallelism <= 0 && total < serialBelow {
+	if opts.Parallelism <= 0 && codeSize < serialBelow {
 		nworkers = 1
 	}
-	ws.keep = total < keepWorkersBelow
-	// Biggest bodies first: a big function taken last would leave one core
-	// working alone at the end. The order does not change the output.
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
+	ws.keep = codeSize < keepWorkersBelow
+	window := reorderWindow * nworkers
+	// Functions are taken in index order, at most window beyond the first
+	// one not linked yet. done[i%window] holds function i once compiled.
+	type result struct {
+		code *backend.Code
+		err  error
+		ok   bool
 	}
-	size := func(i int32) int {
-		if int(i) < len(m.Code) {
-			return len(m.Code[i].Body)
-		}
-		return 0
-	}
-	slices.SortStableFunc(order, func(x, y int32) int { return size(y) - size(x) })
-	codes := make([]*backend.Code, n)
-	errs := make([]error, n)
+	var (
+		mu       sync.Mutex
+		moved    = sync.NewCond(&mu)
+		done     = make([]result, window)
+		next     int   // the next function to take
+		linked   int   // the functions handed to l
+		failedAt = n   // no function at or after it is taken
+		firstErr error // of the lowest failing function
+		dumpMu   sync.Mutex
+		wg       sync.WaitGroup
+	)
 	usedBy := make([]artifact.Features, nworkers)
 	ws.list = make([]*worker, nworkers)
-	var next atomic.Int64
-	var failed atomic.Int64 // lowest failing index + 1
-	var dumpMu sync.Mutex
-	var wg sync.WaitGroup
 	run := func(w int) {
 		wk := getWorker(target, m, mi)
 		ws.list[w] = wk
+		mu.Lock()
 		for {
-			j := int(next.Add(1) - 1)
-			if j >= n {
+			for next < failedAt && next >= linked+window {
+				moved.Wait()
+			}
+			if next >= failedAt {
 				break
 			}
-			// After a failure only functions before it still matter:
-			// the lowest failing index is the one reported.
-			i := int(order[j])
-			if fi := failed.Load(); fi != 0 && int64(i) >= fi {
-				continue
+			i := next
+			next++
+			mu.Unlock()
+			code, err := wk.compile(m, nimp+uint32(i), opts, &dumpMu)
+			mu.Lock()
+			done[i%window] = result{code, err, true}
+			if err != nil && i < failedAt {
+				// Every function before i was taken already: the first
+				// error the linking loop meets is the lowest one.
+				failedAt = i
 			}
-			idx := nimp + uint32(i)
-			codes[i], errs[i] = wk.compile(m, idx, opts, &dumpMu)
-			if errs[i] != nil {
-				for {
-					fi := failed.Load()
-					if fi != 0 && fi <= int64(i)+1 || failed.CompareAndSwap(fi, int64(i)+1) {
-						break
-					}
+			before := linked
+			for linked < n && firstErr == nil && done[linked%window].ok {
+				r := &done[linked%window]
+				if r.err != nil {
+					firstErr = r.err
+					failedAt = linked
+					break
 				}
+				l.add(r.code)
+				*r = result{}
+				linked++
 			}
+			if linked != before && opts.Progress != nil {
+				opts.Progress(linked, n)
+			}
+			moved.Broadcast()
 		}
+		mu.Unlock()
 		usedBy[w] = wk.comp.Features()
 	}
 	for w := 1; w < nworkers; w++ {
@@ -316,16 +349,14 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 	}
 	run(0)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, 0, err
-		}
+	if firstErr != nil {
+		return 0, firstErr
 	}
 	var used artifact.Features
 	for _, u := range usedBy {
 		used |= u
 	}
-	return codes, used, nil
+	return used, nil
 }
 
 func (wk *worker) compile(m *wasm.Module, idx uint32, opts Options, dumpMu *sync.Mutex) (code *backend.Code, err error) {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -156,7 +158,7 @@ func TestDumpSSA(t *testing.T) {
 
 // TestFirstError checks that a module with several failing functions
 // reports the one with the lowest index, whatever the parallelism, even
-// when bigger failing functions come later (they are compiled first).
+// when bigger failing functions come later (they take longer).
 func TestFirstError(t *testing.T) {
 	var src strings.Builder
 	src.WriteString("(module\n")
@@ -184,5 +186,49 @@ func TestFirstError(t *testing.T) {
 		require.True(t, errors.As(err, &ce), "parallelism %d: %v", par, err)
 		require.Equal(t, uint32(2), ce.Func, "parallelism %d", par)
 		require.Contains(t, err.Error(), "not supported: SIMD instruction")
+	}
+}
+
+// TestProgress checks the progress callback: one call at a time, done
+// rising to the number of defined functions, the total constant, and the
+// output the same as without it, with more functions than the reorder
+// window holds.
+func TestProgress(t *testing.T) {
+	const n = 300
+	var src strings.Builder
+	src.WriteString("(module (import \"m\" \"f\" (func))\n")
+	for i := range n {
+		src.WriteString("  (func (export \"f" + strconv.Itoa(i) + "\") (param i32) (result i32)\n")
+		for range i % 7 * 10 {
+			src.WriteString("    local.get 0 i32.const 3 i32.mul local.set 0\n")
+		}
+		src.WriteString("    local.get 0 call 1)\n")
+	}
+	src.WriteString(")\n")
+	b, err := wat.Parse([]byte(src.String()), wasm.FeaturesV2)
+	require.NoError(t, err)
+	want, err := Compile(b, DefaultOptions())
+	require.NoError(t, err)
+	for _, par := range []int{1, 2, 8} {
+		opts := DefaultOptions()
+		opts.Parallelism = par
+		var inCall atomic.Int32
+		var calls [][2]int
+		opts.Progress = func(done, total int) {
+			require.Equal(t, int32(1), inCall.Add(1), "overlapping calls")
+			defer inCall.Add(-1)
+			calls = append(calls, [2]int{done, total})
+		}
+		got, err := Compile(b, opts)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "parallelism %d", par)
+		require.NotEmpty(t, calls)
+		prev := 0
+		for _, c := range calls {
+			require.Equal(t, n, c[1], "total")
+			require.Greater(t, c[0], prev, "done must rise: %v", calls)
+			prev = c[0]
+		}
+		require.Equal(t, n, prev, "the last call reports every function done")
 	}
 }

@@ -13,53 +13,89 @@ import (
 	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
-// link lays the functions out in index order, patches direct calls,
-// appends the entry stubs and builds the trap and call tables.
-func link(target backend.Target, a *artifact.Artifact, m *wasm.Module, codes []*backend.Code, entry <-chan entryStubs) error {
-	nimp := uint32(m.NumImportedFuncs())
-	funcAlign := target.FuncAlign()
-	pad := target.Pad
-	// Size everything up front: these grow to tens of megabytes.
-	size, ntraps, ncalls := 0, 0, 0
-	for _, c := range codes {
-		size = (size+funcAlign-1)&^(funcAlign-1) + len(c.Bytes)
-		ntraps += len(c.Traps) + len(c.Positions)
-		ncalls += len(c.Returns)
+// linker lays the functions out in index order as they are compiled: add
+// appends a function's bytes to the text at once and keeps only what
+// linking still needs (its relocations), so a module's machine code is
+// held once, in the text, and not also function by function until the
+// last one is done. finish patches direct calls, appends the entry stubs
+// and sorts the trap and call tables.
+type linker struct {
+	target  backend.Target
+	a       *artifact.Artifact
+	nimp    uint32
+	nfuncs  int
+	text    []byte
+	offsets []uint32 // of the functions added so far
+	relocs  []pendingReloc
+}
+
+// pendingReloc is a direct call waiting for its callee's offset.
+type pendingReloc struct {
+	fn     uint32 // the caller, for errors
+	at     uint32 // text offset of the patched field
+	kind   backend.RelocKind
+	callee int32 // the callee's function index
+}
+
+// newLinker starts the text of a's defined functions; codeSize, the
+// bytes of wasm function bodies, sizes the text buffer up front.
+func newLinker(target backend.Target, a *artifact.Artifact, m *wasm.Module, codeSize int) *linker {
+	n := len(m.Functions)
+	return &linker{
+		target:  target,
+		a:       a,
+		nimp:    uint32(m.NumImportedFuncs()),
+		nfuncs:  n,
+		text:    make([]byte, 0, 2*codeSize+n*target.FuncAlign()+4096),
+		offsets: make([]uint32, 0, n),
 	}
-	text := make([]byte, 0, size+size/64+4096)
-	offsets := make([]uint32, len(codes))
-	for i, c := range codes {
-		text = pad(text)
-		offsets[i] = uint32(len(text))
-		text = append(text, c.Bytes...)
-		a.Module.Funcs[i].Offset = offsets[i]
-		a.Module.Funcs[i].Size = uint32(len(c.Bytes))
+}
+
+// add places the next defined function (in index order) in the text.
+// It keeps no reference to c.
+func (l *linker) add(c *backend.Code) {
+	i := len(l.offsets)
+	fn := l.nimp + uint32(i)
+	l.text = l.target.Pad(l.text)
+	base := uint32(len(l.text))
+	l.offsets = append(l.offsets, base)
+	l.text = append(l.text, c.Bytes...)
+	l.a.Module.Funcs[i].Offset = base
+	l.a.Module.Funcs[i].Size = uint32(len(c.Bytes))
+	for _, r := range c.Relocs {
+		l.relocs = append(l.relocs, pendingReloc{fn: fn, at: base + uint32(r.Offset), kind: r.Kind, callee: r.Func})
 	}
+	code := &l.a.Code
+	for _, t := range c.Traps {
+		code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(t.Offset), Kind: t.Kind, Func: fn, WasmOffset: uint32(t.Pos)})
+	}
+	for _, p := range c.Positions {
+		code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(p.Offset), Kind: trap.MemoryOutOfBounds, Func: fn, WasmOffset: uint32(p.Pos)})
+	}
+	for _, r := range c.Returns {
+		code.Calls = append(code.Calls, artifact.Site{Offset: base + uint32(r.Offset), Func: fn, WasmOffset: uint32(r.Pos)})
+	}
+}
+
+// finish links the functions added (all of m's) and appends the entry
+// stubs.
+func (l *linker) finish(m *wasm.Module, entry <-chan entryStubs) error {
+	if len(l.offsets) != l.nfuncs {
+		return fmt.Errorf("internal compiler error: %d of %d functions compiled", len(l.offsets), l.nfuncs)
+	}
+	text, nimp := l.text, l.nimp
+	for _, r := range l.relocs {
+		callee := uint32(r.callee)
+		if r.callee < 0 || callee < nimp || callee-nimp >= uint32(l.nfuncs) {
+			return fmt.Errorf("function %d: direct call to function %d, which is not defined in the module", r.fn, r.callee)
+		}
+		if err := backend.Apply(text, r.kind, r.at, l.offsets[callee-nimp]); err != nil {
+			return fmt.Errorf("function %d: %v", r.fn, err)
+		}
+	}
+	l.relocs = nil
+	a, pad := l.a, l.target.Pad
 	code := &a.Code
-	code.Traps = slices.Grow(code.Traps, ntraps)
-	code.Calls = slices.Grow(code.Calls, ncalls)
-	for i, c := range codes {
-		base := offsets[i]
-		fn := nimp + uint32(i)
-		for _, r := range c.Relocs {
-			callee := uint32(r.Func)
-			if r.Func < 0 || callee < nimp || callee-nimp >= uint32(len(codes)) {
-				return fmt.Errorf("function %d: direct call to function %d, which is not defined in the module", fn, r.Func)
-			}
-			if err := backend.Apply(text, r.Kind, base+uint32(r.Offset), offsets[callee-nimp]); err != nil {
-				return fmt.Errorf("function %d: %v", fn, err)
-			}
-		}
-		for _, t := range c.Traps {
-			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(t.Offset), Kind: t.Kind, Func: fn, WasmOffset: uint32(t.Pos)})
-		}
-		for _, p := range c.Positions {
-			code.Traps = append(code.Traps, artifact.Site{Offset: base + uint32(p.Offset), Kind: trap.MemoryOutOfBounds, Func: fn, WasmOffset: uint32(p.Pos)})
-		}
-		for _, r := range c.Returns {
-			code.Calls = append(code.Calls, artifact.Site{Offset: base + uint32(r.Offset), Func: fn, WasmOffset: uint32(r.Pos)})
-		}
-	}
 	bySite := func(x, y artifact.Site) int { return int(int64(x.Offset) - int64(y.Offset)) }
 	slices.SortFunc(code.Traps, bySite)
 	slices.SortFunc(code.Calls, bySite)
