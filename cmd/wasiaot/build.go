@@ -28,6 +28,9 @@ Examples:
   wasiaot build --dump-ssa main app.wasm    # print the SSA of function "main" after every pass
   wasiaot build --sign-key key.pem app.wasm # sign it (see 'wasiaot keygen')
 
+On a terminal, a progress bar on standard error counts the functions compiled; nothing is drawn
+when standard error is not a terminal.
+
 The output is written to a temporary file in its directory, then renamed: it replaces only a
 regular file (or one that a symbolic link you own leads to), never a device, FIFO or directory.
 -o - writes to standard output.
@@ -77,8 +80,11 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 			fmt.Fprintf(stderr, "; function %d after %s\n%s\n", fn, pass, text)
 		}}
 	}
+	var finish func()
+	opts.Progress, finish = compileProgress(stderr, filepath.Base(in))
 	start := time.Now()
 	so, err := compiler.Compile(src, opts)
+	finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}

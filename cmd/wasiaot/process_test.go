@@ -24,7 +24,10 @@ func TestMain(m *testing.M) {
 		// The test binary is wasiaot itself.
 		os.Exit(mainWithStatus(os.Stdout, os.Stderr, os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	cleanup := isolateCache()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // wasiaotCmd is a command running wasiaot with args.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/compiler/cache"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/runtime"
 	"github.com/wasiaot/wasiaot/wasi"
@@ -41,7 +42,7 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet(stdout, "run", `Usage: wasiaot run [flags] APP.so|APP.wasm|APP.wat [--] [ARGS...]
 
 Run a WebAssembly program. APP.so is an artifact from 'wasiaot build'; a .wasm or .wat module is
-compiled in memory first. Without --invoke, the program's WASI entry point _start runs with ARGS
+compiled first, or taken from the compile cache (below). Without --invoke, the program's WASI entry point _start runs with ARGS
 as its arguments, and its exit status (proc_exit) becomes wasiaot's. A trap prints its kind and a
 wasm backtrace (function and byte offset of every frame, innermost first, up to 1024), and exits
 with status 134.
@@ -58,6 +59,13 @@ one. --dir HOST::GUEST lets it use the host directory HOST under the name GUEST 
 same path), and nothing outside it: paths resolve beneath the directory, so "..", absolute paths
 and symlinks cannot escape. --dir-ro does the same read-only. Standard input, output and error
 are inherited.
+
+A compiled module is kept in a cache, so the next run of the same module starts at once: the
+directory is --cache-dir, else $WASIAOT_CACHE_DIR, else wasiaot/ in the user's cache directory
+($XDG_CACHE_HOME or ~/.cache on Linux), made 0700. An entry is named by the SHA-256 of the
+module, the compiler's build, the target and the options; it is checked like any artifact
+(digests of every byte) and compiled again if damaged. When the entries exceed --cache-max, the
+least recently used are removed. --no-cache compiles in memory and leaves the cache alone.
 
 Examples:
   wasiaot run app.so -- --flag value
@@ -77,6 +85,10 @@ Examples:
 	maxIn := addMaxInputFlag(fs)
 	perfMap := fs.Bool("perf-map", false, "list the program's functions in /tmp/perf-PID.map, for perf to name them")
 	features := addFeaturesFlag(fs)
+	noCache := fs.Bool("no-cache", false, "compile a module in memory: neither read nor write the compile cache")
+	cacheDir := fs.String("cache-dir", "", "the compile cache's directory (default $"+cache.EnvDir+", else wasiaot/ in the user's cache directory)")
+	cacheMax := sizeFlag(cache.DefaultMaxSize)
+	fs.Var(&cacheMax, "cache-max", "cap the compile cache at SIZE bytes (K, M, G suffixes), removing the least recently used entries")
 	fs.SetInterspersed(false) // everything after APP belongs to the program
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -112,6 +124,7 @@ Examples:
 		invoke: *invoke, dirs: *dirs, dirsRO: *dirsRO, envs: *envs, inheritEnv: *inheritEnv,
 		listens: *listens, timeout: *timeout, memPages: memPages,
 		verifyKeys: *verifyKeys, trustDirs: *trustDirs, maxInput: int64(*maxIn), perfMap: *perfMap,
+		noCache: *noCache, cacheDir: *cacheDir, cacheMax: int64(cacheMax),
 	})
 	var sig signalError
 	if err != nil && errors.As(context.Cause(ctx), &sig) {
@@ -134,6 +147,9 @@ type runOptions struct {
 	trustDirs          []string
 	maxInput           int64
 	perfMap            bool
+	noCache            bool
+	cacheDir           string
+	cacheMax           int64
 }
 
 // signalError is the cause of a run stopped by a signal.
@@ -211,7 +227,11 @@ func runProgram(ctx context.Context, stdout, stderr io.Writer, path string, prog
 	if err != nil {
 		return err
 	}
-	rt, mod, err := loadProgram(runtime.Config{TrustedKeys: keys, MaxArtifactSize: o.maxInput, MemoryLimitPages: o.memPages, PerfMap: o.perfMap}, path, f)
+	var cc *cache.Cache
+	if !o.noCache {
+		cc = openCache(stderr, o.cacheDir, o.cacheMax)
+	}
+	rt, mod, err := loadProgram(stderr, runtime.Config{TrustedKeys: keys, MaxArtifactSize: o.maxInput, MemoryLimitPages: o.memPages, PerfMap: o.perfMap}, path, f, cc)
 	if err != nil {
 		return err
 	}
@@ -313,9 +333,9 @@ func preopen(spec string, readOnly bool) wasi.Preopen {
 	return wasi.Preopen{HostPath: host, GuestPath: guest, ReadOnly: readOnly}
 }
 
-// loadProgram loads an artifact from its file, held to cfg.TrustedKeys, or compiles a module in
-// memory: code compiled here needs no signature.
-func loadProgram(cfg runtime.Config, path string, f wasm.Features) (*runtime.Runtime, *runtime.Module, error) {
+// loadProgram loads an artifact from its file, held to cfg.TrustedKeys, or compiles a module
+// (through cc if not nil): code compiled here needs no signature.
+func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Features, cc *cache.Cache) (*runtime.Runtime, *runtime.Module, error) {
 	head := make([]byte, 4)
 	file, err := os.Open(path)
 	if err != nil {
@@ -337,18 +357,47 @@ func loadProgram(cfg runtime.Config, path string, f wasm.Features) (*runtime.Run
 	if err != nil {
 		return nil, nil, err
 	}
-	so, err := compiler.Compile(src, compiler.Options{Features: f, OptLevel: 2})
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	opts := compiler.Options{Features: f, OptLevel: 2}
+	finish := func() {}
+	if len(src) >= runProgressAbove {
+		opts.Progress, finish = compileProgress(stderr, filepath.Base(path))
 	}
 	cfg.TrustedKeys, cfg.MaxArtifactSize = nil, math.MaxInt64 // made here, from a checked input
 	rt := runtime.New(cfg)
-	m, err := rt.Load(so)
+	var m *runtime.Module
+	if cc != nil {
+		m, _, err = cc.Load(rt, src, opts)
+	} else {
+		var so []byte
+		if so, err = compiler.Compile(src, opts); err == nil {
+			m, err = rt.Load(so)
+		}
+	}
+	finish()
 	if err != nil {
 		rt.Close()
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return rt, m, nil
+}
+
+// openCache opens the compile cache in dir (or the default directory) or says on stderr why it
+// cannot: the program then runs all the same, compiled in memory.
+func openCache(stderr io.Writer, dir string, maxSize int64) *cache.Cache {
+	var err error
+	if dir == "" {
+		dir, err = cache.DefaultDir()
+	}
+	var cc *cache.Cache
+	if err == nil {
+		cc, err = cache.Open(dir, maxSize)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "wasiaot: %v; compiling without the cache (--no-cache silences this)\n", err)
+		return nil
+	}
+	cc.OnError = func(err error) { fmt.Fprintf(stderr, "wasiaot: %v\n", err) }
+	return cc
 }
 
 // runFailure turns how a run ended into the process's status: the guest's exit code, or a trap.
