@@ -254,11 +254,16 @@ func getWorker(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo) *w
 // otherwise.
 const serialBelow = 64 << 10
 
-// reorderWindow bounds, per worker, how far compilation may run ahead of
-// the first function not yet compiled: finished functions wait in the
-// window until every function before them is done and they can go to the
-// linker, so at most this many functions' code is held besides the text.
-const reorderWindow = 16
+// reorderWindow and reorderBytes bound how far compilation may run ahead
+// of the first function not yet compiled: finished functions wait until
+// every function before them is done and they can go to the linker, so
+// besides the text at most reorderWindow functions per worker, or about
+// reorderBytes of their code, are held. The window is wide so that a big
+// function holds up the other workers as little as possible.
+const (
+	reorderWindow = 256
+	reorderBytes  = 8 << 20
+)
 
 // compileFuncs compiles every defined function, in parallel, and hands
 // each to l in index order as soon as it and every function before it
@@ -279,7 +284,8 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 	ws.keep = codeSize < keepWorkersBelow
 	window := reorderWindow * nworkers
 	// Functions are taken in index order, at most window beyond the first
-	// one not linked yet. done[i%window] holds function i once compiled.
+	// one not linked yet (and not while pending bytes are waiting): done[i%window]
+	// holds function i once compiled.
 	type result struct {
 		code *backend.Code
 		err  error
@@ -291,6 +297,7 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 		done     = make([]result, window)
 		next     int   // the next function to take
 		linked   int   // the functions handed to l
+		pending  int   // bytes of code compiled and waiting in done
 		failedAt = n   // no function at or after it is taken
 		firstErr error // of the lowest failing function
 		dumpMu   sync.Mutex
@@ -303,7 +310,7 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 		ws.list[w] = wk
 		mu.Lock()
 		for {
-			for next < failedAt && next >= linked+window {
+			for next < failedAt && (next >= linked+window || pending >= reorderBytes) {
 				moved.Wait()
 			}
 			if next >= failedAt {
@@ -315,6 +322,9 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 			code, err := wk.compile(m, nimp+uint32(i), opts, &dumpMu)
 			mu.Lock()
 			done[i%window] = result{code, err, true}
+			if code != nil {
+				pending += len(code.Bytes)
+			}
 			if err != nil && i < failedAt {
 				// Every function before i was taken already: the first
 				// error the linking loop meets is the lowest one.
@@ -329,6 +339,7 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 					break
 				}
 				l.add(r.code)
+				pending -= len(r.code.Bytes)
 				*r = result{}
 				linked++
 			}

@@ -192,9 +192,9 @@ func TestFirstError(t *testing.T) {
 // TestProgress checks the progress callback: one call at a time, done
 // rising to the number of defined functions, the total constant, and the
 // output the same as without it, with more functions than the reorder
-// window holds.
+// window of one or two workers holds.
 func TestProgress(t *testing.T) {
-	const n = 300
+	const n = 600
 	var src strings.Builder
 	src.WriteString("(module (import \"m\" \"f\" (func))\n")
 	for i := range n {

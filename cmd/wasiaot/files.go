@@ -26,7 +26,18 @@ const defaultMaxInput = 256 << 20
 // (powers of 1024).
 type sizeFlag int64
 
-func (s *sizeFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
+func (s *sizeFlag) String() string {
+	n := int64(*s)
+	for _, u := range []struct {
+		suffix string
+		mul    int64
+	}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if n >= u.mul && n%u.mul == 0 {
+			return strconv.FormatInt(n/u.mul, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
 func (s *sizeFlag) Type() string   { return "SIZE" }
 func (s *sizeFlag) Set(v string) error {
 	mul := int64(1)

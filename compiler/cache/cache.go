@@ -143,7 +143,9 @@ func (c *Cache) Path(key string) string { return filepath.Join(c.dir, key+".so")
 // Load returns wasmBytes compiled with opts and loaded by rt: from the
 // cache if it holds a good entry (hit is true), else compiled now and
 // stored. A failure to store is reported to OnError, not returned: the
-// module is loaded all the same.
+// module is loaded all the same. Entries are not signed: rt must not
+// require signatures (runtime.Config.TrustedKeys), as code compiled by
+// this process needs none.
 func (c *Cache) Load(rt *runtime.Runtime, wasmBytes []byte, opts compiler.Options) (m *runtime.Module, hit bool, err error) {
 	key := Key(wasmBytes, opts)
 	path := c.Path(key)
