@@ -38,7 +38,9 @@ func (s *sizeFlag) String() string {
 	}
 	return strconv.FormatInt(n, 10)
 }
-func (s *sizeFlag) Type() string   { return "SIZE" }
+
+func (s *sizeFlag) Type() string { return "SIZE" }
+
 func (s *sizeFlag) Set(v string) error {
 	mul := int64(1)
 	switch {

@@ -181,3 +181,36 @@ func TestConcurrent(t *testing.T) {
 	require.Len(t, des, 1)
 	require.True(t, load(t, c, mod, 5))
 }
+
+// BenchmarkLoad compares loading a C program through a warm cache (a hit:
+// hash the module, read and verify the entry) with compiling it (a miss,
+// the cost of every run without the cache).
+func BenchmarkLoad(b *testing.B) {
+	mod, err := os.ReadFile("../../wasi/testdata/c/clocks.wasm")
+	require.NoError(b, err)
+	opts := compiler.DefaultOptions()
+	rt := runtime.New(runtime.Config{})
+	defer rt.Close()
+	for _, bc := range []struct {
+		name string
+		prep func(c *Cache)
+	}{
+		{"hit", func(*Cache) {}},
+		{"miss", func(c *Cache) { os.Remove(c.Path(Key(mod, opts))) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			c, err := Open(b.TempDir(), 0)
+			require.NoError(b, err)
+			m, _, err := c.Load(rt, mod, opts)
+			require.NoError(b, err)
+			m.Close()
+			for b.Loop() {
+				bc.prep(c)
+				m, hit, err := c.Load(rt, mod, opts)
+				require.NoError(b, err)
+				require.Equal(b, bc.name == "hit", hit)
+				m.Close()
+			}
+		})
+	}
+}
