@@ -74,7 +74,10 @@ func TestHostileLoad(t *testing.T) {
 		duration = 2 * time.Second
 	}
 	hostile := hostileLimits
-	hostile.Timeout = Duration(300 * time.Millisecond)
+	// Long enough that a trapping guest (8 MiB of stack to fill) traps
+	// before its deadline on a loaded 2-core machine, short enough that a
+	// loop's 504 comes well within the 3 s every hostile request is given.
+	hostile.Timeout = Duration(time.Second)
 	hostile.Concurrency = 8
 	cfg := &Config{
 		ReadHeaderTimeout: Duration(time.Second),
