@@ -233,6 +233,12 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		}
 	}
 	if hasCall(f) {
+		// x30 goes to the top slot of the save area, right below the
+		// caller's SP, where a backtrace finds it: with an even count of
+		// other registers, xzr fills the slot beside it.
+		if len(f.saved)%2 == 0 {
+			f.saved = append(f.saved, ZR)
+		}
 		f.saved = append(f.saved, LR)
 	}
 	f.saveSize = int32(8*len(f.saved)+15) &^ 15

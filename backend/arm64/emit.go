@@ -335,6 +335,15 @@ func (e *emitter) prologue() {
 	regs := f.saved
 	for i := 0; i < len(regs); i += 2 {
 		var p *obj.Prog
+		if i+1 < len(regs) && (regs[i] == ZR || regs[i+1] == ZR) {
+			// golang-asm refuses the zero register in a pair.
+			op, off := uint32(0xa9000000), int64(8*i) // stp, signed offset
+			if i == 0 {
+				op, off = 0xa9800000, -int64(f.saveSize) // stp, pre-index
+			}
+			e.word(pairWord(op, regs[i], regs[i+1], off))
+			continue
+		}
 		if i+1 < len(regs) {
 			p = e.prog(arm64.ASTP)
 			p.From = obj.Addr{Type: obj.TYPE_REGREG, Reg: goReg(regs[i]), Offset: int64(goReg(regs[i+1]))}
@@ -365,6 +374,14 @@ func (e *emitter) epilogue() {
 	last := (len(regs) - 1) &^ 1
 	for i := last; i >= 0 && len(regs) > 0; i -= 2 {
 		var p *obj.Prog
+		if i+1 < len(regs) && (regs[i] == ZR || regs[i+1] == ZR) {
+			op, off := uint32(0xa9400000), int64(8*i) // ldp, signed offset
+			if i == 0 {
+				op, off = 0xa8c00000, int64(f.saveSize) // ldp, post-index
+			}
+			e.word(pairWord(op, regs[i], regs[i+1], off))
+			continue
+		}
 		if i+1 < len(regs) {
 			p = e.prog(arm64.ALDP)
 			p.To = obj.Addr{Type: obj.TYPE_REGREG, Reg: goReg(regs[i]), Offset: int64(goReg(regs[i+1]))}
@@ -379,6 +396,12 @@ func (e *emitter) epilogue() {
 			p.From = obj.Addr{Type: obj.TYPE_MEM, Reg: arm64.REGSP, Offset: int64(8 * i)}
 		}
 	}
+}
+
+// pairWord encodes a 64-bit stp or ldp of a and b at the byte offset
+// off from SP (op holds the form: signed offset, pre- or post-index).
+func pairWord(op uint32, a, b Reg, off int64) uint32 {
+	return op | uint32(off/8)&0x7f<<15 | uint32(b&31)<<10 | 31<<5 | uint32(a&31)
 }
 
 func (e *emitter) onlyJump(b int) bool {

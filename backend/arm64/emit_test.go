@@ -121,6 +121,8 @@ func TestEmitFrames(t *testing.T) {
 	var got string
 	for _, f := range []*Func{
 		{saved: []Reg{X19, X20, X21, LR}, saveSize: 32, frameSize: 48},
+		{saved: []Reg{X19, X20, ZR, LR}, saveSize: 32},
+		{saved: []Reg{ZR, LR}, saveSize: 16},
 		{saved: []Reg{X19}, saveSize: 16},
 		{saved: []Reg{LR}, saveSize: 16, frameSize: BigFrame + 4096},
 	} {
