@@ -34,6 +34,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wasiaot/wasiaot/backend/regalloc"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
@@ -110,6 +111,9 @@ type Code struct {
 	// Returns maps the return addresses of calls and exits with a wasm
 	// position to that position (call sites for backtraces).
 	Returns []Position
+	// Alloc counts the copies register allocation inserted (zero for
+	// entry stubs).
+	Alloc regalloc.Stats
 }
 
 // TrapSite is an explicit trap.

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/wasiaot/wasiaot/backend"
+	"github.com/wasiaot/wasiaot/backend/regalloc"
 	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/opt"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
@@ -40,6 +41,10 @@ type Options struct {
 	// Calls come one at a time, from the compiling goroutines; it must
 	// return quickly. It does not change the output.
 	Progress func(done, total int)
+	// AllocStats, if set, is called once per defined function, in index
+	// order, with what register allocation inserted into it. Calls come
+	// one at a time, from the compiling goroutines.
+	AllocStats func(fn uint32, name string, s regalloc.Stats)
 }
 
 // DumpSSA selects SSA dumps: Func is a function name (from the name
@@ -337,6 +342,10 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 					firstErr = r.err
 					failedAt = linked
 					break
+				}
+				if opts.AllocStats != nil {
+					idx := nimp + uint32(linked)
+					opts.AllocStats(idx, m.FuncName(idx), r.code.Alloc)
 				}
 				l.add(r.code)
 				pending -= len(r.code.Bytes)

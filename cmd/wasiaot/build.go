@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasiaot/wasiaot/backend"
+	"github.com/wasiaot/wasiaot/backend/regalloc"
 	"github.com/wasiaot/wasiaot/compiler"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
@@ -44,6 +45,7 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	dumpFunc := fs.String("dump-ssa", "", "print the SSA of this function (name-section name or index) to stderr")
 	dumpPass := fs.String("dump-pass", "", "with --dump-ssa: only after this pass (\"lower\", or a pass name); default: after every pass")
 	verbose := fs.BoolP("verbose", "v", false, "print what was built: sizes and time")
+	stats := fs.Bool("stats", false, "print the spills, reloads and moves register allocation inserted, per function and in total")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +84,12 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	}
 	var finish func()
 	opts.Progress, finish = compileProgress(stderr, filepath.Base(in))
+	var allocStats []funcAllocStats
+	if *stats {
+		opts.AllocStats = func(fn uint32, name string, s regalloc.Stats) {
+			allocStats = append(allocStats, funcAllocStats{fn, name, s})
+		}
+	}
 	start := time.Now()
 	so, err := compiler.Compile(src, opts)
 	finish()
@@ -97,13 +105,39 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	if err := writeOutput(stdout, *out, so, 0o644); err != nil {
 		return err
 	}
+	w := stdout
+	if *out == "-" {
+		w = stderr // stdout holds the artifact
+	}
+	if *stats {
+		printAllocStats(w, allocStats)
+	}
 	if *verbose {
-		w := stdout
-		if *out == "-" {
-			w = stderr // stdout holds the artifact
-		}
 		fmt.Fprintf(w, "%s: %d bytes of wasm -> %s: %d bytes in %v (%.1f MB/s)\n", in, len(src), *out,
 			len(so), elapsed.Round(time.Millisecond), float64(len(src))/1e6/elapsed.Seconds())
 	}
 	return nil
+}
+
+type funcAllocStats struct {
+	fn   uint32
+	name string
+	s    regalloc.Stats
+}
+
+// printAllocStats lists the functions that got spills, reloads or moves,
+// in index order, then the totals over every function.
+func printAllocStats(w io.Writer, fs []funcAllocStats) {
+	var total regalloc.Stats
+	fmt.Fprintf(w, "%-8s %8s %8s %8s  %s\n", "func", "spills", "reloads", "moves", "name")
+	for _, f := range fs {
+		s := f.s
+		total.Spills += s.Spills
+		total.Reloads += s.Reloads
+		total.Moves += s.Moves
+		if s != (regalloc.Stats{}) {
+			fmt.Fprintf(w, "%-8d %8d %8d %8d  %s\n", f.fn, s.Spills, s.Reloads, s.Moves, f.name)
+		}
+	}
+	fmt.Fprintf(w, "%-8s %8d %8d %8d  (%d functions)\n", "total", total.Spills, total.Reloads, total.Moves, len(fs))
 }

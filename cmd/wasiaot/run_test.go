@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,4 +287,48 @@ wasm backtrace:
      1: function 1 "mid" at wasm offset 0x[0-9a-f]+
      2: function 2( "run")? at wasm offset 0x[0-9a-f]+
 $`, errOut)
+}
+
+// TestBuildStats lists the copies register allocation inserted: a function
+// keeping more values alive across a call than there are registers spills
+// (its reads of spilled values are memory operands here, no reloads); a
+// function without values needs nothing and is not listed.
+func TestBuildStats(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("(module (func $g) (func $leaf (param i32) (result i32) local.get 0)\n(func $pressure (param i32) (result i32)")
+	const n = 24
+	for i := range n {
+		fmt.Fprintf(&b, " (local $l%d i32)", i)
+	}
+	for i := range n {
+		fmt.Fprintf(&b, " local.get 0 i32.const %d i32.mul local.set $l%d", i+3, i)
+	}
+	b.WriteString(" call $g local.get 0")
+	for i := range n {
+		fmt.Fprintf(&b, " local.get $l%d i32.add", i)
+	}
+	b.WriteString("))")
+	src := writeFile(t, "p.wat", []byte(b.String()))
+	status, out, errOut := run(t, "build", "--stats", src, "-o", filepath.Join(t.TempDir(), "p.so"))
+	require.Equal(t, 0, status, errOut)
+	var fn, total [3]int // spills, reloads, moves
+	found := false
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 5 && f[4] == "pressure":
+			found = true
+			_, err := fmt.Sscan(strings.Join(f[1:4], " "), &fn[0], &fn[1], &fn[2])
+			require.NoError(t, err)
+		case len(f) >= 4 && f[0] == "total":
+			_, err := fmt.Sscan(strings.Join(f[1:4], " "), &total[0], &total[1], &total[2])
+			require.NoError(t, err)
+			require.Contains(t, line, "(3 functions)")
+		}
+		require.False(t, len(f) == 5 && f[4] == "g", out)
+	}
+	require.True(t, found, out)
+	require.Positive(t, fn[0], out)
+	require.Equal(t, fn[0], total[0], out) // the other functions spill nothing
+	require.GreaterOrEqual(t, total[2], fn[2], out)
 }
