@@ -59,7 +59,14 @@ type Allocator struct {
 	joinPos    []int32
 
 	res *Result
+	// steps counts the work of the last Allocate, see Steps.
+	steps int64
 }
+
+// Steps returns a count of the elementary steps (loop iterations over
+// intervals, ranges, pieces and blocks) the last Allocate took: a measure
+// of its work that, unlike time, does not depend on the machine.
+func (a *Allocator) Steps() int64 { return a.steps }
 
 // New returns an allocator for the register file described by info.
 func New(info *RegInfo) *Allocator {
@@ -76,6 +83,7 @@ func New(info *RegInfo) *Allocator {
 // owned by the caller.
 func (a *Allocator) Allocate(f *Func) (*Result, error) {
 	a.f = f
+	a.steps = int64(len(f.Instrs) + len(f.Blocks) + len(f.Operands))
 	a.preds = grow(a.preds, len(f.Blocks))
 	for b := range a.preds {
 		a.preds[b] = a.preds[b][:0]
@@ -115,6 +123,7 @@ func (a *Allocator) blockOf(pos int32) int {
 func (a *Allocator) splitPos(lo, hi int32) int32 {
 	bLo, bHi := a.blockOf(lo), a.blockOf(hi)
 	best, depth := hi, a.f.Blocks[bHi].LoopDepth
+	a.steps += int64(bHi - bLo)
 	for b := bHi; b > bLo; b-- {
 		if d := a.f.Blocks[b-1].LoopDepth; d < depth {
 			best, depth = a.blockStart[b], d
@@ -152,10 +161,12 @@ func (a *Allocator) scan() error {
 	}
 	a.keys = keys
 	for len(a.unhandled) > 0 {
+		a.steps++
 		cur := a.nextUnhandled()
 		pos := cur.start()
 		act := a.active[:0]
 		moved := a.moved[:0]
+		a.steps += int64(len(a.active))
 		for _, it := range a.active {
 			switch {
 			case pos < it.until: // until <= end: still live
@@ -227,12 +238,44 @@ func (a *Allocator) hints(cur *interval) [4]PReg {
 
 // pieceAt finds the piece of v covering pos.
 func (a *Allocator) pieceAt(v VReg, pos int32) *interval {
-	for _, it := range a.pieces[v] {
-		if it.covers(pos) {
-			return it
-		}
+	ps := a.pieces[v]
+	i := a.pieceBefore(ps, pos)
+	if i >= 0 && ps[i].covers(pos) {
+		return ps[i]
 	}
 	return nil
+}
+
+// pieceBefore returns the index of the last of pieces ps (sorted by
+// start) starting at or before pos, or -1.
+func (a *Allocator) pieceBefore(ps []*interval, pos int32) int {
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		a.steps++
+		m := int(uint(lo+hi) >> 1)
+		if ps[m].start() <= pos {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
+// addPiece records a piece made by a split among its value's pieces,
+// which are kept sorted by start. Splits mostly happen near the scan
+// position, so the new piece usually goes at or near the end.
+func (a *Allocator) addPiece(it *interval) {
+	ps := append(a.pieces[it.v], it)
+	s := it.start()
+	i := len(ps) - 1
+	for i > 0 && ps[i-1].start() > s {
+		a.steps++
+		ps[i] = ps[i-1]
+		i--
+	}
+	ps[i] = it
+	a.pieces[it.v] = ps
 }
 
 func (a *Allocator) tryFree(cur *interval) bool {
@@ -254,17 +297,19 @@ func (a *Allocator) tryFree(cur *interval) bool {
 	// An inactive interval is dead below it.until, so it cannot meet cur
 	// before min(it.until, end).
 	end := cur.end()
+	a.steps += int64(len(a.active))
 	for _, k := range a.wakeBefore(end) {
+		a.steps++
 		if e := &a.inactive[k]; e.class == c && e.until < free[e.reg] {
 			it := e.it
-			if p := intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, free[e.reg]); p >= 0 {
+			if p := intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, free[e.reg], &a.steps); p >= 0 {
 				free[e.reg] = p
 			}
 		}
 	}
 	for _, r := range order {
 		if free[r] > start {
-			if p := intersectFrom(a.fixedFrom(r, start), cur.ranges, 0, 0, start, free[r]); p >= 0 {
+			if p := intersectFrom(a.fixedFrom(r, start), cur.ranges, 0, 0, start, free[r], &a.steps); p >= 0 {
 				free[r] = p
 			}
 		}
@@ -335,6 +380,7 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 	}
 	// The bound below depends on the register, and most entries pass it:
 	// a plain walk of the heap's array beats its pruned walk.
+	a.steps += int64(len(a.active) + 2*len(a.inactive))
 	for k := range a.inactive {
 		e := &a.inactive[k]
 		// Evicting it means splitting it where it comes back to life,
@@ -351,12 +397,12 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		if u < 0 || u >= next[e.reg] {
 			continue
 		}
-		if intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32) >= 0 {
+		if intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32, &a.steps) >= 0 {
 			next[e.reg] = u
 		}
 	}
 	for _, r := range order {
-		if p := intersect(a.fixedFrom(r, start), cur.ranges, start); p >= 0 {
+		if p := intersect(a.fixedFrom(r, start), cur.ranges, start, &a.steps); p >= 0 {
 			block[r] = min(block[r], p)
 			next[r] = min(next[r], p)
 		}
@@ -421,13 +467,14 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		if e.reg != best || e.class != c {
 			continue
 		}
-		if it := e.it; intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32) >= 0 {
+		if it := e.it; intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32, &a.steps) >= 0 {
 			a.addUnhandled(a.split(it, it.nextCover(start)))
 			e.until = it.until
 			changed = true
 		}
 	}
 	if changed {
+		a.steps += int64(len(a.inactive))
 		a.heapify()
 	}
 	return nil
@@ -448,7 +495,7 @@ func (a *Allocator) spillFrom(it *interval, pos, now int32) error {
 			pos = a.splitPos(lo, pos)
 		}
 		t = a.split(it, pos)
-		a.pieces[t.v] = append(a.pieces[t.v], t)
+		a.addPiece(t)
 	}
 	t.reg, t.stack = NoPReg, true
 	u := t.nextUse(t.start())

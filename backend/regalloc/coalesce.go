@@ -61,7 +61,7 @@ func (a *Allocator) coalesce() {
 		if dst == nil || src == nil || len(dst.ranges)+len(src.ranges) > maxCoalesceRanges {
 			continue
 		}
-		if intersect(dst.ranges, src.ranges, 0) >= 0 {
+		if intersect(dst.ranges, src.ranges, 0, &a.steps) >= 0 {
 			continue
 		}
 		a.join(dst, src, p+2)

@@ -83,21 +83,22 @@ func (it *interval) nextCover(pos int32) int32 {
 
 // intersect returns the first position >= from covered by both ranges, or
 // -1.
-func intersect(a, b []rng, from int32) int32 {
-	return intersectBefore(a, b, from, math.MaxInt32)
+func intersect(a, b []rng, from int32, steps *int64) int32 {
+	return intersectBefore(a, b, from, math.MaxInt32, steps)
 }
 
 // intersectBefore is intersect limited to positions below limit: it
 // returns -1 when the first common position is limit or later, without
 // looking that far.
-func intersectBefore(a, b []rng, from, limit int32) int32 {
-	return intersectFrom(a, b, firstEnding(a, from), firstEnding(b, from), from, limit)
+func intersectBefore(a, b []rng, from, limit int32, steps *int64) int32 {
+	return intersectFrom(a, b, firstEnding(a, from), firstEnding(b, from), from, limit, steps)
 }
 
 // intersectFrom is intersectBefore given i and j, the indexes of the first
-// ranges of a and b ending after from.
-func intersectFrom(a, b []rng, i, j int, from, limit int32) int32 {
+// ranges of a and b ending after from. It adds the work it did to steps.
+func intersectFrom(a, b []rng, i, j int, from, limit int32, steps *int64) int32 {
 	for i < len(a) && j < len(b) {
+		*steps++
 		ra, rb := a[i], b[j]
 		lo := max(ra.from, rb.from, from)
 		if lo >= limit {
@@ -110,9 +111,9 @@ func intersectFrom(a, b []rng, i, j int, from, limit int32) int32 {
 		// The range ending first lies wholly before the other one; skip
 		// every range of its list that ends before the other one starts.
 		if ra.to <= rb.to {
-			i = skipEnding(a, i+1, rb.from)
+			i = skipEnding(a, i+1, rb.from, steps)
 		} else {
-			j = skipEnding(b, j+1, ra.from)
+			j = skipEnding(b, j+1, ra.from, steps)
 		}
 	}
 	return -1
@@ -121,7 +122,7 @@ func intersectFrom(a, b []rng, i, j int, from, limit int32) int32 {
 // skipEnding returns the index of the first range of rs from i on ending
 // after pos. It gallops, so that long interval lists cost the logarithm of
 // the distance skipped rather than the distance.
-func skipEnding(rs []rng, i int, pos int32) int {
+func skipEnding(rs []rng, i int, pos int32, steps *int64) int {
 	if i >= len(rs) || rs[i].to > pos {
 		return i
 	}
@@ -129,6 +130,7 @@ func skipEnding(rs []rng, i int, pos int32) int {
 	lo, step := i, 1
 	hi := i + step
 	for hi < len(rs) && rs[hi].to <= pos {
+		*steps += 2 // this step and one of the search below
 		lo = hi
 		step *= 2
 		hi = lo + step

@@ -55,7 +55,7 @@ func TestSkipEnding(t *testing.T) {
 			for want < len(rs) && rs[want].to <= pos {
 				want++
 			}
-			require.Equal(t, want, skipEnding(rs, i, pos), "from %d, pos %d", i, pos)
+			require.Equal(t, want, skipEnding(rs, i, pos, new(int64)), "from %d, pos %d", i, pos)
 		}
 	}
 }

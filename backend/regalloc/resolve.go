@@ -1,7 +1,6 @@
 package regalloc
 
 import (
-	"cmp"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -61,17 +60,7 @@ func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
 // pieceIndex returns the index of the last piece of v starting at or
 // before pos, or -1.
 func (a *Allocator) pieceIndex(v VReg, pos int32) int {
-	ps := a.pieces[a.find(v)]
-	lo, hi := 0, len(ps)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if ps[m].start() <= pos {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo - 1
+	return a.pieceBefore(a.pieces[a.find(v)], pos)
 }
 
 // liveLocAt is locAt for a position where v is known to be live (an
@@ -95,10 +84,7 @@ func (a *Allocator) resolve() (*Result, error) {
 	}
 	a.scratch = -1
 	for v := range a.pieces {
-		ps := a.pieces[v]
-		if len(ps) > 1 { // pieces are disjoint: their starts are distinct
-			slices.SortFunc(ps, func(x, y *interval) int { return cmp.Compare(x.start(), y.start()) })
-		}
+		ps := a.pieces[v] // sorted by start (addPiece)
 		for _, it := range ps {
 			if !it.stack && it.reg == NoPReg {
 				return nil, fmt.Errorf("regalloc: internal error: v%d unallocated at %d", v, it.start())

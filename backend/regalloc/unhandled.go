@@ -20,7 +20,7 @@ func (a *Allocator) queueKey(it *interval) uint64 {
 
 // addUnhandled queues a piece made by a split.
 func (a *Allocator) addUnhandled(it *interval) {
-	a.pieces[it.v] = append(a.pieces[it.v], it)
+	a.addPiece(it)
 	h := append(a.unhandled, queued{a.queueKey(it), it})
 	i := len(h) - 1
 	e := h[i]
