@@ -18,22 +18,25 @@ type Allocator struct {
 	instrPos   []int32
 	blockStart []int32
 	blockEnd   []int32
-	posInstr   []int32 // pos/4 -> instruction, or -1 for a block start
-	words      int
-	liveIn     []uint64
+	posInstr   []int32     // pos/4 -> instruction, or -1 for a block start
+	liveIn     [][]VReg    // per block: the values live on entry, ascending
 	children   []*interval // per virtual register: its first piece
 	// first backs children: first[v] is reused for v by every function,
 	// along with the capacity of its range and use lists.
-	first  []interval
-	gen    []uint64 // liveness scratch
-	kill   []uint64
-	out    []uint64
-	work   []int32
-	inWork []bool
-	moves  []pmove // resolve scratch
-	sorted []pmove
-	keys   []uint64 // scan scratch
-	fixed  [64][]rng
+	first []interval
+	// firstRanges[v] is the storage of first[v]'s ranges, kept apart:
+	// splitting may point first[v].ranges into an arena chunk.
+	firstRanges [][]rng
+	// Liveness scratch, see liveness.
+	genAt, killAt       []int32
+	pairs, pairsByV     []livePair
+	pairFirst, pairNext []int32
+	liveMark, killMark  []int32
+	work                []int32
+	moves               []pmove // resolve scratch
+	sorted              []pmove
+	keys                []uint64 // scan scratch
+	fixed               [64][]rng
 	// fixedAt[r] skips the ranges of fixed[r] that end before the scan
 	// position, which only grows.
 	fixedAt [64]int
@@ -148,6 +151,7 @@ func (a *Allocator) scan() error {
 	keys := a.keys[:0]
 	for i, it := range a.children {
 		if it != nil && len(it.ranges) > 0 {
+			a.firstRanges[i] = it.ranges // joining may have moved them
 			a.pieces[it.v] = append(a.pieces[it.v], it)
 			keys = append(keys, uint64(math.MaxUint32-uint32(it.start()))<<32|uint64(i))
 		}

@@ -131,93 +131,120 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// liveness computes live-in sets by iterating to a fixed point.
+// liveness computes every block's live-in values, in ascending order. It
+// works value by value, from the blocks reading a value before any
+// definition there, backwards through predecessors until blocks defining
+// it: the work is the size of the live-in sets, where bit sets over all
+// values and blocks grow with the square of a function's size.
 func (a *Allocator) liveness() error {
 	f := a.f
-	nb := len(f.Blocks)
-	w := (len(f.VRegClass) + 63) / 64
-	a.words = w
-	a.liveIn = grow(a.liveIn, nb*w)
-	a.gen = grow(a.gen, nb*w)
-	a.kill = grow(a.kill, nb*w)
-	gen, kill := a.gen, a.kill
-	clear(gen)
-	clear(kill)
-	clear(a.liveIn)
+	nb, nv := len(f.Blocks), len(f.VRegClass)
+	// Per value, the blocks reading it before defining it (gen) and the
+	// blocks defining it (kill), gathered by block, then bucketed by value.
+	a.genAt = grow(a.genAt, nv)
+	a.killAt = grow(a.killAt, nv)
+	for v := range nv {
+		a.genAt[v], a.killAt[v] = -1, -1
+	}
+	pairs := a.pairs[:0]
 	for b, blk := range f.Blocks {
-		g, k := gen[b*w:(b+1)*w], kill[b*w:(b+1)*w]
 		for i := blk.First; i < blk.End; i++ {
 			in := &f.Instrs[i]
 			for _, op := range f.Operands[in.First:in.End] {
-				if op.Kind != Def && k[op.V/64]&(1<<(op.V%64)) == 0 {
-					g[op.V/64] |= 1 << (op.V % 64)
+				if op.Kind != Def && a.killAt[op.V] != int32(b) && a.genAt[op.V] != int32(b) {
+					a.genAt[op.V] = int32(b)
+					pairs = append(pairs, livePair{op.V, int32(b), true})
 				}
 			}
 			for _, op := range f.Operands[in.First:in.End] {
-				if op.Kind != Use {
-					k[op.V/64] |= 1 << (op.V % 64)
+				if op.Kind != Use && a.killAt[op.V] != int32(b) {
+					a.killAt[op.V] = int32(b)
+					pairs = append(pairs, livePair{op.V, int32(b), false})
 				}
 			}
 		}
 	}
-	a.out = grow(a.out, w)
-	out := a.out
-	// A worklist reaches the same (least) fixed point as repeated passes
-	// over all blocks, revisiting only the predecessors of blocks whose
-	// live-in set grew. Popping starts with the last block: backwards
-	// propagation then mostly sees final successor sets.
-	work := a.work[:0]
-	a.inWork = grow(a.inWork, nb)
-	for b := range nb {
-		work = append(work, int32(b))
-		a.inWork[b] = true
+	a.pairs = pairs
+	a.steps += int64(len(pairs))
+	// Counting sort by value, stable: blocks stay ascending per value.
+	first := grow(a.pairFirst, nv+1)
+	clear(first)
+	for _, p := range pairs {
+		first[p.v+1]++
 	}
-	for len(work) > 0 {
-		b := int(work[len(work)-1])
-		work = work[:len(work)-1]
-		a.inWork[b] = false
-		clear(out)
-		for _, s := range f.Blocks[b].Succs {
-			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
-				out[j] |= x
+	for v := range nv {
+		first[v+1] += first[v]
+	}
+	byV := grow(a.pairsByV, len(pairs))
+	next := grow(a.pairNext, nv)
+	copy(next, first[:nv])
+	for _, p := range pairs {
+		byV[next[p.v]] = p
+		next[p.v]++
+	}
+	a.pairFirst, a.pairsByV, a.pairNext = first, byV, next
+
+	a.liveIn = grow(a.liveIn, nb)
+	for b := range a.liveIn {
+		a.liveIn[b] = a.liveIn[b][:0]
+	}
+	// Per block: the last value found live in it (+1), the last value
+	// defined in it (+1).
+	a.liveMark = grow(a.liveMark, nb)
+	a.killMark = grow(a.killMark, nb)
+	clear(a.liveMark)
+	clear(a.killMark)
+	work := a.work[:0]
+	for v := range nv {
+		ps := byV[first[v]:first[v+1]]
+		if len(ps) == 0 {
+			continue
+		}
+		mark := int32(v + 1)
+		for _, p := range ps {
+			if p.gen {
+				work = append(work, p.b)
+			} else {
+				a.killMark[p.b] = mark
 			}
 		}
-		changed := false
-		li := a.liveIn[b*w : (b+1)*w]
-		for j := range li {
-			x := gen[b*w+j] | out[j]&^kill[b*w+j]
-			if x != li[j] {
-				li[j] = x
-				changed = true
+		for len(work) > 0 {
+			b := work[len(work)-1]
+			work = work[:len(work)-1]
+			a.steps++
+			if a.liveMark[b] == mark {
+				continue
 			}
-		}
-		if changed {
+			a.liveMark[b] = mark
+			a.liveIn[b] = append(a.liveIn[b], VReg(v))
 			for _, p := range a.preds[b] {
-				if !a.inWork[p] {
-					a.inWork[p] = true
+				a.steps++
+				if a.liveMark[p] != mark && a.killMark[p] != mark {
 					work = append(work, p)
 				}
 			}
 		}
 	}
 	a.work = work
-	for j, x := range a.liveIn[:w] {
-		if x != 0 {
-			return fmt.Errorf("regalloc: v%d is used before it is defined", j*64+bits.TrailingZeros64(x))
-		}
+	if len(a.liveIn[0]) > 0 {
+		return fmt.Errorf("regalloc: v%d is used before it is defined", a.liveIn[0][0])
 	}
 	return nil
 }
 
-func (a *Allocator) live(b int, v VReg) bool {
-	return a.liveIn[b*a.words+int(v/64)]&(1<<(v%64)) != 0
+// livePair says that block b reads value v before defining it (gen) or
+// defines it (!gen).
+type livePair struct {
+	v   VReg
+	b   int32
+	gen bool
 }
 
 func (a *Allocator) parent(v VReg) *interval {
 	it := a.children[v]
 	if it == nil {
 		it = &a.first[v]
-		*it = interval{v: v, class: a.f.VRegClass[v], ranges: it.ranges[:0], uses: it.uses[:0], soft: it.soft[:0], reg: NoPReg, hint: NoPReg, hintV: -1}
+		*it = interval{v: v, class: a.f.VRegClass[v], ranges: a.firstRanges[v][:0], uses: it.uses[:0], soft: it.soft[:0], reg: NoPReg, hint: NoPReg, hintV: -1}
 		a.children[v] = it
 	}
 	return it
@@ -227,42 +254,38 @@ func (a *Allocator) parent(v VReg) *interval {
 // positions needing registers, fixed register ranges, hints and copies.
 func (a *Allocator) buildIntervals() {
 	f := a.f
-	w := a.words
 	a.children = grow(a.children, len(f.VRegClass))
 	clear(a.children)
 	if cap(a.first) < len(f.VRegClass) {
 		a.first = make([]interval, len(f.VRegClass))
 	}
 	a.first = a.first[:len(f.VRegClass)]
+	if len(a.firstRanges) < len(f.VRegClass) {
+		a.firstRanges = append(a.firstRanges, make([][]rng, len(f.VRegClass)-len(a.firstRanges))...)
+	}
 	for r := range a.fixed {
 		a.fixed[r] = a.fixed[r][:0]
 	}
 	a.copies = a.copies[:0]
-	a.out = grow(a.out, w)
-	out := a.out
 	for b := len(f.Blocks) - 1; b >= 0; b-- {
 		blk := &f.Blocks[b]
 		bs, be := a.blockStart[b], a.blockEnd[b]
-		clear(out)
+		// Live out: live into a successor. A value live into two gets
+		// the same range twice, which merges.
 		for _, s := range blk.Succs {
-			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
-				out[j] |= x
-			}
-		}
-		for j, x := range out {
-			for x != 0 {
-				t := bits.TrailingZeros64(x)
-				x &^= 1 << t
-				a.parent(VReg(j*64+t)).addRangeRev(bs, be)
+			a.steps += int64(len(a.liveIn[s]))
+			for _, v := range a.liveIn[s] {
+				a.parent(v).addRangeRev(bs, be)
 			}
 		}
 		for i := blk.End - 1; i >= blk.First; i-- {
 			a.buildInstr(i, bs)
 		}
 	}
-	for _, it := range a.children {
+	for v, it := range a.children {
 		if it != nil {
 			it.finish()
+			a.firstRanges[v] = it.ranges
 		}
 	}
 	for r := range a.fixed {

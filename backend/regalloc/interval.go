@@ -270,12 +270,24 @@ func (a *Allocator) split(it *interval, pos int32) *interval {
 			// pieces from growing into each other.
 			p.ranges = it.ranges[i:]
 			it.ranges = it.ranges[:i:i]
-		} else {
-			p.ranges = a.rangeMem.take(len(it.ranges) - i)
+		} else if n := len(it.ranges); n-i <= i+1 {
+			// Range i is cut in two: the shorter side gets new storage,
+			// so that splitting one long lifetime again and again does
+			// not copy it again and again.
+			a.steps += int64(n - i)
+			p.ranges = a.rangeMem.take(n - i)
 			p.ranges[0] = rng{pos, r.to}
 			copy(p.ranges[1:], it.ranges[i+1:])
 			it.ranges[i].to = pos
 			it.ranges = it.ranges[:i+1]
+		} else {
+			a.steps += int64(i + 1)
+			head := a.rangeMem.take(i + 1)
+			copy(head, it.ranges[:i+1])
+			head[i].to = pos
+			p.ranges = it.ranges[i:]
+			p.ranges[0].from = pos
+			it.ranges = head
 		}
 	}
 	// The scan relies on until <= end for the intervals it tracks.

@@ -2,7 +2,6 @@ package regalloc
 
 import (
 	"fmt"
-	"math/bits"
 	"slices"
 )
 
@@ -187,23 +186,20 @@ func (a *Allocator) resolve() (*Result, error) {
 			if len(blk.Succs) == 1 {
 				at, stage = blk.End-1, stageEdgeOut
 			}
-			w := a.words
-			for j, x := range a.liveIn[int(s)*w : int(s+1)*w] {
-				for ; x != 0; x &= x - 1 {
-					v := VReg(j*64 + bits.TrailingZeros64(x))
-					if len(a.pieces[a.find(v)]) == 1 {
-						continue // one location everywhere
-					}
-					from, err := a.liveLocAt(v, a.blockEnd[b]-1)
-					if err != nil {
-						return nil, err
-					}
-					to, err := a.liveLocAt(v, a.blockStart[s])
-					if err != nil {
-						return nil, err
-					}
-					add(at, stage, from, to, v)
+			a.steps += int64(len(a.liveIn[s]))
+			for _, v := range a.liveIn[s] {
+				if len(a.pieces[a.find(v)]) == 1 {
+					continue // one location everywhere
 				}
+				from, err := a.liveLocAt(v, a.blockEnd[b]-1)
+				if err != nil {
+					return nil, err
+				}
+				to, err := a.liveLocAt(v, a.blockStart[s])
+				if err != nil {
+					return nil, err
+				}
+				add(at, stage, from, to, v)
 			}
 		}
 	}
@@ -236,6 +232,7 @@ func (a *Allocator) sequentialize(ms []pmove) {
 		for i := 0; i < len(ms); i++ {
 			m := ms[i]
 			blocked := false
+			a.steps += int64(len(ms))
 			for j := range ms {
 				if j != i && ms[j].from == m.to {
 					blocked = true
