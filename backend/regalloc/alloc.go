@@ -405,10 +405,21 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 			next[e.reg] = u
 		}
 	}
+	// A fixed range of r meeting cur limits r's next use and blocks r
+	// there. Only a meeting before r's next use matters to the choice of
+	// register (one at start+3 or later does not exclude r), so the
+	// search stops there; the register chosen gets a full search.
+	var limited RegSet
 	for _, r := range order {
-		if p := intersect(a.fixedFrom(r, start), cur.ranges, start, &a.steps); p >= 0 {
+		if next[r] <= start {
+			continue // r cannot be chosen
+		}
+		limit := max(next[r], start+4)
+		if p := intersectBefore(a.fixedFrom(r, start), cur.ranges, start, limit, &a.steps); p >= 0 {
 			block[r] = min(block[r], p)
 			next[r] = min(next[r], p)
+		} else if limit != math.MaxInt32 {
+			limited = limited.With(r)
 		}
 	}
 	end := cur.end()
@@ -419,6 +430,11 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		}
 		if best == NoPReg || next[r] > next[best] {
 			best = r
+		}
+	}
+	if best != NoPReg && limited.Has(best) {
+		if p := intersect(a.fixedFrom(best, start), cur.ranges, start, &a.steps); p >= 0 {
+			block[best] = p
 		}
 	}
 	first := cur.nextUse(start)
