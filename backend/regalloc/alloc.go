@@ -18,9 +18,12 @@ type Allocator struct {
 	instrPos   []int32
 	blockStart []int32
 	blockEnd   []int32
-	posInstr   []int32     // pos/4 -> instruction, or -1 for a block start
-	liveIn     [][]VReg    // per block: the values live on entry, ascending
-	children   []*interval // per virtual register: its first piece
+	// shallower[b] is the last block before b with a smaller loop depth,
+	// or -1.
+	shallower []int32
+	posInstr  []int32     // pos/4 -> instruction, or -1 for a block start
+	liveIn    [][]VReg    // per block: the values live on entry, ascending
+	children  []*interval // per virtual register: its first piece
 	// first backs children: first[v] is reused for v by every function,
 	// along with the capacity of its range and use lists.
 	first []interval
@@ -126,10 +129,14 @@ func (a *Allocator) blockOf(pos int32) int {
 func (a *Allocator) splitPos(lo, hi int32) int32 {
 	bLo, bHi := a.blockOf(lo), a.blockOf(hi)
 	best, depth := hi, a.f.Blocks[bHi].LoopDepth
-	a.steps += int64(bHi - bLo)
-	for b := bHi; b > bLo; b-- {
-		if d := a.f.Blocks[b-1].LoopDepth; d < depth {
-			best, depth = a.blockStart[b], d
+	// The boundary wanted follows the last of the shallowest blocks
+	// among bLo..bHi-1, if it is shallower than bHi. From the right,
+	// each shallower block is the shallower-block link of the one
+	// before, so the walk takes at most one step per loop level.
+	for j := bHi - 1; j >= bLo; j = int(a.shallower[j]) {
+		a.steps++
+		if d := a.f.Blocks[j].LoopDepth; d < depth {
+			best, depth = a.blockStart[j+1], d
 		}
 	}
 	return best

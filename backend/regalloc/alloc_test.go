@@ -1,6 +1,7 @@
 package regalloc
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,4 +118,33 @@ func TestParallelMoveCycle(t *testing.T) {
 	require.Equal(t, VReg(4), state[RegLoc(3)])
 	require.Equal(t, VReg(0), state[RegLoc(5)])
 	require.LessOrEqual(t, len(a.res.Edits), 9)
+}
+
+// TestSplitPos compares splitPos, which follows links to shallower
+// blocks, with a walk over every block boundary between the two positions.
+func TestSplitPos(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 200 {
+		f := &Func{}
+		for range 1 + rng.IntN(30) {
+			f.StartBlock(int32(rng.IntN(4)))
+			f.AddInstr(0, false)
+		}
+		a := New(testRegInfo(4, 2))
+		a.f = f
+		a.number()
+		last := a.blockEnd[len(f.Blocks)-1]
+		for range 50 {
+			lo := rng.Int32N(last)
+			hi := lo + 1 + rng.Int32N(last-lo)
+			bLo, bHi := a.blockOf(lo), a.blockOf(hi)
+			want, depth := hi, f.Blocks[bHi].LoopDepth
+			for b := bHi; b > bLo; b-- {
+				if d := f.Blocks[b-1].LoopDepth; d < depth {
+					want, depth = a.blockStart[b], d
+				}
+			}
+			require.Equal(t, want, a.splitPos(lo, hi), "lo %d hi %d", lo, hi)
+		}
+	}
 }

@@ -120,6 +120,21 @@ func (a *Allocator) number() {
 		}
 		a.blockEnd[b] = 4 * (blk.End + int32(b) + 1)
 	}
+	// A stack of the blocks not yet followed by a shallower one, depths
+	// ascending from the bottom, gives every block its shallower link.
+	a.shallower = grow(a.shallower, len(f.Blocks))
+	stack := a.work[:0]
+	for b, blk := range f.Blocks {
+		for len(stack) > 0 && f.Blocks[stack[len(stack)-1]].LoopDepth >= blk.LoopDepth {
+			stack = stack[:len(stack)-1]
+		}
+		a.shallower[b] = -1
+		if len(stack) > 0 {
+			a.shallower[b] = stack[len(stack)-1]
+		}
+		stack = append(stack, int32(b))
+	}
+	a.work = stack[:0]
 }
 
 // grow returns s resized to n, reallocating with room to spare when it
