@@ -408,7 +408,10 @@ func (a *Allocator) allocBlocked(cur *interval) error {
 		if u < 0 || u >= next[e.reg] {
 			continue
 		}
-		if intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32, &a.steps) >= 0 {
+		// A read is a live position: cur covering it settles the
+		// question without walking both range lists.
+		a.steps++
+		if cur.covers(u) || intersectFrom(it.ranges, cur.ranges, int(it.at), 0, start, math.MaxInt32, &a.steps) >= 0 {
 			next[e.reg] = u
 		}
 	}
