@@ -25,7 +25,13 @@ func TestPoolCrash(t *testing.T) {
 		{"hang", "read x; exec sleep 60", "worker hung"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &Pool{Watchdog: time.Second, Command: func() *exec.Cmd { return exec.Command("sh", "-c", tc.script) }}
+			// Only the hanging worker needs the watchdog; the others get
+			// one long enough for a loaded machine to start a shell.
+			watchdog := 30 * time.Second
+			if tc.name == "hang" {
+				watchdog = time.Second
+			}
+			p := &Pool{Watchdog: watchdog, Command: func() *exec.Cmd { return exec.Command("sh", "-c", tc.script) }}
 			defer p.Close()
 			o, err := p.Run(EngineName(2), bin, plan)
 			require.NoError(t, err)
