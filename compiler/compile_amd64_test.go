@@ -1,0 +1,20 @@
+package compiler
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasiaot/wasiaot/runtime/artifact"
+)
+
+// TestCPUFeatures: the artifact records the CPU features its code uses.
+func TestCPUFeatures(t *testing.T) {
+	b, err := os.ReadFile("testdata/exec/int.wasm")
+	require.NoError(t, err)
+	a, err := CompileArtifact(b, DefaultOptions())
+	require.NoError(t, err)
+	require.Equal(t, artifact.ArchAMD64, a.Header.Arch)
+	require.Equal(t, artifact.FeatureLZCNT|artifact.FeatureBMI1|artifact.FeaturePOPCNT, a.Header.Features)
+}
