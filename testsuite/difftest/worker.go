@@ -67,6 +67,7 @@ type Pool struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
+	stdout *os.File
 	lines  chan []byte
 	stderr *strings.Builder
 	waited chan struct{}
@@ -91,13 +92,20 @@ func (p *Pool) start() error {
 	if err != nil {
 		return err
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipe rather than StdoutPipe: Wait closes that one as soon
+	// as the child exits, which can drop the last line it wrote (the very
+	// line that shows what went wrong).
+	stdout, w, err := os.Pipe()
 	if err != nil {
 		return err
 	}
+	cmd.Stdout = w
 	p.stderr = &strings.Builder{}
 	cmd.Stderr = &limitedWriter{w: p.stderr, n: 64 << 10}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		stdout.Close()
 		return err
 	}
 	lines := make(chan []byte, 4)
@@ -117,7 +125,7 @@ func (p *Pool) start() error {
 		_ = cmd.Wait()
 		close(waited)
 	}()
-	p.cmd, p.stdin, p.lines, p.waited = cmd, stdin, lines, waited
+	p.cmd, p.stdin, p.stdout, p.lines, p.waited = cmd, stdin, stdout, lines, waited
 	return nil
 }
 
@@ -139,14 +147,22 @@ func (p *Pool) stop() {
 		_ = p.cmd.Process.Kill()
 		<-p.waited
 	}
+	p.release()
 	p.cmd = nil
+}
+
+// release ends the reader of a child that has exited: its grandchildren
+// may still hold the pipe open.
+func (p *Pool) release() {
+	_ = p.stdout.Close()
+	for range p.lines {
+	}
 }
 
 func (p *Pool) kill() string {
 	_ = p.cmd.Process.Kill()
 	<-p.waited
-	for range p.lines {
-	}
+	p.release()
 	state := p.cmd.ProcessState.String()
 	p.cmd = nil
 	return state
