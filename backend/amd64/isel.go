@@ -296,18 +296,9 @@ func (s *isel) run() {
 		s.head[b.ID] = s.newBlock(s.depth[b.ID])
 		s.lists[i] = append(s.lists[i][:0], s.head[b.ID])
 	}
-	// A function that calls nothing needs no poll on entry: without a
-	// loop it runs for a time bounded by its size, unbounded work without
-	// loops takes unboundedly many calls, and every function that calls
-	// polls on entry (and every loop at its header).
-	entryPoll := false
-	for _, b := range rpo {
-		for _, id := range b.Instrs {
-			if f.Value(id).Op.Info().Effects&ssa.EffCall != 0 {
-				entryPoll = true
-			}
-		}
-	}
+	// No polls: preemption and interruption are asynchronous (a signal
+	// stops generated code at any instruction, docs/abi.md), so loops and
+	// function entries carry no check.
 	for i, b := range rpo {
 		s.pos, s.curBlk = i, b
 		s.switchTo(s.head[b.ID])
@@ -317,11 +308,6 @@ func (s *isel) run() {
 		head.Instrs = s.slab.grow(head.Instrs, len(b.Instrs)+len(b.Params)+8)
 		if i == 0 {
 			s.params(b)
-			if entryPoll || s.header[b.ID] {
-				s.emit(Instr{Op: OpPoll})
-			}
-		} else if s.header[b.ID] {
-			s.emit(Instr{Op: OpPoll})
 		}
 		for _, id := range b.Instrs {
 			if !s.fused[id] && !s.folded[id] {

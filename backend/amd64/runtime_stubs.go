@@ -17,21 +17,27 @@ const (
 	StubPreempt  = "preempt"  // JMP target of a poll that hit (abi.VMCtxPreemptStub)
 	StubTrap     = "trap"     // CALL target of an explicit trap (abi.VMCtxTrapStub)
 	StubFault    = "fault"    // where the fault handler sends a faulting thread
+	StubAsync    = "async"    // where the SIGURG handler sends a thread it preempts
 )
 
-// PreemptSavedPC is where, relative to the ExitSP the preempt stub parks,
-// it keeps the poll's resume PC: above 256 bytes of XMM registers and
-// eight pushed general registers.
-const PreemptSavedPC = 256 + 8*8
+// PreemptSavedPC is where, relative to the ExitSP the preempt and async
+// stubs park, they keep the PC the activation resumes at: above 256 bytes
+// of XMM registers, fourteen pushed general registers and the flags.
+const PreemptSavedPC = 256 + 14*8 + 8
 
 // RuntimeStubs assembles the runtime's shared code on amd64 (docs/abi.md):
 //
 //   - hostcall: generated code set R11 to the resume PC and ExitArg; park
 //     the activation (resume PC, native SP, callee-saved registers) and
 //     leave through the trampoline with ExitHostCall;
-//   - preempt: R11 is the poll's resume PC; save every other register on
-//     the native stack, then park with ExitPreempt and a resume PC that
-//     restores them;
+//   - async: entered from the SIGURG handler at any instruction of
+//     generated code, with the interrupted PC pushed as if by a CALL;
+//     save every register (flags, all general registers but RSP and R15,
+//     all 128 bits of XMM0-15) on the native stack, then park with
+//     ExitPreempt and a resume PC that restores them all and returns to
+//     the interrupted PC;
+//   - preempt: R11 is the poll's resume PC; push it and continue as async
+//     (R11 and the flags are scratch across a poll);
 //   - trap: entered by CALL, so the return address identifies the trap
 //     site; record it and leave with ExitTrap;
 //   - fault: the signal handler set the trap fields; leave with ExitTrap,
@@ -76,11 +82,14 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 	}
 	leave()
 
-	// The general registers a poll must preserve besides R11 (pushed
-	// first), in push order; PreemptSavedPC depends on their number.
-	pushed := []int16{x86.REG_AX, x86.REG_CX, x86.REG_DX, x86.REG_SI, x86.REG_DI, x86.REG_R8, x86.REG_R9, x86.REG_R10}
+	// Every general register but RSP and R15, in push order (after the
+	// flags); PreemptSavedPC depends on their number.
+	pushed := []int16{x86.REG_R11, x86.REG_AX, x86.REG_CX, x86.REG_DX, x86.REG_BX, x86.REG_BP,
+		x86.REG_SI, x86.REG_DI, x86.REG_R8, x86.REG_R9, x86.REG_R10, x86.REG_R12, x86.REG_R13, x86.REG_R14}
 	a.label(StubPreempt)
 	a.add(x86.APUSHQ, r(x86.REG_R11), none)
+	a.label(StubAsync)
+	a.add(x86.APUSHFQ, none, none)
 	for _, reg := range pushed {
 		a.add(x86.APUSHQ, r(reg), none)
 	}
@@ -99,8 +108,9 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 	for i := len(pushed) - 1; i >= 0; i-- {
 		a.add(x86.APOPQ, none, r(pushed[i]))
 	}
-	a.add(x86.APOPQ, none, r(x86.REG_R11))
-	a.add(obj.AJMP, none, r(x86.REG_R11))
+	// POPFQ last: the ADDQ above wrote the flags.
+	a.add(x86.APOPFQ, none, none)
+	a.add(obj.ARET, none, none)
 
 	a.label(StubTrap)
 	a.add(x86.APOPQ, none, r(x86.REG_R11))
@@ -122,7 +132,7 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 		return nil, err
 	}
 	stubs := &backend.RuntimeStubs{Code: code, Offsets: map[string]int{}}
-	for _, name := range []string{StubHostCall, StubPreempt, StubTrap, StubFault} {
+	for _, name := range []string{StubHostCall, StubPreempt, StubAsync, StubTrap, StubFault} {
 		stubs.Offsets[name] = offs[name]
 	}
 	return stubs, nil

@@ -132,7 +132,9 @@ const (
 // into the artifact header and the runtime refuses artifacts whose version
 // differs (artifact.Host.ABIVersion). Version 2: the vmctx header is per
 // architecture (amd64.go, arm64.go); amd64's layout is version 1's.
-const Version uint32 = 2
+// Version 3: amd64 code has no polls; the runtime stops it with a signal
+// at any instruction (docs/abi.md, "Preemption and interruption").
+const Version uint32 = 3
 
 // vmContextPublic is the part of the vmctx header every architecture shares:
 // the fields generated code uses and the runtime's common private fields, up

@@ -46,6 +46,7 @@ type Context struct {
 	stack    *Stack
 	ownStack bool
 	memory   *Memory
+	preempts uint64 // ExitPreempt exits served, for tests
 	// repoke repeats an Interrupt's request to the running g (see
 	// Interrupt); Close stops it.
 	repoke struct {
@@ -181,6 +182,7 @@ func (c *Context) Stack() *Stack { return c.stack }
 func (c *Context) Interrupt() {
 	atomic.StoreUint32(&c.hdr.Interrupt, 1)
 	c.pokeG()
+	c.signalThread()
 	r := &c.repoke
 	r.Lock()
 	r.n = 0
@@ -203,6 +205,7 @@ func (c *Context) repokeTick() {
 	}
 	r.n++
 	c.pokeG()
+	c.signalThread()
 	r.t.Reset(time.Millisecond)
 }
 
@@ -289,6 +292,11 @@ func (c *Context) Start(entry uintptr) (abi.ExitCode, error) {
 	// writes there before any generated code runs, so check the room here.
 	if sp := c.hdr.ExitSP; sp != 0 && sp < c.hdr.StackLimit+minStackRoom {
 		return 0, &Trap{Kind: abi.TrapStackExhausted, PC: c.hdr.ResumePC, Addr: sp}
+	}
+	// Generated code does not poll: a standing request stops the call
+	// before it starts (one that arrives later is signalled).
+	if atomic.LoadUint32(&c.hdr.Interrupt) != 0 {
+		return 0, &Trap{Kind: abi.TrapInterrupted, PC: entry}
 	}
 	return run(c, entry), nil
 }
@@ -377,7 +385,11 @@ func (c *Context) serve(code abi.ExitCode, host Host) error {
 				c.unwind(abi.TrapInterrupted, uintptr(pc))
 				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc), SP: sp}
 			}
+			c.preempts++
 			yield()
+			if atomic.LoadUint32(&h.Interrupt) != 0 {
+				continue // stop now rather than at the next signal
+			}
 		default:
 			// Only a broken stub or corrupted vmctx gets here; the
 			// activation's state cannot be trusted, so do not resume it.

@@ -114,10 +114,11 @@ func TestPollLetsGCRunAndInterruptStops(t *testing.T) {
 		var trap *Trap
 		require.ErrorAs(t, err, &trap)
 		require.Equal(t, abi.TrapInterrupted, trap.Kind)
-		require.Equal(t, poll, trap.PC)
+		// The poll or the signal stopped it somewhere in the loop.
+		require.True(t, trap.PC >= entry && trap.PC < poll+32, "pc %#x outside the loop at %#x", trap.PC, entry)
 		require.Zero(t, c.Header().ExitSP)
 
-		// While the request stands, calls stop at the first poll.
+		// While the request stands, calls do not start.
 		require.ErrorAs(t, c.Call(entry, nil), &trap)
 		c.ClearInterrupt()
 	}
@@ -169,14 +170,14 @@ func TestGoRuntimeLayout(t *testing.T) {
 }
 
 func TestInterruptBeforeCall(t *testing.T) {
-	entry, poll := spinEntry(t)
+	entry, _ := spinEntry(t)
 	c := newContext(t, Config{ModuleSize: 8})
 	c.Interrupt()
 	var trap *Trap
 	require.True(t, errors.As(c.Call(entry, nil), &trap))
 	require.Equal(t, abi.TrapInterrupted, trap.Kind)
-	require.Equal(t, poll, trap.PC)
-	require.Equal(t, uint64(1), binary.LittleEndian.Uint64(c.Module()))
+	require.Equal(t, entry, trap.PC)
+	require.Zero(t, binary.LittleEndian.Uint64(c.Module()), "the code ran")
 }
 
 // TestProfilingNativeCode: SIGPROF arriving while native code runs lands in

@@ -28,28 +28,29 @@ var prevSEGV, prevBUS uintptr
 // SIGSEGV and SIGBUS. goFlags are flags Go's own handlers always have
 // (goSigFlags): their absence means there is no Go handler to chain to.
 func installSignalHandler(handlerPC uintptr, goFlags uint64) error {
-	for _, s := range []struct {
-		sig  uintptr
-		prev *uintptr
-	}{{uintptr(syscall.SIGSEGV), &prevSEGV}, {uintptr(syscall.SIGBUS), &prevBUS}} {
-		var old sigaction
-		if err := rtSigaction(s.sig, nil, &old); err != nil {
-			return err
-		}
-		// Go installs its handler for both signals at start-up; anything
-		// else (SIG_DFL, SIG_IGN) has nothing to chain to.
-		if old.handler <= 1 || old.flags&goFlags != goFlags {
-			return fmt.Errorf("not supported: signal %d has no Go handler to chain to", s.sig)
-		}
-		*s.prev = old.handler
-		act := old
-		act.handler = handlerPC
-		act.flags |= saOnstack | saRestart
-		if err := rtSigaction(s.sig, &act, nil); err != nil {
-			return err
-		}
+	if err := chainHandler(uintptr(syscall.SIGSEGV), &prevSEGV, handlerPC, goFlags); err != nil {
+		return err
 	}
-	return nil
+	return chainHandler(uintptr(syscall.SIGBUS), &prevBUS, handlerPC, goFlags)
+}
+
+// chainHandler puts the handler at handlerPC in front of Go's for sig and
+// keeps Go's in *prev, for the handler to continue into.
+func chainHandler(sig uintptr, prev *uintptr, handlerPC uintptr, goFlags uint64) error {
+	var old sigaction
+	if err := rtSigaction(sig, nil, &old); err != nil {
+		return err
+	}
+	// Go installs its handler for these signals at start-up; anything
+	// else (SIG_DFL, SIG_IGN) has nothing to chain to.
+	if old.handler <= 1 || old.flags&goFlags != goFlags {
+		return fmt.Errorf("not supported: signal %d has no Go handler to chain to", sig)
+	}
+	*prev = old.handler
+	act := old
+	act.handler = handlerPC
+	act.flags |= saOnstack | saRestart
+	return rtSigaction(sig, &act, nil)
 }
 
 func rtSigaction(sig uintptr, act, old *sigaction) error {

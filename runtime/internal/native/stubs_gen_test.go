@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,12 +52,12 @@ const (
 	stubPreempt  = %#03x
 	stubTrap     = %#03x
 	stubFault    = %#03x
-
+%s
 	// preemptSavedPC is where, relative to the parked ExitSP, the preempt
 	// stub keeps the poll's resume PC.
 	preemptSavedPC = %d
 )
-`, stubs.Offsets["hostcall"], stubs.Offsets["preempt"], stubs.Offsets["trap"], stubs.Offsets["fault"], preemptSavedPC)
+`, stubs.Offsets["hostcall"], stubs.Offsets["preempt"], stubs.Offsets["trap"], stubs.Offsets["fault"], extraStubs(stubs), preemptSavedPC)
 	file := "stubs_" + arch + ".go"
 	if *update {
 		require.NoError(t, os.WriteFile(file, b.Bytes(), 0o644))
@@ -63,4 +65,23 @@ const (
 	got, err := os.ReadFile(file)
 	require.NoError(t, err)
 	require.Equal(t, b.String(), string(got), "%s is stale: go test -run TestStubsGenerated -update", file)
+}
+
+// extraStubs lists the constants of a machine's stubs beyond the four every
+// machine has (amd64's "async", where its SIGURG handler sends a thread).
+func extraStubs(stubs *backend.RuntimeStubs) string {
+	var names []string
+	for name := range stubs.Offsets {
+		switch name {
+		case "hostcall", "preempt", "trap", "fault":
+		default:
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, name := range names {
+		fmt.Fprintf(&b, "\t%-12s = %#03x\n", "stub"+strings.ToUpper(name[:1])+name[1:], stubs.Offsets[name])
+	}
+	return b.String()
 }
