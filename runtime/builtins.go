@@ -37,7 +37,11 @@ func (inst *Instance) builtin(b abi.Builtin) error {
 		if uint64(dst)+uint64(n) > uint64(len(buf)) {
 			return trapOf(TrapMemoryOutOfBounds)
 		}
-		fill(buf[dst:dst+n], v)
+		for s := buf[dst : dst+n]; len(s) > 0 && !inst.ctx.Interrupted(); {
+			k := min(len(s), bulkChunk)
+			fill(s[:k], v)
+			s = s[k:]
+		}
 	case abi.BuiltinMemoryCopy:
 		mem, err := inst.mem()
 		if err != nil {
@@ -48,7 +52,7 @@ func (inst *Instance) builtin(b abi.Builtin) error {
 		if dst+n > uint64(len(buf)) || src+n > uint64(len(buf)) {
 			return trapOf(TrapMemoryOutOfBounds)
 		}
-		copy(buf[dst:dst+n], buf[src:src+n])
+		inst.copyChunked(buf, dst, src, n)
 	case abi.BuiltinMemoryInit:
 		seg := u32(0)
 		if int(seg) >= len(inst.dataDropped) {
@@ -136,6 +140,29 @@ func fill(s []byte, v byte) {
 	s[0] = v
 	for i := 1; i < len(s); i *= 2 {
 		copy(s[i:], s[:i])
+	}
+}
+
+// bulkChunk is how many bytes memory.copy and memory.fill move between two
+// looks at the interrupt word (tens of microseconds), so that an
+// interrupted guest stops inside a copy of gigabytes. Stopped early, they
+// return with the rest undone, and the interrupt unwinds the call.
+const bulkChunk = 1 << 20
+
+// copyChunked is copy(buf[dst:dst+n], buf[src:src+n]) a chunk at a time, in
+// the direction that reads every source byte before it is overwritten.
+func (inst *Instance) copyChunked(buf []byte, dst, src, n uint64) {
+	if dst <= src {
+		for i := uint64(0); i < n && !inst.ctx.Interrupted(); i += bulkChunk {
+			k := min(n-i, bulkChunk)
+			copy(buf[dst+i:dst+i+k], buf[src+i:src+i+k])
+		}
+		return
+	}
+	for end := n; end > 0 && !inst.ctx.Interrupted(); {
+		k := min(end, bulkChunk)
+		copy(buf[dst+end-k:dst+end], buf[src+end-k:src+end])
+		end -= k
 	}
 }
 

@@ -236,6 +236,10 @@ func (c *Context) OnActivationGoroutine() bool {
 // caller's atomic update that ends the activation publishes it.
 func (c *Context) ForgetGoroutine() { c.hdr.G = 0 }
 
+// Interrupted reports whether an Interrupt stands: long host work (a bulk
+// memory operation) looks at it to stop early.
+func (c *Context) Interrupted() bool { return atomic.LoadUint32(&c.hdr.Interrupt) != 0 }
+
 // ClearInterrupt withdraws an Interrupt.
 func (c *Context) ClearInterrupt() { atomic.StoreUint32(&c.hdr.Interrupt, 0) }
 
