@@ -53,7 +53,7 @@ func checksumEntry(t testing.TB) uintptr {
 	a.label("loop")
 	for i, r := range checksumGPRs {
 		next := checksumGPRs[(i+1)%n]
-		a.add(x86.AADDQ, reg(next), reg(r)) // sets CF ...
+		a.add(x86.AADDQ, reg(next), reg(r))        // sets CF ...
 		a.add(x86.AADCQ, imm(int64(i)), reg(next)) // ... used here
 		a.add(x86.AROLQ, imm(int64(i%13+1)), reg(r))
 	}
