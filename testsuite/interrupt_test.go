@@ -9,10 +9,9 @@ import (
 	"github.com/wasiaot/wasiaot/runtime"
 )
 
-// Compiled code polls for interruption at loop headers and on entry to
-// functions that call; leaf functions without loops skip the poll. Each
-// way of running for a long time must still stop promptly: a loop, a
-// recursion without loops, and a loop over calls to a poll-free leaf.
+// Compiled code has no polls: a signal stops it wherever it is. Each way of
+// running for a long time must stop promptly: a loop (empty once
+// optimised), a recursion without loops, and a loop over calls to a leaf.
 const interruptModule = `(module
   (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
   (func $fib (export "fib") (param i32) (result i32)

@@ -162,3 +162,34 @@ func TestInterruptInsideMemoryCopy(t *testing.T) {
 	t.Logf("a whole copy took %v, an interrupted one %v", whole, took)
 	require.Less(t, took, whole/2+5*time.Millisecond, "the copy was not stopped inside")
 }
+
+// A linked-list walk: the loop the poll used to take a third of (a load
+// chain of one instruction per step, plus the count).
+const chaseModule = `(module (memory 16)
+  (func (export "build") (param $n i32) (local $i i32)
+    ;; node i at 8*i points to node (i*37+11) mod n (n prime: one cycle)
+    (loop $l
+      (i32.store (i32.shl (local.get $i) (i32.const 3))
+        (i32.shl (i32.rem_u (i32.add (i32.mul (local.get $i) (i32.const 37)) (i32.const 11)) (local.get $n)) (i32.const 3)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+  (func (export "walk") (param $steps i32) (result i32) (local $p i32)
+    (loop $l
+      (local.set $p (i32.load (local.get $p)))
+      (br_if $l (local.tee $steps (i32.sub (local.get $steps) (i32.const 1)))))
+    (local.get $p)))`
+
+// BenchmarkPointerChase reports the time per step of a list walk.
+func BenchmarkPointerChase(b *testing.B) {
+	inst, done := instantiateWat(b, chaseModule, nil)
+	defer done()
+	ctx := context.Background()
+	_, err := inst.Call(ctx, "build", 100_003)
+	require.NoError(b, err)
+	const steps = 1_000_000
+	for b.Loop() {
+		if _, err := inst.Call(ctx, "walk", steps); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/steps, "ns/step")
+}

@@ -83,7 +83,7 @@ const (
 	TrapExplicit       TrapKind = 1 // CALL through VMCtxTrapStub; TrapPC is the return address
 	TrapMemoryFault    TrapKind = 2 // SIGSEGV/SIGBUS in code; TrapPC is the faulting instruction
 	TrapStackExhausted TrapKind = 3 // a fault on the native stack guard region
-	TrapInterrupted    TrapKind = 4 // the interrupt word was set; TrapPC is the poll's resume PC
+	TrapInterrupted    TrapKind = 4 // the interrupt word was set; TrapPC is where the code stopped
 	TrapHostError      TrapKind = 5 // a host function failed; the activation was unwound
 )
 

@@ -2,13 +2,13 @@ package native
 
 import "github.com/wasiaot/wasiaot/runtime/abi"
 
-// How native time is made GC-safe: cooperatively. Generated code polls the
-// goroutine's stackguard0 at loop back edges and function entries and exits
-// with abi.ExitPreempt when the scheduler wants the thread; Call then yields.
+// How native time is made GC-safe: on amd64 asynchronously. The SIGURG
+// handler (signal_amd64.s) sends generated code that Go's scheduler wants
+// to preempt to the async stub, which saves every register and exits with
+// abi.ExitPreempt; Call then yields and resumes (docs/abi.md, "Preemption
+// and interruption"). Code that polls g.stackguard0 exits the same way.
 // run and resumeRun are the only two places Go hands the thread to native
-// code, so switching to runtime.entersyscall/exitsyscall (which needs both
-// calls in the one frame that calls the trampoline, with nothing in between
-// that can grow the stack) means changing only these two functions.
+// code.
 
 // run enters native code at pc and reports how it left.
 func run(c *Context, pc uintptr) abi.ExitCode {
@@ -22,7 +22,7 @@ func resumeRun(c *Context) abi.ExitCode {
 	return c.hdr.ExitCode
 }
 
-// yield serves a poll that hit because g.stackguard0 is stackPreempt. Its
+// yield serves a preemption exit: g.stackguard0 is stackPreempt. Its
 // prologue (a stack check Go never omits: the function is not a leaf and its
 // frame is larger than the small-frame limit) sees the marker and enters
 // morestack, which does exactly what the scheduler asked: park the goroutine

@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,6 +144,20 @@ func TestGoRuntimeLayout(t *testing.T) {
 	require.Regexp(t, regexp.MustCompile(`type g struct \{(\s*//[^\n]*\n)*\s*stack\s+stack\b[^\n]*\n\s*stackguard0\s+uintptr`), string(runtime2),
 		"g.stackguard0 moved: update abi.GStackGuard0Offset")
 	require.Regexp(t, `type stack struct \{\s*lo\s+uintptr\s*hi\s+uintptr\s*\}`, string(runtime2))
+	// Interrupt finds the thread through g.m and m.procid.
+	require.Regexp(t, `type g struct \{(?:\s*//[^\n]*\n)*\s*stack\s+stack\b[^\n]*\n\s*stackguard0\s+uintptr[^\n]*\n\s*stackguard1\s+uintptr[^\n]*\n(?:\s*\n)*\s*_panic\s+\*_panic[^\n]*\n\s*_defer\s+\*_defer[^\n]*\n\s*m\s+\*m\b`, string(runtime2),
+		"g.m moved: update gMOffset")
+	require.Regexp(t, `type m struct \{\s*g0\s+\*g[^\n]*\n\s*morebuf\s+gobuf[^\n]*\n\s*divmod\s+uint32[^\n]*\n(?:\s*\n|\s*//[^\n]*\n)*\s*procid\s+uint64`, string(runtime2),
+		"m.procid moved: update mProcIDOffset")
+	require.Regexp(t, `type gobuf struct \{(?:\s*//[^\n]*\n)*(?:\s*\w+\s+[\w.]+[^\n]*\n(?:\s*//[^\n]*\n)*){6}\s*\}`, string(runtime2),
+		"gobuf is no longer six words: update mProcIDOffset")
+	require.Equal(t, uintptr(16+8+8+8+8), uintptr(gMOffset))
+	require.Equal(t, uintptr(8+6*8+8), uintptr(mProcIDOffset))
+	runtime.LockOSThread()
+	m := *word(currentG() + gMOffset)
+	tid := *word(m + mProcIDOffset)
+	require.Equal(t, uintptr(syscall.Gettid()), tid, "the running thread through g.m.procid")
+	runtime.UnlockOSThread()
 	stack, err := os.ReadFile(filepath.Join(src, "stack.go"))
 	require.NoError(t, err)
 	require.True(t, bytes.Contains(stack, []byte("stackPreempt = uintptrMask & -1314")),
