@@ -28,10 +28,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/wasiaot ./cmd/wasiaot
 
 # The whole test suite: every package, then the Go standard-library test binaries run under
-# wasiaot (they take a few minutes: each is built for wasip1 and compiled).
+# wasiaot (they take a few minutes: each is built for wasip1 and compiled), then the linux/arm64
+# suites under qemu (test-arm64), which fails when qemu-user-static is missing.
 test:
 	CGO_ENABLED=0 $(GO) test ./...
 	CGO_ENABLED=0 $(GO) test ./testsuite -run '^TestGoStdlib$$' -count=1 -timeout 40m -args -gostd
+	$(MAKE) --no-print-directory test-arm64
 
 # The linux/arm64 tests: test binaries cross-compiled for arm64 and run, each in its package's
 # directory, under qemu-user (QEMU_ARM64). ARM64_PKGS are the packages that run there so far;
@@ -40,6 +42,15 @@ test:
 QEMU_ARM64 ?= $(shell command -v qemu-aarch64-static || command -v qemu-aarch64)
 ARM64_PKGS ?= ./runtime/internal/native ./runtime/abi ./runtime/trap ./backend ./backend/arm64
 ARM64_SKIP ?= ^TestPageStatesMincore$$
+# The spec suite on arm64: every non-SIMD command. The corpus directory is located on the host
+# (the go command is not run from the emulated test binary).
+ARM64_SPEC_SUITES ?= v1,v2,tail-call,extended-const
+# The WASI tests on arm64: the C and Go programs (sandbox-escape attempts included), exit codes,
+# stdin, and the path-resolution and symlink-race tests.
+# Go standard-library tests on arm64: built for wasip1 and compiled with --target arm64 on the
+# host (cross-compiled artifacts), then loaded and run by the arm64 test binary under qemu.
+ARM64_GOSTD ?= sort strconv strings bytes bufio container/heap hash/crc32 encoding/base64
+ARM64_WASI_RUN ?= ^(TestCPrograms|TestGoProgram|TestExitCodes|TestStdinCopy|TestAbsoluteSymlinks|TestAbsoluteSymlinksBelowPreopen|TestPathOpen|TestReadOnlyPreopen|TestPathOps|TestSymlinkSwapRace|TestAbsoluteSymlinkSwapRace)$$
 
 test-arm64:
 	@if [ -z "$(QEMU_ARM64)" ]; then \
@@ -52,7 +63,27 @@ test-arm64:
 		CGO_ENABLED=0 GOARCH=arm64 $(GO) test -c -o "$$bin" $$p; \
 		echo "arm64 (qemu): $$p"; \
 		(cd $$p && "$(QEMU_ARM64)" "$$bin" -test.timeout 20m -test.skip '$(ARM64_SKIP)'); \
-	done
+	done; \
+	spec=$$($(GO) mod download -json github.com/tetratelabs/wazero@v1.12.0 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$$/\1/p'); \
+	if [ -z "$$spec" ]; then echo "test-arm64: cannot locate the wazero module (spec suite)" >&2; exit 1; fi; \
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -c -o "$$dir/testsuite.test" ./testsuite; \
+	echo "arm64 (qemu): spec suite $(ARM64_SPEC_SUITES)"; \
+	(cd testsuite && WASIAOT_SPECTEST_DIR="$$spec/internal/integration_test/spectest" \
+		"$(QEMU_ARM64)" "$$dir/testsuite.test" -test.timeout 20m -test.run '^TestSpec$$' -suites=$(ARM64_SPEC_SUITES)); \
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -c -o "$$dir/wasi.test" ./wasi; \
+	echo "arm64 (qemu): ./wasi"; \
+	(cd wasi && "$(QEMU_ARM64)" "$$dir/wasi.test" -test.timeout 20m -test.run '$(ARM64_WASI_RUN)'); \
+	CGO_ENABLED=0 $(GO) build -o "$$dir/wasiaot" ./cmd/wasiaot; \
+	mkdir "$$dir/gostd"; pkgs=; \
+	for p in $(ARM64_GOSTD); do \
+		n=$$(echo $$p | tr / _); \
+		GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) test -c -o "$$dir/gostd/$$n.wasm" $$p; \
+		"$$dir/wasiaot" build --target arm64 "$$dir/gostd/$$n.wasm" -o "$$dir/gostd/$$n.so"; \
+		pkgs="$$pkgs$${pkgs:+,}$$p"; \
+	done; \
+	echo "arm64 (qemu): Go standard-library tests $$pkgs"; \
+	(cd testsuite && "$(QEMU_ARM64)" "$$dir/testsuite.test" -test.timeout 20m -test.run '^TestGoStdlib$$' \
+		-gostd -gostd.artifacts="$$dir/gostd" -gostd.pkgs="$$pkgs")
 
 # The Go standard-library test binaries alone, with per-package compile and run times.
 gostd:

@@ -19,7 +19,11 @@ import (
 	"github.com/wasiaot/wasiaot/wasi"
 )
 
-var goStd = flag.Bool("gostd", false, "run Go standard-library test binaries (GOOS=wasip1) under wasiaot (make test does)")
+var (
+	goStd          = flag.Bool("gostd", false, "run Go standard-library test binaries (GOOS=wasip1) under wasiaot (make test does)")
+	goStdPkgs      = flag.String("gostd.pkgs", "", "comma-separated standard-library packages to run instead of the whole list")
+	goStdArtifacts = flag.String("gostd.artifacts", "", "directory of artifacts compiled beforehand (pkg with / as _, then .so), e.g. cross-compiled with wasiaot build --target")
+)
 
 // goStdPackages are the standard-library packages whose tests must pass under wasiaot.
 var goStdPackages = []string{
@@ -37,24 +41,36 @@ func TestGoStdlib(t *testing.T) {
 	}
 	goroot := strings.TrimSpace(goEnv(t, "GOROOT"))
 	work := t.TempDir()
-	for _, pkg := range goStdPackages {
+	pkgs := goStdPackages
+	if *goStdPkgs != "" {
+		pkgs = strings.Split(*goStdPkgs, ",")
+	}
+	for _, pkg := range pkgs {
 		t.Run(pkg, func(t *testing.T) {
 			bin := filepath.Join(work, strings.ReplaceAll(pkg, "/", "_")+".wasm")
-			cmd := exec.Command("go", "test", "-c", "-o", bin, pkg)
-			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-			out, err := cmd.CombinedOutput()
-			require.NoError(t, err, "go test -c %s: %s", pkg, out)
-			src, err := os.ReadFile(bin)
-			require.NoError(t, err)
-
-			start := time.Now()
-			art, err := compiler.Compile(src, compiler.DefaultOptions())
-			require.NoError(t, err)
-			compiled := time.Since(start)
+			var art []byte
+			var compiled time.Duration
+			if *goStdArtifacts != "" {
+				// Compiled on another machine (or for another target on this one): load as is.
+				var err error
+				art, err = os.ReadFile(filepath.Join(*goStdArtifacts, strings.ReplaceAll(pkg, "/", "_")+".so"))
+				require.NoError(t, err)
+			} else {
+				cmd := exec.Command("go", "test", "-c", "-o", bin, pkg)
+				cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+				out, err := cmd.CombinedOutput()
+				require.NoError(t, err, "go test -c %s: %s", pkg, out)
+				src, err := os.ReadFile(bin)
+				require.NoError(t, err)
+				start := time.Now()
+				art, err = compiler.Compile(src, compiler.DefaultOptions())
+				require.NoError(t, err)
+				compiled = time.Since(start)
+			}
 
 			dir := filepath.Join(goroot, "src", pkg)
 			var stdout, stderr bytes.Buffer
-			start = time.Now()
+			start := time.Now()
 			code, err := runWASI(art, wasi.Config{
 				Args:     []string{filepath.Base(bin), "-test.short"},
 				Env:      []string{"PWD=" + dir, "HOME=" + work, "TMPDIR=" + t.TempDir()},
@@ -63,7 +79,7 @@ func TestGoStdlib(t *testing.T) {
 				Preopens: []wasi.Preopen{{HostPath: "/", GuestPath: "/"}},
 			})
 			ran := time.Since(start)
-			t.Logf("%s: %d bytes of wasm, compiled in %v, ran in %v", pkg, len(src), compiled.Round(time.Millisecond), ran.Round(time.Millisecond))
+			t.Logf("%s: %d bytes of artifact, compiled in %v, ran in %v", pkg, len(art), compiled.Round(time.Millisecond), ran.Round(time.Millisecond))
 			require.NoError(t, err, "stdout:\n%s\nstderr:\n%s", tail(stdout.String()), tail(stderr.String()))
 			require.Zero(t, code, "stdout:\n%s\nstderr:\n%s", tail(stdout.String()), tail(stderr.String()))
 			require.Contains(t, stdout.String(), "PASS")
