@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 
+	"golang.org/x/arch/arm64/arm64asm"
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/wasiaot/wasiaot/runtime/artifact"
@@ -18,10 +20,10 @@ func runObjdump(stdout, _ io.Writer, args []string) error {
 Disassemble an artifact made by 'wasiaot build': every wasm function under its name (from the
 module's name section, or wasm_func_N), the runtime stubs, and the instructions that can trap
 annotated with the wasm trap and the byte offset in the source module. Direct calls show the
-callee's name.
+callee's name. amd64 code is printed in Intel or GNU syntax, arm64 code in ARM's (GNU) syntax.
 `)
 	only := fs.String("func", "", "disassemble only this function (name or index)")
-	syntax := fs.String("syntax", "intel", "assembler syntax: intel or gnu")
+	syntax := fs.String("syntax", "intel", "assembler syntax of amd64 code: intel or gnu")
 	header := fs.Bool("header", true, "print the artifact's header first")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -41,7 +43,7 @@ callee's name.
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if a.Header.Arch != artifact.ArchAMD64 {
+	if a.Header.Arch != artifact.ArchAMD64 && a.Header.Arch != artifact.ArchARM64 {
 		return fmt.Errorf("%s: not supported: disassembling %v code", path, a.Header.Arch)
 	}
 	d := newDisassembler(a, *syntax == "gnu")
@@ -130,38 +132,84 @@ func (d *disassembler) print(w io.Writer, r codeRange) {
 		return
 	}
 	afterTrap := ^uint32(0) // the return address of the last explicit trap call
+	decode := d.decodeAMD64
+	if d.a.Header.Arch == artifact.ArchARM64 {
+		decode = d.decodeARM64
+	}
 	for pc := uint64(r.offset); pc < end; {
-		inst, err := x86asm.Decode(d.a.Text[pc:end], 64)
-		if err != nil || inst.Len == 0 {
+		n, text, call, ok := decode(pc, end)
+		if !ok {
+			if d.a.Header.Arch == artifact.ArchARM64 && end-pc >= 4 {
+				// Data in the code (a br_table's jump table): one word, then the next.
+				word := binary.LittleEndian.Uint32(d.a.Text[pc:])
+				fmt.Fprintf(w, "%8x:\t%-24s\t.word %#08x\n", pc, hex.EncodeToString(d.a.Text[pc:pc+4]), word)
+				pc += 4
+				continue
+			}
 			fmt.Fprintf(w, "%8x:\t%-24s\t(bad)\n", pc, hex.EncodeToString(d.a.Text[pc:pc+1]))
 			pc++
 			continue
 		}
-		// Only branch targets are code addresses; immediates elsewhere are plain numbers.
-		var sym x86asm.SymLookup
-		if isBranch(inst.Op) {
-			sym = d.symbol
-		}
-		var text string
-		if d.gnu {
-			text = x86asm.GNUSyntax(inst, pc, sym)
-		} else {
-			text = x86asm.IntelSyntax(inst, pc, sym)
-		}
 		note := ""
 		// An explicit trap is a call through the vmctx's trap stub, keyed by its return address
 		// (the end of the call); an instruction that may fault is keyed by its own offset.
-		end := uint32(pc) + uint32(inst.Len)
-		if t, ok := d.traps[end]; ok && inst.Op == x86asm.CALL {
+		end := uint32(pc) + uint32(n)
+		if t, ok := d.traps[end]; ok && call {
 			note = fmt.Sprintf("\t; trap: %v (wasm offset %#x)", t.Kind, t.WasmOffset)
 			afterTrap = end
-		} else if t, ok := d.traps[uint32(pc)]; ok && uint32(pc) != afterTrap && inst.Op != x86asm.CALL {
+		} else if t, ok := d.traps[uint32(pc)]; ok && uint32(pc) != afterTrap && !call {
 			note = fmt.Sprintf("\t; may trap: %v (wasm offset %#x)", t.Kind, t.WasmOffset)
 		}
-		fmt.Fprintf(w, "%8x:\t%-24s\t%s%s\n", pc, hex.EncodeToString(d.a.Text[pc:pc+uint64(inst.Len)]), text, note)
-		pc += uint64(inst.Len)
+		fmt.Fprintf(w, "%8x:\t%-24s\t%s%s\n", pc, hex.EncodeToString(d.a.Text[pc:pc+uint64(n)]), text, note)
+		pc += uint64(n)
 	}
 	fmt.Fprintln(w)
+}
+
+// decodeAMD64 decodes one x86-64 instruction at pc: its length, its text, whether it is a call.
+func (d *disassembler) decodeAMD64(pc, end uint64) (int, string, bool, bool) {
+	inst, err := x86asm.Decode(d.a.Text[pc:end], 64)
+	if err != nil || inst.Len == 0 {
+		return 0, "", false, false
+	}
+	// Only branch targets are code addresses; immediates elsewhere are plain numbers.
+	var sym x86asm.SymLookup
+	if isBranch(inst.Op) {
+		sym = d.symbol
+	}
+	if d.gnu {
+		return inst.Len, x86asm.GNUSyntax(inst, pc, sym), inst.Op == x86asm.CALL, true
+	}
+	return inst.Len, x86asm.IntelSyntax(inst, pc, sym), inst.Op == x86asm.CALL, true
+}
+
+// decodeARM64 decodes one AArch64 instruction at pc. A pc-relative branch is followed by its
+// absolute target and, when the target is in a function or stub, its name.
+func (d *disassembler) decodeARM64(pc, end uint64) (int, string, bool, bool) {
+	if end-pc < 4 {
+		return 0, "", false, false
+	}
+	inst, err := arm64asm.Decode(d.a.Text[pc : pc+4])
+	if err != nil {
+		return 0, "", false, false
+	}
+	text := arm64asm.GNUSyntax(inst)
+	for _, a := range inst.Args {
+		rel, ok := a.(arm64asm.PCRel)
+		if !ok {
+			continue
+		}
+		target := uint64(int64(pc) + int64(rel))
+		text += fmt.Sprintf("\t// %#x", target)
+		if name, base := d.symbol(target); name != "" {
+			if target == base {
+				text += " <" + name + ">"
+			} else {
+				text += fmt.Sprintf(" <%s+%#x>", name, target-base)
+			}
+		}
+	}
+	return 4, text, inst.Op == arm64asm.BL || inst.Op == arm64asm.BLR, true
 }
 
 func isBranch(op x86asm.Op) bool {

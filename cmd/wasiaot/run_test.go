@@ -332,3 +332,33 @@ func TestBuildStats(t *testing.T) {
 	require.Equal(t, fn[0], total[0], out) // the other functions spill nothing
 	require.GreaterOrEqual(t, total[2], fn[2], out)
 }
+
+// An artifact cross-compiled for arm64 disassembles as AArch64, with names, trap sites and a
+// br_table's jump table shown as data words.
+func TestObjdumpARM64(t *testing.T) {
+	// A dense br_table of 12 targets becomes a jump table.
+	sw := `(block (br_table 0 1 2 3 4 5 6 7 8 9 10 11 (local.get 0)))`
+	for i := 0; i < 12; i++ {
+		sw = fmt.Sprintf("(block %s (return (i32.const %d)))", sw, i)
+	}
+	src := writeFile(t, "arith.wat", []byte(arithWat[:len(arithWat)-1]+`
+  (func $sw (export "sw") (param i32) (result i32) `+sw+` (i32.const 99)))`))
+	so := filepath.Join(t.TempDir(), "arith-arm64.so")
+	status, _, errOut := run(t, "build", "--target", "arm64", src, "-o", so)
+	require.Equal(t, 0, status, errOut)
+
+	status, out, errOut := run(t, "objdump", so)
+	require.Equal(t, 0, status, errOut)
+	assert.Contains(t, out, "wasiaot artifact, compiler ")
+	assert.Contains(t, out, ", arm64, ")
+	assert.Contains(t, out, "<add> (wasm function 0,")
+	assert.Regexp(t, `\tadd w0, w0, w1\n`, out)
+	assert.Regexp(t, `\tsdiv w0, w0, w1\n`, out)
+	assert.Regexp(t, `\tfmax d0, d0, d1\n`, out)
+	assert.Regexp(t, `blr x17\t; trap: integer divide by zero \(wasm offset 0x`, out)
+	assert.Regexp(t, `ldr w0, \[x\d+,#4\]\t; may trap: out of bounds memory access \(wasm offset 0x`, out)
+	assert.Regexp(t, `b\.\w+ \.\+0x[0-9a-f]+\t// 0x[0-9a-f]+ <div\+0x[0-9a-f]+>`, out)
+	assert.Contains(t, out, "\t.word 0x")
+	assert.NotContains(t, out, "(bad)")
+	assert.NotContains(t, out, "rsp") // no x86 decoding
+}
