@@ -25,7 +25,9 @@ func TestCancelSpinning(t *testing.T) {
 	tr := requireTrap(t, err, TrapInterrupted, 3)
 	require.Equal(t, "spin", tr.FuncName)
 	require.ErrorIs(t, err, context.Canceled)
-	require.Less(t, stopped, 50*time.Millisecond, "a loose bound: the machine is shared")
+	// Liveness, not latency (that is BenchmarkInterruptLatency's): a
+	// broken interrupt spins for ever, a loaded machine takes a while.
+	require.Less(t, stopped, time.Second)
 	t.Logf("stopped %v after cancel", stopped)
 
 	// A deadline works the same way, and the next call is not interrupted.
