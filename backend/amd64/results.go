@@ -1,6 +1,9 @@
 package amd64
 
-import "github.com/wasiaot/wasiaot/compiler/ssa"
+import (
+	"github.com/wasiaot/wasiaot/backend"
+	"github.com/wasiaot/wasiaot/compiler/ssa"
+)
 
 // Calls with more arguments or results than registers
 // (docs/calling-convention.md): arguments beyond the registers go to the
@@ -11,45 +14,14 @@ import "github.com/wasiaot/wasiaot/compiler/ssa"
 
 // inRegs reports, per result, whether it is returned in a register.
 func inRegs(sig *ssa.Signature) (regs []bool, area bool) {
-	regs = make([]bool, len(sig.Results))
-	ni, nf := 0, 0
-	for i, t := range sig.Results {
-		if isFloatType(t) {
-			regs[i] = nf < len(FloatResultReg)
-			nf++
-		} else {
-			regs[i] = ni < len(IntResultRegs)
-			ni++
-		}
-		area = area || !regs[i]
-	}
-	return regs, area
+	return backend.ResultsInRegs(sig, backend.RegCounts{Int: len(IntResultRegs), Float: len(FloatResultReg)})
 }
 
 // argSlots assigns arguments of the given types (plus the hidden results
 // pointer, an integer, when area is set) to registers or stack slots: the
 // result is -1 for a register, else the stack slot number.
 func argSlots(types []ssa.Type, area bool) (slots []int, nstack int) {
-	ni, nf := 0, 0
-	place := func(float bool) int {
-		if float && nf < len(FloatArgRegs) {
-			nf++
-			return -1
-		}
-		if !float && ni < len(IntArgRegs) {
-			ni++
-			return -1
-		}
-		nstack++
-		return nstack - 1
-	}
-	for _, t := range types {
-		slots = append(slots, place(isFloatType(t)))
-	}
-	if area {
-		slots = append(slots, place(false))
-	}
-	return slots, nstack
+	return backend.ArgSlots(types, area, backend.RegCounts{Int: len(IntArgRegs), Float: len(FloatArgRegs)})
 }
 
 // areaSlot is result i's place in a results area addressed by p.

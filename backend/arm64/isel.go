@@ -181,7 +181,7 @@ func (s *isel) trapZero(op Op, r Reg, size uint8, kind trap.Kind, pos int32) {
 	s.branchZero(op, r, size, s.trapBlock(kind, pos))
 }
 
-func isFloatType(t ssa.Type) bool { return t == ssa.TypeF32 || t == ssa.TypeF64 || t == ssa.TypeV128 }
+func isFloatType(t ssa.Type) bool { return backend.IsFloatType(t) }
 
 // vr returns v's virtual register, creating it on first use.
 func (s *isel) vr(id ssa.ID) Reg {
