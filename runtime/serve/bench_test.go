@@ -1,10 +1,14 @@
 package serve
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/wasiaot/wasiaot/runtime"
+	"github.com/wasiaot/wasiaot/wasi"
 )
 
 // BenchmarkRequest runs the hello program through the handler, without a
@@ -54,4 +58,37 @@ func histogram(b *testing.B, s *Server, name string) (float64, uint64) {
 	}
 	b.Fatalf("no metric %s", name)
 	return 0, 0
+}
+
+// BenchmarkInstantiate is the instance start a request pays before its
+// guest runs: the WASI context, instantiating (data segments included) and
+// closing the instance again.
+func BenchmarkInstantiate(b *testing.B) {
+	for _, prog := range []string{"c/hello", "c/echo", "go/hello"} {
+		b.Run(prog, func(b *testing.B) {
+			rt := runtime.New(runtime.Config{})
+			defer rt.Close()
+			m, err := rt.LoadFile(artifactPath(b, prog))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			imports := wasi.ContextImports()
+			b.ReportAllocs()
+			for b.Loop() {
+				host, err := wasi.New(wasi.Config{Args: []string{"app"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				inst, err := m.Instantiate(wasi.WithHost(context.Background(), host), imports)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := inst.Close(); err != nil {
+					b.Fatal(err)
+				}
+				host.Close()
+			}
+		})
+	}
 }
