@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 )
@@ -68,7 +69,13 @@ func (inst *Instance) builtin(b abi.Builtin) error {
 		if int(seg) >= len(inst.dataDropped) {
 			return fmt.Errorf("data.drop: no data segment %d", seg)
 		}
-		inst.dataDropped[seg] = true
+		if !inst.dataDropped[seg] {
+			if inst.dataShared {
+				inst.dataDropped = slices.Clone(inst.dataDropped)
+				inst.dataShared = false
+			}
+			inst.dataDropped[seg] = true
+		}
 	case abi.BuiltinTableGrow:
 		t, err := inst.table(u32(0))
 		if err != nil {

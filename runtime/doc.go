@@ -31,6 +31,18 @@
 // them warm: mapping them anew costs page faults, and unmapping a TLB
 // shootdown on every CPU the process ran on.
 //
+// Data segments: a module with much data (64 KiB, or 256 segments: a Go
+// program has tens of thousands) whose active segments have constant
+// offsets inside its initial memory gets a data image on first
+// instantiation: the initial memory contents, written once from the
+// verified .rodata into a memfd sealed against any later write, growth or
+// shrinking. Each instance maps it copy-on-write over the start of its
+// memory, one mmap per run of pages with data, instead of copying the
+// segments; pages only read stay shared by every instance. A released
+// memory keeps the mapping and is restored with madvise(MADV_DONTNEED),
+// so the next instance of the module takes it as it is. Modules that
+// import their memory or a table copy their segments as before.
+//
 // Artifact files: LoadFile reads an artifact into fresh anonymous memory,
 // checks it there (the SHA-256 digests of every byte, the signature when
 // Config.TrustedKeys asks for one, the CPU features) and only then makes

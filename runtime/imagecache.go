@@ -43,7 +43,9 @@ type image struct {
 	signer     ed25519.PublicKey
 	signerOnce sync.Once
 
-	perfOnce sync.Once // writePerfMap
+	dataOnce sync.Once  // makes data
+	data     *dataImage // nil if the module's data segments are copied
+	perfOnce sync.Once  // writePerfMap
 	perfErr  error
 	text     uintptr
 	rodata   []byte // read-only, inside code's mapping (or on the heap without text)
@@ -55,10 +57,14 @@ type image struct {
 
 // free unmaps the image; it runs once, when nothing uses it any more.
 func (img *image) free() error {
-	if img.code == nil {
-		return nil
+	var err error
+	if img.data != nil {
+		err = img.data.Close()
 	}
-	return img.code.Release()
+	if img.code == nil {
+		return err
+	}
+	return errors.Join(err, img.code.Release())
 }
 
 // images is the process's cache of images, keyed by file version. Images

@@ -41,6 +41,7 @@ type Instance struct {
 
 	elems       [][]uint64 // evaluated element segments; nil once dropped
 	dataDropped []bool
+	dataShared  bool        // dataDropped is the module's, clone it before a write
 	deps        []*Instance // exporters this instance imports from
 	foreign     []*Table    // imported tables that received its functions
 
@@ -272,7 +273,7 @@ func (inst *Instance) build(ext []Extern) error {
 		if err != nil {
 			return err
 		}
-		nm, err := m.rt.pool.Acquire(uint32(mt.Min), maxp)
+		nm, err := m.rt.pool.AcquireImage(uint32(mt.Min), maxp, m.dataImage())
 		if err != nil {
 			return err
 		}
@@ -386,8 +387,11 @@ func (inst *Instance) eval(x artifact.ConstExpr) (lo, hi uint64, err error) {
 // element and data segments in order, as the spec's instantiation does.
 func (inst *Instance) initSegments() error {
 	am := inst.mod.m
+	// The memory maps the module's data image: the active data segments
+	// are in it already (see dataImage).
+	imaged := inst.ownsMem && inst.memory.mem.Image() != nil
 	if inst.mod.wasm1 {
-		if err := inst.checkSegmentsFit(); err != nil {
+		if err := inst.checkSegmentsFit(!imaged); err != nil {
 			return err
 		}
 	}
@@ -427,6 +431,10 @@ func (inst *Instance) initSegments() error {
 			inst.foreign = append(inst.foreign, t)
 		}
 	}
+	if imaged {
+		inst.dataDropped, inst.dataShared = inst.mod.img.data.dropped, true
+		return nil
+	}
 	inst.dataDropped = make([]bool, len(am.Datas))
 	for i, seg := range am.Datas {
 		if seg.Mode != artifact.Active {
@@ -448,7 +456,7 @@ func (inst *Instance) initSegments() error {
 // bulk-memory feature follow: every active segment must fit before any is written, and one that
 // does not is a link error, not a trap (2.0 writes segments in order and traps at the first one
 // that does not fit).
-func (inst *Instance) checkSegmentsFit() error {
+func (inst *Instance) checkSegmentsFit(datas bool) error {
 	am := inst.mod.m
 	for i, seg := range am.Elems {
 		if seg.Mode != artifact.Active {
@@ -468,6 +476,9 @@ func (inst *Instance) checkSegmentsFit() error {
 		}
 	}
 	for i, seg := range am.Datas {
+		if !datas {
+			break
+		}
 		if seg.Mode != artifact.Active {
 			continue
 		}

@@ -22,7 +22,8 @@ type Memory struct {
 	pages   uint32 // accessible pages
 	max     uint32 // limit for Grow
 	pool    *MemoryPool
-	initial int // accessible bytes when acquired from pool
+	initial int        // accessible bytes when acquired from pool
+	img     *DataImage // mapped copy-on-write at the start, or nil
 }
 
 // memoryWhy says why a linear memory reserves so much address space.
@@ -143,7 +144,8 @@ type MemoryPool struct {
 type idleMemory struct {
 	mem        []byte
 	accessible int
-	resident   int // bytes of zeroed pages kept mapped
+	resident   int        // bytes of zeroed pages kept mapped
+	img        *DataImage // mapped, reading as the image; the rest reads as zero
 }
 
 // spares are idle reservations that no pool had room for, shared by all
@@ -175,17 +177,28 @@ func NewMemoryPool(keep, keepResident int) *MemoryPool {
 
 // Acquire returns a memory like NewMemory, reusing an idle reservation.
 func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
+	return p.AcquireImage(pages, max, nil)
+}
+
+// AcquireImage is Acquire with img (if not nil) mapped copy-on-write at
+// the start of the memory: its first img.Size() bytes read as the image,
+// the rest as zero. A memory that held the same image before is reused
+// as it is, its pages already restored when it was released.
+func (p *MemoryPool) AcquireImage(pages, max uint32, img *DataImage) (*Memory, error) {
 	if err := checkLimits(pages, max); err != nil {
 		return nil, err
 	}
 	want := int(pages) * abi.WasmPageSize
+	if img != nil && img.Size() > uintptr(want) {
+		return nil, fmt.Errorf("data image of %d bytes does not fit %d pages", img.Size(), pages)
+	}
 	p.mu.Lock()
-	idle := take(&p.idle, want)
+	idle := take(&p.idle, want, img)
 	p.resident -= idle.resident
 	p.mu.Unlock()
 	if idle.mem == nil {
 		spares.mu.Lock()
-		idle = take(&spares.idle, want)
+		idle = take(&spares.idle, want, img)
 		spares.resident -= idle.resident
 		spares.mu.Unlock()
 	}
@@ -195,6 +208,16 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 			return nil, err
 		}
 		idle.mem = mem
+	}
+	if idle.img != img && idle.img != nil {
+		// Another module's image: zero pages again. Its runs are all
+		// accessible (put leaves initial bytes accessible, and an image
+		// fits its module's initial size).
+		if err := idle.img.unmapFrom(idle.mem[:idle.accessible]); err != nil {
+			release(idle.mem)
+			return nil, fmt.Errorf("linear memory: %w", err)
+		}
+		idle.img = nil
 	}
 	m := &Memory{mem: idle.mem, max: max, pool: p, initial: want}
 	if want < idle.accessible {
@@ -210,18 +233,38 @@ func (p *MemoryPool) Acquire(pages, max uint32) (*Memory, error) {
 		release(idle.mem)
 		return nil, err
 	}
+	if img != nil && idle.img == nil {
+		if err := img.mapInto(m.mem[:want]); err != nil {
+			m.img = nil
+			m.pool.put(m)
+			return nil, err
+		}
+	}
+	m.img = img
 	return m, nil
 }
 
-// take removes and returns the idle memory that fits want best: its
-// accessible size equal to want, else the largest below (growing makes
-// untouched pages accessible, which is cheap), else the smallest above
-// (shrinking makes pages inaccessible, which costs a page-table walk over
-// the ones kept resident). Ties go to the most recently released.
-func take(s *[]idleMemory, want int) idleMemory {
+// Image is the data image mapped at the start of the memory, or nil.
+func (m *Memory) Image() *DataImage { return m.img }
+
+// take removes and returns the idle memory that fits want best: one that
+// maps img (if not nil) with an accessible size equal to want, else of any
+// size; else one whose accessible size is want, else the largest below
+// (growing makes untouched pages accessible, which is cheap), else the
+// smallest above (shrinking makes pages inaccessible, which costs a
+// page-table walk over the ones kept resident). Ties go to the most
+// recently released.
+func take(s *[]idleMemory, want int, img *DataImage) idleMemory {
 	best := -1
 	for i, m := range *s {
+		if img != nil && m.img == img {
+			if b := best; b < 0 || (*s)[b].img != img || m.accessible == want {
+				best = i
+			}
+			continue
+		}
 		switch b := best; {
+		case img != nil && b >= 0 && (*s)[b].img == img:
 		case b < 0:
 			best = i
 		case m.accessible == want:
@@ -244,12 +287,27 @@ func take(s *[]idleMemory, want int) idleMemory {
 // put zeroes the used pages and keeps the reservation, in the pool or the
 // spares, or unmaps it.
 func (p *MemoryPool) put(m *Memory) error {
-	mem, used := m.mem, m.Bytes()
-	m.mem, m.pages = nil, 0
+	mem, used, img := m.mem, m.Bytes(), m.img
+	m.mem, m.pages, m.img = nil, 0, nil
 	p.mu.Lock()
 	budget := p.keepResident - p.resident
 	p.mu.Unlock()
-	kept, err := scrub(used, budget)
+	var kept int
+	var err error
+	if img == nil {
+		kept, err = scrub(used, budget)
+	} else {
+		// The image's pages are restored, not zeroed; the rest is
+		// scrubbed as usual.
+		err = img.reset(used)
+		img.outside(used, func(b []byte) {
+			if err == nil {
+				var k int
+				k, err = scrub(b, budget-kept)
+				kept += k
+			}
+		})
+	}
 	accessible := len(used)
 	if err == nil && m.initial < accessible {
 		// Back to the size it started with: the next instance of the
@@ -261,7 +319,7 @@ func (p *MemoryPool) put(m *Memory) error {
 		accessible = m.initial
 	}
 	if err == nil {
-		idle := idleMemory{mem, accessible, kept}
+		idle := idleMemory{mem, accessible, kept, img}
 		p.mu.Lock()
 		if len(p.idle) < p.keep && p.resident+kept <= p.keepResident {
 			p.idle = append(p.idle, idle)

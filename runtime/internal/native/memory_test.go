@@ -221,13 +221,13 @@ func TestTakeBestFit(t *testing.T) {
 		{[]int{50, 15, 40}, 20, 15, 1},
 	} {
 		s := mk(tc.sizes...)
-		m := take(&s, tc.want)
+		m := take(&s, tc.want, nil)
 		require.Equal(t, tc.accessible, m.accessible, "%v want %d", tc.sizes, tc.want)
 		require.Equal(t, tc.resident, m.resident, "%v want %d", tc.sizes, tc.want)
 		require.Len(t, s, len(tc.sizes)-1)
 	}
 	var empty []idleMemory
-	require.Nil(t, take(&empty, 1).mem)
+	require.Nil(t, take(&empty, 1, nil).mem)
 }
 
 // dropSpares releases the process's spare reservations.
