@@ -90,6 +90,8 @@ type ModuleInfo struct {
 	// GlobalImported says, per global index, whether the vmctx slot holds
 	// the address of the exporter's cell rather than the value.
 	GlobalImported []bool
+	// RegAlloc is the register allocation algorithm.
+	RegAlloc regalloc.Algorithm
 }
 
 // Code is one emitted function (or entry stub).

@@ -45,6 +45,8 @@ type Options struct {
 	// order, with what register allocation inserted into it. Calls come
 	// one at a time, from the compiling goroutines.
 	AllocStats func(fn uint32, name string, s regalloc.Stats)
+	// RegAlloc is the register allocation algorithm.
+	RegAlloc regalloc.Algorithm
 }
 
 // DumpSSA selects SSA dumps: Func is a function name (from the name
@@ -148,7 +150,7 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 	if err != nil {
 		return nil, err
 	}
-	mi := &backend.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
+	mi := &backend.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs()), RegAlloc: opts.RegAlloc}
 	for i := 0; i < m.NumGlobals(); i++ {
 		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
 	}

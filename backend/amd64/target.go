@@ -34,7 +34,11 @@ func (target) Pad(text []byte) []byte {
 }
 
 func (target) NewCompiler(mi *ModuleInfo) backend.Compiler {
-	return &compiler{sel: NewSelector(mi), alloc: NewAllocator(), emit: NewEmitter()}
+	c := &compiler{sel: NewSelector(mi), alloc: NewAllocator(), emit: NewEmitter()}
+	if mi != nil {
+		c.alloc.ra.Algorithm = mi.RegAlloc
+	}
+	return c
 }
 
 // stubAllocators keeps register allocators for entry stubs, whose arenas
@@ -79,7 +83,12 @@ func (c *compiler) Compile(f *ssa.Func) (*Code, error) {
 	return code, nil
 }
 
-func (c *compiler) Reset(mi *ModuleInfo) { c.sel.Reset(mi) }
+func (c *compiler) Reset(mi *ModuleInfo) {
+	c.sel.Reset(mi)
+	if mi != nil {
+		c.alloc.ra.Algorithm = mi.RegAlloc
+	}
+}
 
 func (c *compiler) Features() artifact.Features {
 	var f artifact.Features

@@ -42,7 +42,11 @@ func (target) Pad(text []byte) []byte {
 }
 
 func (target) NewCompiler(mi *ModuleInfo) backend.Compiler {
-	return &compiler{sel: NewSelector(mi), alloc: NewAllocator(), emit: NewEmitter()}
+	c := &compiler{sel: NewSelector(mi), alloc: NewAllocator(), emit: NewEmitter()}
+	if mi != nil {
+		c.alloc.ra.Algorithm = mi.RegAlloc
+	}
+	return c
 }
 
 // stubAllocators keeps register allocators for entry stubs.
@@ -81,7 +85,12 @@ func (c *compiler) Compile(f *ssa.Func) (*Code, error) {
 	return c.emit.Emit(mf)
 }
 
-func (c *compiler) Reset(mi *ModuleInfo) { c.sel.Reset(mi) }
+func (c *compiler) Reset(mi *ModuleInfo) {
+	c.sel.Reset(mi)
+	if mi != nil {
+		c.alloc.ra.Algorithm = mi.RegAlloc
+	}
+}
 
 // Features is empty: the code needs only the ARMv8.0-A base with
 // Advanced SIMD, which every arm64 Linux system has.

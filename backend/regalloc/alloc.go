@@ -10,6 +10,9 @@ import (
 // Allocator holds the reusable state of the allocator. It is not safe for
 // concurrent use; use one per compiling goroutine.
 type Allocator struct {
+	// Algorithm is the allocation algorithm of the next Allocate.
+	Algorithm Algorithm
+
 	info        *RegInfo
 	allocatable [NumClasses]RegSet
 
@@ -64,6 +67,15 @@ type Allocator struct {
 	joinRanges []rng
 	joinPos    []int32
 
+	// The greedy allocator's, see greedy.go.
+	maps       regMaps
+	queue      []greedyItem
+	instrDepth []int32
+	markEpoch  uint32
+	evicted    []*interval
+	evictions  int
+	evictLimit int
+
 	res *Result
 	// steps counts the work of the last Allocate, see Steps.
 	steps int64
@@ -109,8 +121,12 @@ func (a *Allocator) Allocate(f *Func) (*Result, error) {
 		return nil, err
 	}
 	a.buildIntervals()
-	a.coalesce()
-	if err := a.scan(); err != nil {
+	a.coalesce(a.Algorithm == Greedy)
+	scan := a.scan
+	if a.Algorithm == Greedy {
+		scan = a.greedy
+	}
+	if err := scan(); err != nil {
 		return nil, err
 	}
 	return a.resolve()

@@ -17,22 +17,32 @@ func TestFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".ra"), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			require.NoError(t, err)
-			tf, err := parseTestFunc(string(src))
-			require.NoError(t, err)
-			res, err := New(tf.info).Allocate(&tf.f)
-			require.NoError(t, err)
-			out := tf.format(res)
-			if testing.Verbose() {
-				t.Log("\n" + out)
-			}
-			require.NoError(t, Check(&tf.f, tf.info, res), out)
-			for _, e := range tf.expects {
-				require.NoError(t, tf.checkExpect(e, res), out)
-			}
-		})
+		for _, alg := range []Algorithm{Linear, Greedy} {
+			t.Run(strings.TrimSuffix(filepath.Base(file), ".ra")+"/"+alg.String(), func(t *testing.T) {
+				src, err := os.ReadFile(file)
+				require.NoError(t, err)
+				tf, err := parseTestFunc(string(src))
+				require.NoError(t, err)
+				a := New(tf.info)
+				a.Algorithm = alg
+				res, err := a.Allocate(&tf.f)
+				require.NoError(t, err)
+				out := tf.format(res)
+				if testing.Verbose() {
+					t.Log("\n" + out)
+				}
+				require.NoError(t, Check(&tf.f, tf.info, res), out)
+				for _, e := range tf.expects {
+					if only, rest, ok := strings.Cut(e, ":"); ok {
+						if only != alg.String() {
+							continue
+						}
+						e = rest
+					}
+					require.NoError(t, tf.checkExpect(e, res), out)
+				}
+			})
+		}
 	}
 }
 

@@ -344,6 +344,7 @@ func (a *Allocator) buildInstr(i, bs int32) {
 			for _, src := range ops {
 				if src.Kind == Use {
 					it.hintV, it.hintAt = src.V, p+1
+					a.passHint(src.V, it.hint)
 				}
 			}
 		}
@@ -370,6 +371,7 @@ func (a *Allocator) buildInstr(i, bs int32) {
 		it.useRev(p + 2)
 		it.useRev(p)
 		it.hintV, it.hintAt = src, p-1
+		a.passHint(src, it.hint)
 		a.copies = append(a.copies, copyReq{at: i, v: src, fromV: src, fromPos: p - 1, fromFix: NoPReg, toV: op.V, toPos: p, toFix: NoPReg})
 	}
 	// Uses copied in the gap: into a fixed register, or as a reuse source.
@@ -395,4 +397,18 @@ func (a *Allocator) isReuseSource(ops []Operand, k int) bool {
 		}
 	}
 	return false
+}
+
+// passHint gives the source of a copy the fixed register its destination
+// is headed for, if it has no hint of its own (greedy only: the greedy
+// allocator does not assign values in the order of the copies, so the
+// hint has to be on both sides). The walk is backwards: the destination's
+// later constraints are known.
+func (a *Allocator) passHint(src VReg, h PReg) {
+	if a.Algorithm != Greedy || h == NoPReg {
+		return
+	}
+	if s := a.parent(src); s.hint == NoPReg {
+		s.hint = h
+	}
 }

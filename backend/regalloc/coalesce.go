@@ -20,7 +20,7 @@ package regalloc
 // lifetimes it makes are split worse by the scan than the short ones it
 // replaces, which hints already put in one register (a loop counter and
 // its increment), and it costs.
-func (a *Allocator) coalesce() {
+func (a *Allocator) coalesce(always bool) {
 	f := a.f
 	a.alias = grow(a.alias, len(f.VRegClass))
 	for v := range a.alias {
@@ -29,7 +29,7 @@ func (a *Allocator) coalesce() {
 	a.dropped = grow(a.dropped, len(f.Instrs))
 	clear(a.dropped)
 	a.anyDropped = false
-	if !f.CoalesceCopies {
+	if !f.CoalesceCopies && !always {
 		return
 	}
 	for i := range f.Instrs {

@@ -47,6 +47,14 @@ type interval struct {
 	// the scan's last recheck, which stays the same below until.
 	at   int32
 	prev *interval // the piece before this one, after a split
+	// The greedy allocator's: spill weight, whether the piece is as
+	// short as it gets (it then may evict anything but other minimal
+	// pieces), and the last conflict search that met it.
+	weight  float64
+	useW    float64 // the sum of the uses' weights
+	size    int32   // the positions covered; 0: not computed yet
+	minimal bool
+	mark    uint32
 }
 
 func (it *interval) start() int32 { return it.ranges[0].from }

@@ -91,11 +91,18 @@ func hugeFunc(n int, coalesce bool) (*Func, *RegInfo) {
 // allocator's counted work (Steps) roughly doubles too: nothing in it may
 // grow with the square of a function's size.
 func TestLinearWork(t *testing.T) {
+	for _, alg := range []Algorithm{Linear, Greedy} {
+		t.Run(alg.String(), func(t *testing.T) { linearWork(t, alg) })
+	}
+}
+
+func linearWork(t *testing.T, alg Algorithm) {
 	for _, coalesce := range []bool{false, true} {
 		var steps [2]int64
 		for k, n := range []int{1500, 3000} {
 			f, info := hugeFunc(n, coalesce)
 			a := New(info)
+			a.Algorithm = alg
 			res, err := a.Allocate(f)
 			require.NoError(t, err)
 			require.NoError(t, Check(f, info, res))

@@ -195,6 +195,12 @@ func randFunc(rng *rand.Rand, info *RegInfo) *Func {
 // TestStress allocates many random functions under tight register files
 // and verifies every result with the checker.
 func TestStress(t *testing.T) {
+	for _, alg := range []Algorithm{Linear, Greedy} {
+		t.Run(alg.String(), func(t *testing.T) { stress(t, alg) })
+	}
+}
+
+func stress(t *testing.T, alg Algorithm) {
 	for seed := *stressSeed; seed < *stressSeed+*stressN; seed++ {
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
 		info := testRegInfo(6+rng.IntN(4), 5+rng.IntN(3))
@@ -204,7 +210,9 @@ func TestStress(t *testing.T) {
 		for v := range f.VRegClass {
 			tf.names = append(tf.names, "v"+itoa(v))
 		}
-		res, err := New(info).Allocate(f)
+		a := New(info)
+		a.Algorithm = alg
+		res, err := a.Allocate(f)
 		if err != nil {
 			empty := &Result{Locs: make([]Loc, len(f.Operands))}
 			for i := range empty.Locs {

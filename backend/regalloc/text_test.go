@@ -19,6 +19,7 @@ import (
 //	  v4 = mov v3               "mov" marks a copy
 //	  jmp b1 | br v0 b1 b2 | ret v0@r0
 //	expect spills=0 reloads<=2  properties of the result
+//	expect.greedy spills<=2     ... of one algorithm's result
 //
 // Names starting with v are int registers, with f float registers.
 
@@ -133,6 +134,15 @@ func parseTestFunc(src string) (*testFunc, error) {
 			continue
 		case fields[0] == "expect":
 			t.expects = append(t.expects, fields[1:]...)
+			continue
+		case strings.HasPrefix(fields[0], "expect."):
+			alg := strings.TrimPrefix(fields[0], "expect.")
+			if _, err := ParseAlgorithm(alg); err != nil {
+				return fail(err)
+			}
+			for _, e := range fields[1:] {
+				t.expects = append(t.expects, alg+":"+e)
+			}
 			continue
 		case strings.HasSuffix(line, ":"):
 			name := strings.TrimSuffix(fields[0], ":")

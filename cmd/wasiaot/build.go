@@ -45,6 +45,7 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	dumpFunc := fs.String("dump-ssa", "", "print the SSA of this function (name-section name or index) to stderr")
 	dumpPass := fs.String("dump-pass", "", "with --dump-ssa: only after this pass (\"lower\", or a pass name); default: after every pass")
 	verbose := fs.BoolP("verbose", "v", false, "print what was built: sizes and time")
+	regAlloc := fs.String("regalloc", "linear", "the register allocator: linear (linear scan) or greedy (backtracking)")
 	stats := fs.Bool("stats", false, "print the spills, reloads and moves register allocation inserted, per function and in total")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -76,7 +77,11 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	if err != nil {
 		return err
 	}
-	opts := compiler.Options{Features: f, OptLevel: *level, Target: *target}
+	alg, err := regalloc.ParseAlgorithm(*regAlloc)
+	if err != nil {
+		return usageError{"--regalloc: " + err.Error()}
+	}
+	opts := compiler.Options{Features: f, OptLevel: *level, Target: *target, RegAlloc: alg}
 	if *dumpFunc != "" {
 		opts.DumpSSA = &compiler.DumpSSA{Func: *dumpFunc, Pass: *dumpPass, Write: func(fn uint32, pass, text string) {
 			fmt.Fprintf(stderr, "; function %d after %s\n%s\n", fn, pass, text)

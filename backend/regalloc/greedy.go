@@ -1,0 +1,453 @@
+package regalloc
+
+import (
+	"fmt"
+	"math"
+)
+
+// Algorithm selects how Allocate assigns registers.
+type Algorithm uint8
+
+const (
+	// Linear is linear scan with interval splitting (alloc.go).
+	Linear Algorithm = iota
+	// Greedy is a backtracking allocator: lifetimes, joined across copies
+	// wherever they do not overlap, are assigned whole, heaviest first,
+	// into per-register maps; a lifetime that finds no free register
+	// evicts lighter ones or is split, and the pieces are queued again.
+	Greedy
+)
+
+func (g Algorithm) String() string {
+	switch g {
+	case Linear:
+		return "linear"
+	case Greedy:
+		return "greedy"
+	}
+	return fmt.Sprintf("algorithm%d", uint8(g))
+}
+
+// ParseAlgorithm returns the algorithm named s ("linear" or "greedy").
+func ParseAlgorithm(s string) (Algorithm, error) {
+	switch s {
+	case "linear":
+		return Linear, nil
+	case "greedy":
+		return Greedy, nil
+	}
+	return 0, fmt.Errorf("regalloc: unknown algorithm %q (want linear or greedy)", s)
+}
+
+// The greedy allocator (after the design of LLVM's greedy allocator and of
+// regalloc2, as published). Its unit is a bundle: the pieces built by
+// buildIntervals, each a value's whole lifetime, joined by coalesce across
+// every copy where the lifetimes do not overlap (block-argument copies
+// above all), later the pieces split from them.
+//
+// Bundles leave a priority queue by spill weight (register reads and
+// writes, 10x per loop level, over the instructions covered), so that the
+// values whose spilling would cost most choose first. A bundle takes the
+// first register, hints first, whose map has nothing where the bundle is
+// live. Failing that, it evicts the bundles in the way on the register
+// where the heaviest of them is lightest, if all of them are lighter than
+// it; they go back to the queue. Failing that, it is split:
+//
+//   - if some register is free from its start past its first use, the
+//     part up to that register's first conflict takes it (the cut moved
+//     to a loop boundary when one lies in between and keeps the use), and
+//     the rest is queued;
+//   - else, the part before its first use goes to the stack slot, cut at
+//     the outermost loop boundary in between so the reload leaves loops,
+//     and the rest is queued;
+//   - else, the bundle is cut after its first instruction: that piece is
+//     minimal and may evict any bundle but a minimal one.
+//
+// Calls reserve the caller-saved registers (fixed ranges in the maps), so
+// a bundle living across a call either gets a callee-saved register or is
+// split around the call by the same rules. The resolver (resolve.go) then
+// inserts the moves between pieces and on edges, as for linear scan.
+//
+// Eviction is bounded (evictLimit): past it, bundles are split rather than
+// evicting, which keeps the work proportional to the function's size.
+
+type greedyItem struct {
+	prio float64
+	seq  uint32
+	it   *interval
+}
+
+// maxEvict is the most bundles one eviction may displace.
+const maxEvict = 8
+
+func (a *Allocator) greedy() error {
+	f := a.f
+	a.pieceMem.reset()
+	a.rangeMem.reset()
+	a.pieces = grow(a.pieces, len(f.VRegClass))
+	for v := range a.pieces {
+		a.pieces[v] = a.pieces[v][:0]
+	}
+	a.instrDepth = grow(a.instrDepth, len(f.Instrs))
+	for _, blk := range f.Blocks {
+		for i := blk.First; i < blk.End; i++ {
+			a.instrDepth[i] = blk.LoopDepth
+		}
+	}
+	a.steps += int64(len(f.Instrs))
+	a.maps.reset()
+	for r := range a.fixed {
+		for _, rg := range a.fixed[r] {
+			a.maps.insert(PReg(r), rg.from, rg.to, nil, &a.steps)
+		}
+	}
+	a.queue = a.queue[:0]
+	a.seq = 0
+	for i, it := range a.children {
+		if it != nil && len(it.ranges) > 0 {
+			a.firstRanges[i] = it.ranges // joining may have moved them
+			a.pieces[it.v] = append(a.pieces[it.v], it)
+			a.enqueue(it)
+		}
+	}
+	a.evictions = 0
+	a.evictLimit = 4*len(a.queue) + 1024
+	for len(a.queue) > 0 {
+		a.steps++
+		if err := a.place(a.dequeue()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// weigh computes it's spill weight.
+func (a *Allocator) weigh(it *interval) {
+	if it.minimal {
+		it.weight = math.Inf(1)
+		return
+	}
+	if it.size == 0 {
+		it.useW, it.size = a.useWeight(it.uses), rangeSize(it.ranges)
+		a.steps += int64(len(it.uses) + len(it.ranges))
+	}
+	it.weight = it.useW / float64(it.size/4+1)
+}
+
+func (a *Allocator) useWeight(uses []int32) float64 {
+	w := 0.0
+	for _, u := range uses {
+		d := a.instrDepth[a.posInstr[u/4]]
+		w += depthWeight[min(d, int32(len(depthWeight)-1))]
+	}
+	return w
+}
+
+func rangeSize(rs []rng) int32 {
+	n := int32(0)
+	for _, r := range rs {
+		n += r.to - r.from
+	}
+	return n
+}
+
+// splitAt is split for the greedy allocator: it also divides the use
+// weight and size of it between the two pieces, walking only the shorter
+// side, so that cutting a long bundle again and again does not walk it
+// again and again.
+func (a *Allocator) splitAt(it *interval, pos int32) *interval {
+	if it.size == 0 {
+		a.weigh(it)
+	}
+	useW, size := it.useW, it.size
+	rest := a.split(it, pos)
+	if len(it.uses) <= len(rest.uses) {
+		it.useW = a.useWeight(it.uses)
+		rest.useW = max(useW-it.useW, 0)
+	} else {
+		rest.useW = a.useWeight(rest.uses)
+		it.useW = max(useW-rest.useW, 0)
+	}
+	if len(it.ranges) <= len(rest.ranges) {
+		it.size = rangeSize(it.ranges)
+		rest.size = size - it.size
+	} else {
+		rest.size = rangeSize(rest.ranges)
+		it.size = size - rest.size
+	}
+	a.steps += int64(min(len(it.uses), len(rest.uses)) + min(len(it.ranges), len(rest.ranges)))
+	a.addPiece(rest)
+	return rest
+}
+
+var depthWeight = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
+
+func (a *Allocator) enqueue(it *interval) {
+	a.weigh(it)
+	h := append(a.queue, greedyItem{it.weight, a.seq, it})
+	a.seq++
+	i := len(h) - 1
+	e := h[i]
+	for i > 0 {
+		a.steps++
+		p := (i - 1) / 2
+		if !e.before(h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = e
+	a.queue = h
+}
+
+// before orders the queue: heavier first, then first queued.
+func (x greedyItem) before(y greedyItem) bool {
+	if x.prio != y.prio {
+		return x.prio > y.prio
+	}
+	return x.seq < y.seq
+}
+
+func (a *Allocator) dequeue() *interval {
+	h := a.queue
+	top := h[0].it
+	n := len(h) - 1
+	e := h[n]
+	h = h[:n]
+	i := 0
+	for {
+		a.steps++
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1].before(h[c]) {
+			c++
+		}
+		if !h[c].before(e) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	if n > 0 {
+		h[i] = e
+	}
+	a.queue = h
+	return top
+}
+
+// place gives cur a register, evicting or splitting as needed, or the
+// stack if it needs no register.
+func (a *Allocator) place(cur *interval) error {
+	if len(cur.uses) == 0 {
+		cur.stack = true
+		return nil
+	}
+	c := cur.class
+	order := a.info.Order[c]
+	const unknown = -2
+	var conflict [64]int32
+	for _, r := range order {
+		conflict[r] = unknown
+	}
+	for _, h := range a.greedyHints(cur) {
+		if h == NoPReg || !a.allocatable[c].Has(h) || conflict[h] != unknown {
+			continue
+		}
+		if conflict[h] = a.firstConflict(h, cur); conflict[h] < 0 {
+			a.assign(cur, h)
+			return nil
+		}
+	}
+	for _, r := range order {
+		if conflict[r] != unknown {
+			continue
+		}
+		if conflict[r] = a.firstConflict(r, cur); conflict[r] < 0 {
+			a.assign(cur, r)
+			return nil
+		}
+	}
+	if a.evictions < a.evictLimit {
+		best, bestCost := NoPReg, math.Inf(1)
+		for _, r := range order {
+			if cost, ok := a.evictCost(r, cur); ok && cost < bestCost {
+				best, bestCost = r, cost
+			}
+		}
+		if best != NoPReg {
+			a.evict(best, cur)
+			a.assign(cur, best)
+			return nil
+		}
+	}
+	if cur.minimal {
+		return fmt.Errorf("regalloc: out of %s registers at instr %d", c, a.posInstr[gapFloor(cur.uses[0])/4])
+	}
+	return a.splitBundle(cur, &conflict)
+}
+
+// greedyHints lists the registers cur would like, best first: a fixed
+// register it is copied to or from, the register of the value a copy
+// defines it from, and the registers of its neighbouring pieces (where
+// moves then vanish).
+func (a *Allocator) greedyHints(cur *interval) [4]PReg {
+	h := [4]PReg{cur.hint, NoPReg, NoPReg, NoPReg}
+	if cur.hintV >= 0 {
+		if p := a.pieceAt(a.find(cur.hintV), cur.hintAt); p != nil {
+			h[1] = p.reg
+		}
+	}
+	if cur.prev != nil {
+		h[2] = cur.prev.reg
+	}
+	if p := a.pieceAt(cur.v, cur.end()); p != nil && p != cur {
+		h[3] = p.reg
+	}
+	return h
+}
+
+// firstConflict returns the first position where cur meets a range of
+// register r, or -1.
+func (a *Allocator) firstConflict(r PReg, cur *interval) int32 {
+	m := &a.maps
+	rs := cur.ranges
+	for i := 0; i < len(rs); {
+		a.steps++
+		rg := rs[i]
+		n := m.endingAfter(r, rg.from, &a.steps)
+		if n < 0 {
+			return -1
+		}
+		nd := &m.nodes[n]
+		if nd.from < rg.to {
+			return max(nd.from, rg.from)
+		}
+		// Nothing of r lies between rg.from and nd.from: skip the
+		// ranges of cur that end before nd starts.
+		i = skipEnding(rs, i+1, nd.from, &a.steps)
+	}
+	return -1
+}
+
+// conflicts calls visit with every bundle of register r meeting cur (nil
+// for a fixed range), possibly more than once each, until visit returns
+// false.
+func (a *Allocator) conflicts(r PReg, cur *interval, visit func(*interval) bool) {
+	m := &a.maps
+	rs := cur.ranges
+	for i := 0; i < len(rs); {
+		a.steps++
+		rg := rs[i]
+		n := m.endingAfter(r, rg.from, &a.steps)
+		if n < 0 {
+			return
+		}
+		if m.nodes[n].from >= rg.to {
+			i = skipEnding(rs, i+1, m.nodes[n].from, &a.steps)
+			continue
+		}
+		for n >= 0 && m.nodes[n].from < rg.to {
+			if !visit(m.nodes[n].owner) {
+				return
+			}
+			n = m.next(r, n, &a.steps)
+		}
+		i++
+	}
+}
+
+// evictCost reports whether the bundles in cur's way on register r may be
+// evicted (none fixed, none as heavy as cur, not too many), and if so the
+// weight of the heaviest.
+func (a *Allocator) evictCost(r PReg, cur *interval) (float64, bool) {
+	a.markEpoch++
+	epoch := a.markEpoch
+	cost, n, ok := 0.0, 0, true
+	a.conflicts(r, cur, func(o *interval) bool {
+		if o == nil || o.minimal || o.weight >= cur.weight {
+			ok = false
+			return false
+		}
+		if o.mark != epoch {
+			o.mark = epoch
+			if n++; n > maxEvict {
+				ok = false
+				return false
+			}
+			cost = max(cost, o.weight)
+		}
+		return true
+	})
+	return cost, ok && n > 0
+}
+
+// evict takes the bundles in cur's way off register r and queues them.
+func (a *Allocator) evict(r PReg, cur *interval) {
+	a.markEpoch++
+	epoch := a.markEpoch
+	ev := a.evicted[:0]
+	a.conflicts(r, cur, func(o *interval) bool {
+		if o.mark != epoch {
+			o.mark = epoch
+			ev = append(ev, o)
+		}
+		return true
+	})
+	for _, o := range ev {
+		for _, rg := range o.ranges {
+			a.maps.remove(r, rg.from, &a.steps)
+		}
+		o.reg = NoPReg
+		a.evictions++
+		a.enqueue(o)
+	}
+	clear(ev)
+	a.evicted = ev[:0]
+}
+
+func (a *Allocator) assign(cur *interval, r PReg) {
+	cur.reg = r
+	for _, rg := range cur.ranges {
+		a.maps.insert(r, rg.from, rg.to, cur, &a.steps)
+	}
+}
+
+// splitBundle cuts cur, which no register can take whole, as described
+// above. conflict holds every register's first conflict with cur.
+func (a *Allocator) splitBundle(cur *interval, conflict *[64]int32) error {
+	start, u := cur.start(), cur.uses[0]
+	best := NoPReg
+	for _, r := range a.info.Order[cur.class] {
+		if best == NoPReg || conflict[r] > conflict[best] {
+			best = r
+		}
+	}
+	if best != NoPReg {
+		if hi := gapFloor(conflict[best]); hi > u {
+			pos := a.splitPos(start, hi)
+			if pos <= u {
+				pos = hi
+			}
+			rest := a.splitAt(cur, pos)
+			a.assign(cur, best)
+			a.enqueue(rest)
+			return nil
+		}
+	}
+	if g := gapFloor(u); g > start {
+		rest := a.splitAt(cur, a.splitPos(start, g))
+		cur.stack = true
+		a.enqueue(rest)
+		return nil
+	}
+	if end := gapFloor(u) + 4; end < cur.end() {
+		rest := a.splitAt(cur, end)
+		a.enqueue(rest)
+	}
+	cur.minimal = true
+	a.enqueue(cur)
+	return nil
+}
