@@ -225,8 +225,20 @@ func (a *Allocator) resolve() (*Result, error) {
 
 // sequentialize emits a parallel move as a sequence of copies. Every
 // destination is written once; cycles (which only involve registers) are
-// broken through a scratch stack slot.
+// broken through a free register where one is known (greedy), else a
+// scratch stack slot.
 func (a *Allocator) sequentialize(ms []pmove) {
+	// The registers the parallel move reads or writes: the scratch must
+	// be none of them, even once a move is done (an edge's destinations
+	// may not be live yet by the position's ranges).
+	var touched RegSet
+	for _, m := range ms {
+		for _, l := range [2]Loc{m.from, m.to} {
+			if l.IsReg() {
+				touched = touched.With(l.Reg())
+			}
+		}
+	}
 	for len(ms) > 0 {
 		progress := false
 		for i := 0; i < len(ms); i++ {
@@ -250,11 +262,15 @@ func (a *Allocator) sequentialize(ms []pmove) {
 		if progress {
 			continue
 		}
-		// Everything left is in cycles: park the value of ms[0].to.
-		if a.scratch < 0 {
-			a.scratch = a.newSlot(ClassFloat)
+		// Everything left is in cycles: park the value of ms[0].to, in
+		// a free register if the allocation knows one.
+		sc := a.scratchReg(ms, touched)
+		if sc == NoLoc {
+			if a.scratch < 0 {
+				a.scratch = a.newSlot(ClassFloat)
+			}
+			sc = SlotLoc(a.scratch)
 		}
-		sc := SlotLoc(a.scratch)
 		saved := ms[0].to
 		for j := range ms {
 			if ms[j].from == saved {
@@ -291,4 +307,39 @@ func (a *Allocator) sortMoves(moves []pmove) []pmove {
 	// The unsorted array is the next call's output.
 	a.sorted = moves
 	return sorted
+}
+
+// scratchReg returns a register of the class of the cycle ms that holds
+// nothing around the moves' gap, or NoLoc. Only the greedy allocator's
+// register maps know that; they hold every piece's ranges and the fixed
+// ranges, so a register they leave empty from the gap's reads (p-1) to
+// its writes (p) is free, except for the moves' own sources and
+// destinations (touched: a fixed result copied out reads a register
+// whose range ended; an edge's moves write the successor's registers),
+// which are excluded.
+func (a *Allocator) scratchReg(ms []pmove, touched RegSet) Loc {
+	if a.Algorithm != Greedy || len(ms) == 0 {
+		return NoLoc
+	}
+	p := a.instrPos[ms[0].at]
+	c := ms[0].class
+	for _, r := range a.info.Order[c] {
+		l := RegLoc(r)
+		if touched.Has(r) {
+			continue
+		}
+		for _, m := range ms {
+			if m.class != c {
+				return NoLoc
+			}
+		}
+		if n := a.maps.endingAfter(r, p-1, &a.steps); n >= 0 && a.maps.nodes[n].from < p+1 {
+			continue
+		}
+		if a.info.CalleeSaved.Has(r) && !a.res.UsedCalleeSaved.Has(r) {
+			continue // would need saving
+		}
+		return l
+	}
+	return NoLoc
 }
