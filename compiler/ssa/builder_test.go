@@ -37,7 +37,7 @@ func TestOpTable(t *testing.T) {
 // TestAllOps builds one instance of every instruction op with the builder,
 // and checks that the result verifies and round-trips through the text form.
 func TestAllOps(t *testing.T) {
-	argTypes := []Type{TypeI32, TypeI64, TypeF32, TypeF64, TypeFuncref, TypeExternref}
+	argTypes := []Type{TypeI32, TypeI64, TypeF32, TypeF64, TypeFuncref, TypeExternref, TypeV128}
 	f := NewFunc("all", Signature{Params: argTypes})
 	b := NewBuilder(f)
 	entry := b.NewBlock(argTypes...)
@@ -87,6 +87,10 @@ func TestAllOps(t *testing.T) {
 		switch info.Aux {
 		case AuxMem:
 			aux, aux2 = 12, 1<<8|2
+		case AuxMemLane:
+			aux, aux2 = 12, 1<<48|1<<8|2
+		case AuxLane:
+			aux = 1
 		case AuxTrap:
 			aux = int64(trap.IntegerOverflow)
 		case AuxIndex:

@@ -312,6 +312,40 @@ func (v *Value) SetMem(offset uint64, alignLog2 uint8, mem uint32) {
 	v.Aux2 = int64(mem)<<8 | int64(alignLog2)
 }
 
+// Lane is the lane index of a lane access (AuxLane) or of a load or
+// store of one lane (AuxMemLane).
+func (v *Value) Lane() uint8 {
+	if v.Op.Info().Aux == AuxMemLane {
+		return uint8(v.Aux2 >> 48)
+	}
+	return uint8(v.Aux)
+}
+
+// SetLane sets the lane index of a load or store of one lane, after SetMem.
+func (v *Value) SetLane(lane uint8) { v.Aux2 = v.Aux2&^(0xff<<48) | int64(lane)<<48 }
+
+// V128 returns the halves of a v128.const, low first.
+func (v *Value) V128() (lo, hi uint64) { return uint64(v.Aux), uint64(v.Aux2) }
+
+// ShuffleLanes returns the 16 lane indices of an i8x16.shuffle.
+func (v *Value) ShuffleLanes() (l [16]byte) {
+	for i := range 8 {
+		l[i] = byte(uint64(v.Aux) >> (8 * i))
+		l[i+8] = byte(uint64(v.Aux2) >> (8 * i))
+	}
+	return l
+}
+
+// SetShuffleLanes sets the lane indices of an i8x16.shuffle.
+func (v *Value) SetShuffleLanes(l [16]byte) {
+	var lo, hi uint64
+	for i := range 8 {
+		lo |= uint64(l[i]) << (8 * i)
+		hi |= uint64(l[i+8]) << (8 * i)
+	}
+	v.Aux, v.Aux2 = int64(lo), int64(hi)
+}
+
 // TypeIndex is the wasm type index checked by call_indirect.
 func (v *Value) TypeIndex() uint32 { return uint32(v.Aux) }
 

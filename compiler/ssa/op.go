@@ -40,6 +40,10 @@ const (
 	AuxCallIndirect         // Aux: wasm type index | table index<<32; Aux2: index into Func.Sigs
 	AuxTrap                 // Aux: TrapKind
 	AuxIndex                // Aux: small non-negative index (extract)
+	AuxV128                 // Aux: low 64 bits; Aux2: high 64 bits (v128.const)
+	AuxShuffle              // Aux: lane indices 0-7, one per byte; Aux2: lanes 8-15
+	AuxLane                 // Aux: lane index
+	AuxMemLane              // as AuxMem, and the lane index in bits 48-55 of Aux2
 )
 
 // DivFlags record what the optimiser proved about an integer division or
@@ -102,7 +106,7 @@ func (op Op) IsTerminator() bool { return opInfo[op].Effects&EffTerm != 0 }
 
 // IsConst reports whether op is one of the constant ops.
 func (op Op) IsConst() bool {
-	return op == OpI32Const || op == OpI64Const || op == OpF32Const || op == OpF64Const
+	return op == OpI32Const || op == OpI64Const || op == OpF32Const || op == OpF64Const || op == OpV128Const
 }
 
 var opByName map[string]Op

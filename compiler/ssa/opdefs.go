@@ -236,7 +236,7 @@ const (
 	OpReturn  // results...
 	OpTrap    // Block.Aux: TrapKind; no successors
 
-	numOps
+	numScalarOps
 )
 
 var (

@@ -476,12 +476,45 @@ func (p *parser) parseAux(v *Value) {
 		v.Aux = int64(p.parseFloat(32))
 	case AuxF64:
 		v.Aux = int64(p.parseFloat(64))
-	case AuxMem:
+	case AuxV128:
+		w := p.word()
+		if len(w) != 34 || !strings.HasPrefix(w, "0x") {
+			p.pos--
+			p.fail("bad v128 constant %q: want 0x and 32 hex digits", w)
+		}
+		hi, err1 := strconv.ParseUint(w[2:18], 16, 64)
+		lo, err2 := strconv.ParseUint(w[18:], 16, 64)
+		if err1 != nil || err2 != nil {
+			p.pos--
+			p.fail("bad v128 constant %q", w)
+		}
+		v.Aux, v.Aux2 = int64(lo), int64(hi)
+	case AuxShuffle:
+		p.expect("[")
+		var lanes [16]byte
+		for i := range lanes {
+			w := p.word()
+			n, err := strconv.ParseUint(w, 10, 8)
+			if err != nil || n >= 32 {
+				p.pos--
+				p.fail("bad shuffle lane %q", w)
+			}
+			lanes[i] = byte(n)
+		}
+		p.expect("]")
+		v.SetShuffleLanes(lanes)
+	case AuxLane:
+		v.Aux = int64(p.keyed("lane", 8))
+	case AuxMem, AuxMemLane:
 		off := p.keyed("offset", 64)
 		align := p.keyed("align", 32)
 		if align == 0 || align&(align-1) != 0 || align > 1<<16 {
 			p.pos--
 			p.fail("alignment %d is not a power of two", align)
+		}
+		var lane uint64
+		if v.Op.Info().Aux == AuxMemLane {
+			lane = p.keyed("lane", 8)
 		}
 		var mem uint64
 		if p.peek().kind == tWord && p.peek().text == "mem" {
@@ -492,6 +525,9 @@ func (p *parser) parseAux(v *Value) {
 			lg++
 		}
 		v.SetMem(off, lg, uint32(mem))
+		if v.Op.Info().Aux == AuxMemLane {
+			v.SetLane(uint8(lane))
+		}
 	case AuxMemory:
 		v.Aux = p.index("m")
 	case AuxMemory2:

@@ -215,11 +215,31 @@ func appendAux(buf []byte, v *Value) []byte {
 		buf = appendF32(buf, uint32(v.Aux))
 	case AuxF64:
 		buf = appendF64(buf, uint64(v.Aux))
-	case AuxMem:
+	case AuxV128:
+		buf = append(buf, "0x"...)
+		buf = appendHex64(buf, uint64(v.Aux2))
+		buf = appendHex64(buf, uint64(v.Aux))
+	case AuxShuffle:
+		buf = append(buf, '[')
+		for i, l := range v.ShuffleLanes() {
+			if i > 0 {
+				buf = append(buf, ' ')
+			}
+			buf = strconv.AppendUint(buf, uint64(l), 10)
+		}
+		buf = append(buf, ']')
+	case AuxLane:
+		buf = append(buf, "lane="...)
+		buf = strconv.AppendUint(buf, uint64(v.Lane()), 10)
+	case AuxMem, AuxMemLane:
 		buf = append(buf, "offset="...)
 		buf = strconv.AppendUint(buf, v.Offset(), 10)
 		buf = append(buf, " align="...)
 		buf = strconv.AppendUint(buf, 1<<(v.AlignLog2()&63), 10)
+		if v.Op.Info().Aux == AuxMemLane {
+			buf = append(buf, " lane="...)
+			buf = strconv.AppendUint(buf, uint64(v.Lane()), 10)
+		}
 		if m := v.MemIndex(); m != 0 {
 			buf = append(buf, " mem="...)
 			buf = strconv.AppendUint(buf, uint64(m), 10)
@@ -257,6 +277,15 @@ func appendAux(buf []byte, v *Value) []byte {
 		buf = appendIndex(buf, " sig", v.Aux2)
 	case AuxTrap:
 		buf = append(buf, TrapKind(v.Aux).Name()...)
+	}
+	return buf
+}
+
+// appendHex64 appends x as 16 hex digits.
+func appendHex64(buf []byte, x uint64) []byte {
+	const digits = "0123456789abcdef"
+	for i := 60; i >= 0; i -= 4 {
+		buf = append(buf, digits[x>>uint(i)&15])
 	}
 	return buf
 }

@@ -229,6 +229,17 @@ func (v *verifier) checkValue(x *Value) {
 		if x.Aux <= 0 || x.Aux > 255 || !TrapKind(x.Aux).IsWasm() {
 			v.errorf("%s: bad trap kind %d", where(), x.Aux)
 		}
+	case AuxLane, AuxMemLane:
+		if n := x.Op.LaneCount(); int(x.Lane()) >= n || info.Aux == AuxLane && uint64(x.Aux) >= uint64(n) {
+			v.errorf("%s: lane %d out of range (%d lanes)", where(), x.Lane(), n)
+		}
+	case AuxShuffle:
+		for _, l := range x.ShuffleLanes() {
+			if l >= 32 {
+				v.errorf("%s: shuffle lane %d out of range", where(), l)
+				break
+			}
+		}
 	case AuxNone:
 		if x.Op.IsDiv() && (x.Aux < 0 || x.Aux >= 1<<numDivFlags) {
 			v.errorf("%s: bad division flags %d", where(), x.Aux)
