@@ -79,15 +79,10 @@ func (l *funcLowerer) blockType(ins *wasm.Instr) (params, results []ssa.Type, er
 			return nil, nil, l.errorf(ins.Offset, "block type index %d out of range", int64(bt))
 		}
 		si := &l.mi.types[bt]
-		if si.v128 {
-			return nil, nil, l.errV128(ins.Offset)
-		}
 		return si.sig.Params, si.sig.Results, nil
 	}
 	t := valType(bt.ValType())
 	switch t {
-	case ssa.TypeV128:
-		return nil, nil, l.errV128(ins.Offset)
 	case ssa.TypeVoid:
 		return nil, nil, l.errorf(ins.Offset, "unknown block type %d", int64(bt))
 	}

@@ -79,10 +79,6 @@ func (l *funcLowerer) notSupported(off int, format string, args ...any) error {
 		Msg: "not supported: " + fmt.Sprintf(format, args...)}
 }
 
-func (l *funcLowerer) errV128(off int) error {
-	return l.notSupported(off, "v128 value type in function %d", l.funcIndex)
-}
-
 func (l *funcLowerer) lower(funcIndex uint32) (*ssa.Func, error) {
 	m := l.mi.m
 	l.funcIndex = funcIndex
@@ -96,9 +92,6 @@ func (l *funcLowerer) lower(funcIndex uint32) (*ssa.Func, error) {
 		return nil, l.errorf(code.Offset, "type index %d out of range", ti)
 	}
 	si := &l.mi.types[ti]
-	if si.v128 {
-		return nil, l.errV128(code.Offset)
-	}
 	if err := l.setLocals(code, si); err != nil {
 		return nil, err
 	}
@@ -139,9 +132,6 @@ func (l *funcLowerer) setLocals(code *wasm.Code, si *sigInfo) error {
 	ts := append(l.localTypes[:0], si.sig.Params...)
 	for _, g := range code.Locals {
 		t := valType(g.Type)
-		if t == ssa.TypeV128 {
-			return l.errV128(code.Offset)
-		}
 		if t == ssa.TypeVoid {
 			return l.errorf(code.Offset, "unknown local type %#x", byte(g.Type))
 		}
@@ -237,8 +227,6 @@ func (l *funcLowerer) body() error {
 			return e
 		}
 		switch {
-		case ins.Op.Prefix() == 0xFD:
-			return l.notSupported(ins.Offset, "SIMD instruction %s in function %d", ins.Info.Name, l.funcIndex)
 		case ins.Op == wasm.OpReturnCall || ins.Op == wasm.OpReturnCallIndirect:
 			return l.notSupported(ins.Offset, "tail calls (%s) in function %d", ins.Info.Name, l.funcIndex)
 		}

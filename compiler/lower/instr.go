@@ -28,6 +28,9 @@ func (l *funcLowerer) instr(ins *wasm.Instr) error {
 		}
 		return nil
 	}
+	if ins.Op.Prefix() == 0xFD {
+		return l.simd(ins)
+	}
 	b := l.b
 	switch ins.Op {
 	case wasm.OpUnreachable:
@@ -59,11 +62,6 @@ func (l *funcLowerer) instr(ins *wasm.Instr) error {
 	case wasm.OpDrop:
 		l.pop()
 	case wasm.OpSelect, wasm.OpSelectT:
-		for _, t := range ins.Types {
-			if ins.Op == wasm.OpSelectT && t == wasm.V128 {
-				return l.errV128(ins.Offset)
-			}
-		}
 		n := len(l.stack) - 3
 		l.stack[n] = b.Select(l.stack[n], l.stack[n+1], l.stack[n+2])
 		l.stack = l.stack[:n+1]
@@ -87,9 +85,6 @@ func (l *funcLowerer) instr(ins *wasm.Instr) error {
 			return l.errorf(ins.Offset, "global index %d out of range", ins.Index)
 		}
 		t := valType(gt.Type)
-		if t == ssa.TypeV128 {
-			return l.errV128(ins.Offset)
-		}
 		l.push(b.GlobalGet(ins.Index, t))
 	case wasm.OpGlobalSet:
 		b.GlobalSet(ins.Index, l.pop())
@@ -212,9 +207,6 @@ func (l *funcLowerer) call(ins *wasm.Instr) error {
 		return l.errorf(ins.Offset, "function index %d out of range", ins.Index)
 	}
 	si := &l.mi.types[ti]
-	if si.v128 {
-		return l.errV128(ins.Offset)
-	}
 	op := ssa.OpCall
 	if ins.Index < uint32(l.mi.m.NumImportedFuncs()) {
 		op = ssa.OpCallImport
@@ -232,9 +224,6 @@ func (l *funcLowerer) callIndirect(ins *wasm.Instr) error {
 		return l.errorf(ins.Offset, "type index %d out of range", ti)
 	}
 	si := &l.mi.types[ti]
-	if si.v128 {
-		return l.errV128(ins.Offset)
-	}
 	index := l.pop()
 	n := len(l.stack) - len(si.sig.Params)
 	args := append(append(l.args[:0], index), l.stack[n:]...)

@@ -30,12 +30,14 @@ type instance struct {
 	l        *lower.Lowerer
 	funcs    []*ssa.Func // by defined-function number, lowered on first call
 	globals  []uint64
+	globalHi []uint64 // high halves of v128 globals
 	mem      []byte
 	maxMem   uint64
 	tables   [][]uint64
 	dataGone []bool
 	elemGone []bool
 	depth    int
+	constHi  uint64 // the high half of the last v128 constExpr
 }
 
 const pageSize = 65536
@@ -54,6 +56,7 @@ func instantiate(m *wasm.Module) (*instance, error) {
 			return nil, err
 		}
 		x.globals = append(x.globals, v)
+		x.globalHi = append(x.globalHi, x.constHi)
 	}
 	if len(m.Memories) == 1 {
 		lim := m.Memories[0].Limits
@@ -117,7 +120,13 @@ func (x *instance) constExpr(e wasm.ConstExpr) (uint64, error) {
 		return 0, err
 	}
 	var v uint64
+	x.constHi = 0
 	switch ins.Op {
+	case wasm.OpV128Const:
+		for i := range 8 {
+			v |= uint64(ins.V128[i]) << (8 * i)
+			x.constHi |= uint64(ins.V128[i+8]) << (8 * i)
+		}
 	case wasm.OpI32Const:
 		v = uint64(uint32(ins.I32))
 	case wasm.OpI64Const:
@@ -134,7 +143,7 @@ func (x *instance) constExpr(e wasm.ConstExpr) (uint64, error) {
 		if int(ins.Index) >= len(x.globals) {
 			return 0, errUnsupported
 		}
-		v = x.globals[ins.Index]
+		v, x.constHi = x.globals[ins.Index], x.globalHi[ins.Index]
 	default:
 		return 0, errUnsupported
 	}
@@ -164,20 +173,27 @@ func (x *instance) call(fi uint32, args []uint64) ([]uint64, error) {
 
 func (x *instance) run(f *ssa.Func, args []uint64) ([]uint64, error) {
 	vals := make([]uint64, f.NumValues())
+	his := make([]uint64, f.NumValues()) // high halves of v128 values
 	tuples := map[ssa.ID][]uint64{}
 	b := f.Entry()
-	for i, p := range b.Params {
-		vals[p] = args[i]
+	for _, p := range b.Params {
+		vals[p] = args[0]
+		args = args[1:]
+		if f.Value(p).Type == ssa.TypeV128 {
+			his[p] = args[0]
+			args = args[1:]
+		}
 	}
-	var tmp []uint64
+	var tmp, tmpHi []uint64
 	jump := func(e ssa.Edge) *ssa.Block {
 		t := f.Block(e.Block)
-		tmp = tmp[:0]
+		tmp, tmpHi = tmp[:0], tmpHi[:0]
 		for _, a := range e.Args {
 			tmp = append(tmp, vals[a])
+			tmpHi = append(tmpHi, his[a])
 		}
 		for i, p := range t.Params {
-			vals[p] = tmp[i]
+			vals[p], his[p] = tmp[i], tmpHi[i]
 		}
 		return t
 	}
@@ -187,6 +203,14 @@ func (x *instance) run(f *ssa.Func, args []uint64) ([]uint64, error) {
 		}
 		for _, id := range b.Instrs {
 			v := f.Value(id)
+			if usesV128(f, v) {
+				lo, hi, err := x.execV128(f, v, vals, his, tuples)
+				if err != nil {
+					return nil, err
+				}
+				vals[id], his[id] = lo, hi
+				continue
+			}
 			r, err := x.exec(f, v, vals, tuples)
 			if err != nil {
 				return nil, err
@@ -209,11 +233,7 @@ func (x *instance) run(f *ssa.Func, args []uint64) ([]uint64, error) {
 			}
 			b = jump(b.Succs[i])
 		case ssa.OpReturn:
-			res := make([]uint64, len(b.Controls))
-			for i, c := range b.Controls {
-				res[i] = vals[c]
-			}
-			return res, nil
+			return words(f, b.Controls, vals, his), nil
 		case ssa.OpTrap:
 			return nil, raise(trap.Kind(b.Aux))
 		default:

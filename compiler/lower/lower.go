@@ -19,7 +19,6 @@ package lower
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -56,8 +55,7 @@ const maxLocals = 50000
 
 // sigInfo is a wasm function type converted to SSA types.
 type sigInfo struct {
-	sig  ssa.Signature
-	v128 bool // uses v128 somewhere: not supported
+	sig ssa.Signature
 }
 
 // moduleInfo is what all functions of a module share; read-only once built.
@@ -72,7 +70,6 @@ func newModuleInfo(m *wasm.Module) *moduleInfo {
 		t := &m.Types[i]
 		si := &mi.types[i]
 		si.sig = Signature(t)
-		si.v128 = slices.Contains(t.Params, wasm.V128) || slices.Contains(t.Results, wasm.V128)
 	}
 	return mi
 }

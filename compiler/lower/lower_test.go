@@ -133,7 +133,7 @@ func TestNotSupportedError(t *testing.T) {
 	require.NotZero(t, le.Offset)
 	// The first failing function by index is reported, whatever the
 	// order in which workers finish.
-	require.Equal(t, uint32(0), le.FuncIndex)
+	require.Equal(t, uint32(1), le.FuncIndex)
 }
 
 func TestFuncIndexChecks(t *testing.T) {

@@ -246,6 +246,8 @@ func (l *funcLowerer) zeroValue(t ssa.Type) ssa.ID {
 		op = ssa.OpF32Const
 	case ssa.TypeF64:
 		op = ssa.OpF64Const
+	case ssa.TypeV128:
+		op = ssa.OpV128Const
 	default:
 		op = ssa.OpRefNull
 	}

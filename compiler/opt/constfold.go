@@ -115,6 +115,9 @@ func makeCopy(v *ssa.Value, x ssa.ID) {
 }
 
 func foldValue(f *ssa.Func, v *ssa.Value) bool {
+	if v.Op.IsSIMD() {
+		return foldSIMD(f, v)
+	}
 	if v.Op.IsConst() || len(v.Args) == 0 || len(v.Args) > 2 || !canEval[v.Op] {
 		return false
 	}
@@ -131,6 +134,33 @@ func foldValue(f *ssa.Func, v *ssa.Value) bool {
 		return false
 	}
 	setConst(v, r)
+	return true
+}
+
+// foldSIMD evaluates a pure vector op whose arguments are all constants.
+func foldSIMD(f *ssa.Func, v *ssa.Value) bool {
+	if v.Op == ssa.OpV128Const || len(v.Args) == 0 || len(v.Args) > 3 || !v.Op.IsPure() {
+		return false
+	}
+	var args [3]V128
+	for i, a := range v.Args {
+		if c := f.Value(a); c.Op == ssa.OpV128Const {
+			args[i] = V128{uint64(c.Aux), uint64(c.Aux2)}
+		} else if bits, ok := constBits(f, a); ok {
+			args[i] = V128{Lo: bits}
+		} else {
+			return false
+		}
+	}
+	r, ok := EvalSIMD(v.Op, v.Aux, v.Aux2, args[:len(v.Args)])
+	if !ok {
+		return false
+	}
+	if v.Type == ssa.TypeV128 {
+		v.Op, v.Args, v.Aux, v.Aux2 = ssa.OpV128Const, nil, int64(r.Lo), int64(r.Hi)
+		return true
+	}
+	setConst(v, r.Lo)
 	return true
 }
 
