@@ -46,6 +46,9 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 			panic(r)
 		}
 	}()
+	if e := refuseSIMD(f); e != nil {
+		return nil, e
+	}
 	s.s = isel{mi: s.mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
 		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}, addrs: map[ssa.ID]Reg{},
 		pages: map[uint32]Reg{}}
