@@ -182,6 +182,13 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 		if err = useMem(&in.Src[1]); err == nil {
 			err = twoAddr()
 		}
+	case fBinImm:
+		if in.Src[2].Kind != KImm {
+			return fmt.Errorf("needs an immediate")
+		}
+		if err = use(&in.Src[1]); err == nil {
+			err = twoAddr()
+		}
 	case fShift:
 		if in.Src[1].Kind == KReg {
 			err = fixed(&in.Src[1].Reg, regalloc.Use, RCX)

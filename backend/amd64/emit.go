@@ -447,8 +447,8 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		p.To = operand(in.Dst)
 	case fMov:
 		p = e.prog(as)
-		switch in.Op {
-		case OpImul3, OpRoundss, OpRoundsd:
+		switch {
+		case in.Op == OpImul3 || in.Op == OpRoundss || in.Op == OpRoundsd || in.Op.isVec() && in.Src[1].Kind != KNone:
 			if in.Src[1].Kind != KImm {
 				return fmt.Errorf("needs an immediate")
 			}
@@ -457,6 +457,24 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		default:
 			p.From = operand(in.Src[0])
 		}
+		p.To = operand(in.Dst)
+	case fBinImm:
+		if in.Dst.Kind != KReg || in.Src[0].Kind != KReg || in.Dst.Reg != in.Src[0].Reg {
+			return fmt.Errorf("destination must be the first source register")
+		}
+		if in.Src[2].Kind != KImm {
+			return fmt.Errorf("needs an immediate")
+		}
+		p = e.prog(as)
+		if in.Op == OpCmpps || in.Op == OpCmppd {
+			// Go's order: source, destination, predicate.
+			p.From = operand(in.Src[1])
+			p.SetFrom3(operand(in.Dst))
+			p.To = operand(in.Src[2])
+			break
+		}
+		p.From = operand(in.Src[2])
+		p.SetFrom3(operand(in.Src[1]))
 		p.To = operand(in.Dst)
 	case fStore:
 		p = e.prog(as)

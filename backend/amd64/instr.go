@@ -112,6 +112,7 @@ const (
 	fExit               // leave through the host-call stub with ExitArg Trap
 	fPoll               // preemption and interrupt poll
 	fJmpTab             // jump to Table[Src0] through the constant Src1
+	fBinImm             // Dst = Src0 op Src1 with the immediate Src2; Dst shares Src0's register
 	fRep                // rep string op: Src0 (RDI) destination address, Src1 (RSI or RAX) source address or byte, Src2 (RCX) count; all three clobbered
 )
 
@@ -216,6 +217,125 @@ const (
 	OpRepMovsb
 	OpRepMovsbBack
 	OpRepStosb
+	// Vector ops (SSE2 to SSE4.1) on whole XMM registers; see vecGPR for
+	// the operands that are general registers.
+	OpPaddb
+	OpPaddw
+	OpPaddd
+	OpPaddq
+	OpPsubb
+	OpPsubw
+	OpPsubd
+	OpPsubq
+	OpPaddsb
+	OpPaddsw
+	OpPaddusb
+	OpPaddusw
+	OpPsubsb
+	OpPsubsw
+	OpPsubusb
+	OpPsubusw
+	OpPmullw
+	OpPmulld
+	OpPmuludq
+	OpPmuldq
+	OpPminsb
+	OpPminsw
+	OpPminsd
+	OpPminub
+	OpPminuw
+	OpPminud
+	OpPmaxsb
+	OpPmaxsw
+	OpPmaxsd
+	OpPmaxub
+	OpPmaxuw
+	OpPmaxud
+	OpPavgb
+	OpPavgw
+	OpPcmpeqb
+	OpPcmpeqw
+	OpPcmpeqd
+	OpPcmpeqq
+	OpPcmpgtb
+	OpPcmpgtw
+	OpPcmpgtd
+	OpPand
+	OpPandn
+	OpPor
+	OpPxor
+	OpPshufb
+	OpPacksswb
+	OpPackssdw
+	OpPackuswb
+	OpPackusdw
+	OpPunpcklbw
+	OpPunpckhbw
+	OpPunpcklqdq
+	OpUnpcklps
+	OpPmaddwd
+	OpPmaddubsw
+	OpPmulhrsw
+	OpAddps
+	OpAddpd
+	OpSubps
+	OpSubpd
+	OpMulps
+	OpMulpd
+	OpDivps
+	OpDivpd
+	OpMinps
+	OpMinpd
+	OpMaxps
+	OpMaxpd
+	OpPsllw
+	OpPslld
+	OpPsllq
+	OpPsrlw
+	OpPsrld
+	OpPsrlq
+	OpPsraw
+	OpPsrad
+	OpPshufd
+	OpPshuflw
+	OpRoundps
+	OpRoundpd
+	OpSqrtps
+	OpSqrtpd
+	OpCvtdq2ps
+	OpCvtdq2pd
+	OpCvttps2dq
+	OpCvttpd2dq
+	OpCvtpd2ps
+	OpCvtps2pd
+	OpPabsb
+	OpPabsw
+	OpPabsd
+	OpPmovsxbw
+	OpPmovsxwd
+	OpPmovsxdq
+	OpPmovzxbw
+	OpPmovzxwd
+	OpPmovzxdq
+	OpPmovmskb
+	OpMovmskps
+	OpMovmskpd
+	OpPextrb
+	OpPextrw
+	OpPextrd
+	OpPextrq
+	OpShufps
+	OpShufpd
+	OpInsertps
+	OpCmpps
+	OpCmppd
+	OpPblendw
+	OpPalignr
+	OpPinsrb
+	OpPinsrw
+	OpPinsrd
+	OpPinsrq
+	OpPtest
 	numOps
 )
 
@@ -309,12 +429,152 @@ var ops = [numOps]opInfo{
 	OpRepMovsb:     {"repmovsb", fRep, sse(x86.AMOVSB)},
 	OpRepMovsbBack: {"repmovsbback", fRep, sse(x86.AMOVSB)},
 	OpRepStosb:     {"repstosb", fRep, sse(x86.ASTOSB)},
+
+	OpPaddb:      {"paddb", fBin, sse(x86.APADDB)},
+	OpPaddw:      {"paddw", fBin, sse(x86.APADDW)},
+	OpPaddd:      {"paddd", fBin, sse(x86.APADDL)},
+	OpPaddq:      {"paddq", fBin, sse(x86.APADDQ)},
+	OpPsubb:      {"psubb", fBin, sse(x86.APSUBB)},
+	OpPsubw:      {"psubw", fBin, sse(x86.APSUBW)},
+	OpPsubd:      {"psubd", fBin, sse(x86.APSUBL)},
+	OpPsubq:      {"psubq", fBin, sse(x86.APSUBQ)},
+	OpPaddsb:     {"paddsb", fBin, sse(x86.APADDSB)},
+	OpPaddsw:     {"paddsw", fBin, sse(x86.APADDSW)},
+	OpPaddusb:    {"paddusb", fBin, sse(x86.APADDUSB)},
+	OpPaddusw:    {"paddusw", fBin, sse(x86.APADDUSW)},
+	OpPsubsb:     {"psubsb", fBin, sse(x86.APSUBSB)},
+	OpPsubsw:     {"psubsw", fBin, sse(x86.APSUBSW)},
+	OpPsubusb:    {"psubusb", fBin, sse(x86.APSUBUSB)},
+	OpPsubusw:    {"psubusw", fBin, sse(x86.APSUBUSW)},
+	OpPmullw:     {"pmullw", fBin, sse(x86.APMULLW)},
+	OpPmulld:     {"pmulld", fBin, sse(x86.APMULLD)},
+	OpPmuludq:    {"pmuludq", fBin, sse(x86.APMULULQ)},
+	OpPmuldq:     {"pmuldq", fBin, sse(x86.APMULDQ)},
+	OpPminsb:     {"pminsb", fBin, sse(x86.APMINSB)},
+	OpPminsw:     {"pminsw", fBin, sse(x86.APMINSW)},
+	OpPminsd:     {"pminsd", fBin, sse(x86.APMINSD)},
+	OpPminub:     {"pminub", fBin, sse(x86.APMINUB)},
+	OpPminuw:     {"pminuw", fBin, sse(x86.APMINUW)},
+	OpPminud:     {"pminud", fBin, sse(x86.APMINUD)},
+	OpPmaxsb:     {"pmaxsb", fBin, sse(x86.APMAXSB)},
+	OpPmaxsw:     {"pmaxsw", fBin, sse(x86.APMAXSW)},
+	OpPmaxsd:     {"pmaxsd", fBin, sse(x86.APMAXSD)},
+	OpPmaxub:     {"pmaxub", fBin, sse(x86.APMAXUB)},
+	OpPmaxuw:     {"pmaxuw", fBin, sse(x86.APMAXUW)},
+	OpPmaxud:     {"pmaxud", fBin, sse(x86.APMAXUD)},
+	OpPavgb:      {"pavgb", fBin, sse(x86.APAVGB)},
+	OpPavgw:      {"pavgw", fBin, sse(x86.APAVGW)},
+	OpPcmpeqb:    {"pcmpeqb", fBin, sse(x86.APCMPEQB)},
+	OpPcmpeqw:    {"pcmpeqw", fBin, sse(x86.APCMPEQW)},
+	OpPcmpeqd:    {"pcmpeqd", fBin, sse(x86.APCMPEQL)},
+	OpPcmpeqq:    {"pcmpeqq", fBin, sse(x86.APCMPEQQ)},
+	OpPcmpgtb:    {"pcmpgtb", fBin, sse(x86.APCMPGTB)},
+	OpPcmpgtw:    {"pcmpgtw", fBin, sse(x86.APCMPGTW)},
+	OpPcmpgtd:    {"pcmpgtd", fBin, sse(x86.APCMPGTL)},
+	OpPand:       {"pand", fBin, sse(x86.APAND)},
+	OpPandn:      {"pandn", fBin, sse(x86.APANDN)},
+	OpPor:        {"por", fBin, sse(x86.APOR)},
+	OpPxor:       {"pxor", fBin, sse(x86.APXOR)},
+	OpPshufb:     {"pshufb", fBin, sse(x86.APSHUFB)},
+	OpPacksswb:   {"packsswb", fBin, sse(x86.APACKSSWB)},
+	OpPackssdw:   {"packssdw", fBin, sse(x86.APACKSSLW)},
+	OpPackuswb:   {"packuswb", fBin, sse(x86.APACKUSWB)},
+	OpPackusdw:   {"packusdw", fBin, sse(x86.APACKUSDW)},
+	OpPunpcklbw:  {"punpcklbw", fBin, sse(x86.APUNPCKLBW)},
+	OpPunpckhbw:  {"punpckhbw", fBin, sse(x86.APUNPCKHBW)},
+	OpPunpcklqdq: {"punpcklqdq", fBin, sse(x86.APUNPCKLQDQ)},
+	OpUnpcklps:   {"unpcklps", fBin, sse(x86.AUNPCKLPS)},
+	OpPmaddwd:    {"pmaddwd", fBin, sse(x86.APMADDWL)},
+	OpPmaddubsw:  {"pmaddubsw", fBin, sse(x86.APMADDUBSW)},
+	OpPmulhrsw:   {"pmulhrsw", fBin, sse(x86.APMULHRSW)},
+	OpAddps:      {"addps", fBin, sse(x86.AADDPS)},
+	OpAddpd:      {"addpd", fBin, sse(x86.AADDPD)},
+	OpSubps:      {"subps", fBin, sse(x86.ASUBPS)},
+	OpSubpd:      {"subpd", fBin, sse(x86.ASUBPD)},
+	OpMulps:      {"mulps", fBin, sse(x86.AMULPS)},
+	OpMulpd:      {"mulpd", fBin, sse(x86.AMULPD)},
+	OpDivps:      {"divps", fBin, sse(x86.ADIVPS)},
+	OpDivpd:      {"divpd", fBin, sse(x86.ADIVPD)},
+	OpMinps:      {"minps", fBin, sse(x86.AMINPS)},
+	OpMinpd:      {"minpd", fBin, sse(x86.AMINPD)},
+	OpMaxps:      {"maxps", fBin, sse(x86.AMAXPS)},
+	OpMaxpd:      {"maxpd", fBin, sse(x86.AMAXPD)},
+	OpPsllw:      {"psllw", fBin, sse(x86.APSLLW)},
+	OpPslld:      {"pslld", fBin, sse(x86.APSLLL)},
+	OpPsllq:      {"psllq", fBin, sse(x86.APSLLQ)},
+	OpPsrlw:      {"psrlw", fBin, sse(x86.APSRLW)},
+	OpPsrld:      {"psrld", fBin, sse(x86.APSRLL)},
+	OpPsrlq:      {"psrlq", fBin, sse(x86.APSRLQ)},
+	OpPsraw:      {"psraw", fBin, sse(x86.APSRAW)},
+	OpPsrad:      {"psrad", fBin, sse(x86.APSRAL)},
+	OpPshufd:     {"pshufd", fMov, sse(x86.APSHUFD)},
+	OpPshuflw:    {"pshuflw", fMov, sse(x86.APSHUFLW)},
+	OpRoundps:    {"roundps", fMov, sse(x86.AROUNDPS)},
+	OpRoundpd:    {"roundpd", fMov, sse(x86.AROUNDPD)},
+	OpSqrtps:     {"sqrtps", fMov, sse(x86.ASQRTPS)},
+	OpSqrtpd:     {"sqrtpd", fMov, sse(x86.ASQRTPD)},
+	OpCvtdq2ps:   {"cvtdq2ps", fMov, sse(x86.ACVTPL2PS)},
+	OpCvtdq2pd:   {"cvtdq2pd", fMov, sse(x86.ACVTPL2PD)},
+	OpCvttps2dq:  {"cvttps2dq", fMov, sse(x86.ACVTTPS2PL)},
+	OpCvttpd2dq:  {"cvttpd2dq", fMov, sse(x86.ACVTTPD2PL)},
+	OpCvtpd2ps:   {"cvtpd2ps", fMov, sse(x86.ACVTPD2PS)},
+	OpCvtps2pd:   {"cvtps2pd", fMov, sse(x86.ACVTPS2PD)},
+	OpPabsb:      {"pabsb", fMov, sse(x86.APABSB)},
+	OpPabsw:      {"pabsw", fMov, sse(x86.APABSW)},
+	OpPabsd:      {"pabsd", fMov, sse(x86.APABSD)},
+	OpPmovsxbw:   {"pmovsxbw", fMov, sse(x86.APMOVSXBW)},
+	OpPmovsxwd:   {"pmovsxwd", fMov, sse(x86.APMOVSXWD)},
+	OpPmovsxdq:   {"pmovsxdq", fMov, sse(x86.APMOVSXDQ)},
+	OpPmovzxbw:   {"pmovzxbw", fMov, sse(x86.APMOVZXBW)},
+	OpPmovzxwd:   {"pmovzxwd", fMov, sse(x86.APMOVZXWD)},
+	OpPmovzxdq:   {"pmovzxdq", fMov, sse(x86.APMOVZXDQ)},
+	OpPmovmskb:   {"pmovmskb", fMov, sse(x86.APMOVMSKB)},
+	OpMovmskps:   {"movmskps", fMov, sse(x86.AMOVMSKPS)},
+	OpMovmskpd:   {"movmskpd", fMov, sse(x86.AMOVMSKPD)},
+	OpPextrb:     {"pextrb", fMov, sse(x86.APEXTRB)},
+	OpPextrw:     {"pextrw", fMov, sse(x86.APEXTRW)},
+	OpPextrd:     {"pextrd", fMov, sse(x86.APEXTRD)},
+	OpPextrq:     {"pextrq", fMov, sse(x86.APEXTRQ)},
+	OpShufps:     {"shufps", fBinImm, sse(x86.ASHUFPS)},
+	OpShufpd:     {"shufpd", fBinImm, sse(x86.ASHUFPD)},
+	OpInsertps:   {"insertps", fBinImm, sse(x86.AINSERTPS)},
+	OpCmpps:      {"cmpps", fBinImm, sse(x86.ACMPPS)},
+	OpCmppd:      {"cmppd", fBinImm, sse(x86.ACMPPD)},
+	OpPblendw:    {"pblendw", fBinImm, sse(x86.APBLENDW)},
+	OpPalignr:    {"palignr", fBinImm, sse(x86.APALIGNR)},
+	OpPinsrb:     {"pinsrb", fBinImm, sse(x86.APINSRB)},
+	OpPinsrw:     {"pinsrw", fBinImm, sse(x86.APINSRW)},
+	OpPinsrd:     {"pinsrd", fBinImm, sse(x86.APINSRD)},
+	OpPinsrq:     {"pinsrq", fBinImm, sse(x86.APINSRQ)},
+	OpPtest:      {"ptest", fCmp, sse(x86.APTEST)},
 }
 
 func (o Op) String() string { return ops[o].name }
 
+// vecGPR marks the operands of vector ops that are general registers:
+// 1 the destination, 4 the second source.
+var vecGPR = [numOps]uint8{
+	OpPmovmskb: 1,
+	OpMovmskps: 1,
+	OpMovmskpd: 1,
+	OpPextrb:   1,
+	OpPextrw:   1,
+	OpPextrd:   1,
+	OpPextrq:   1,
+	OpPinsrb:   4,
+	OpPinsrw:   4,
+	OpPinsrd:   4,
+	OpPinsrq:   4,
+}
+
+// isVec reports whether o is one of the vector ops.
+func (o Op) isVec() bool { return o >= OpPaddb && o < numOps }
+
 // floatDst reports whether the op writes an XMM register.
 func (o Op) floatDst() bool {
+	if o.isVec() {
+		return vecGPR[o]&1 == 0
+	}
 	switch o {
 	case OpCvttss2si, OpCvttsd2si, OpMovXG:
 		return false
@@ -322,8 +582,12 @@ func (o Op) floatDst() bool {
 	return o >= OpAddss && o <= OpStoreups
 }
 
-// floatSrc reports whether the op's register sources are XMM registers.
+// floatSrc reports whether the op's register sources are XMM registers
+// (for vector ops: the first source).
 func (o Op) floatSrc() bool {
+	if o.isVec() {
+		return true
+	}
 	switch o {
 	case OpCvtsi2ss, OpCvtsi2sd, OpMovGX:
 		return false

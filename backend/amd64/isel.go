@@ -101,7 +101,7 @@ type isel struct {
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg
 	consts  map[ssa.ID]Reg // constants materialised in the current block
-	fconsts map[[2]uint64]int32
+	fconsts map[[3]uint64]int32
 
 	// Storage kept from one function to the next.
 	blockChunks [][]Block
@@ -129,7 +129,7 @@ func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
 		blockChunks: s.blockChunks,
 	}
 	if s.tuples == nil {
-		s.tuples, s.consts, s.fconsts = map[ssa.ID][]Reg{}, map[ssa.ID]Reg{}, map[[2]uint64]int32{}
+		s.tuples, s.consts, s.fconsts = map[ssa.ID][]Reg{}, map[ssa.ID]Reg{}, map[[3]uint64]int32{}
 	}
 }
 
@@ -633,7 +633,7 @@ func (s *isel) moveValue(dst Reg, a ssa.ID) {
 
 func (s *isel) isConst(v *ssa.Value) bool {
 	switch v.Op {
-	case ssa.OpI32Const, ssa.OpI64Const, ssa.OpF32Const, ssa.OpF64Const, ssa.OpRefNull:
+	case ssa.OpI32Const, ssa.OpI64Const, ssa.OpF32Const, ssa.OpF64Const, ssa.OpRefNull, ssa.OpV128Const:
 		return true
 	}
 	return false
@@ -678,12 +678,14 @@ func (s *isel) materialize(dst Reg, v *ssa.Value) {
 		s.emit(Instr{Op: OpMovss, Dst: R(dst), Src: [3]Operand{s.fconst(uint64(uint32(v.Aux)), 0, 4)}})
 	case ssa.OpF64Const:
 		s.emit(Instr{Op: OpMovsd, Dst: R(dst), Src: [3]Operand{s.fconst(uint64(v.Aux), 0, 8)}})
+	case ssa.OpV128Const:
+		s.emit(Instr{Op: OpMovups, Dst: R(dst), Src: [3]Operand{s.fconst(uint64(v.Aux), uint64(v.Aux2), 16)}})
 	}
 }
 
 // fconst returns a constant-pool operand of size 4, 8 or 16 bytes.
 func (s *isel) fconst(lo, hi uint64, size int) Operand {
-	key := [2]uint64{lo, hi<<8 | uint64(size)}
+	key := [3]uint64{lo, hi, uint64(size)}
 	if i, ok := s.fconsts[key]; ok {
 		return C(i)
 	}

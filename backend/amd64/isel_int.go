@@ -103,11 +103,8 @@ func (s *isel) value(v *ssa.Value) {
 		s.vreg[v.ID] = rets[v.Aux]
 
 	default:
-		if s.floatValue(v) || s.memValue(v) {
+		if s.simdValue(v) || s.floatValue(v) || s.memValue(v) {
 			return
-		}
-		if v.Type == ssa.TypeV128 {
-			s.notSupported(v.Pos, "SIMD instruction %v", v.Op)
 		}
 		s.notSupported(v.Pos, "amd64 instruction selection of %v", v.Op)
 	}

@@ -183,9 +183,6 @@ func (s *isel) global(v *ssa.Value) {
 	if v.Op == ssa.OpGlobalSet {
 		t = s.f.Value(v.Args[0]).Type
 	}
-	if t == ssa.TypeV128 {
-		s.notSupported(v.Pos, "SIMD instruction %v of a v128 global", v.Op)
-	}
 	if v.Op == ssa.OpGlobalGet {
 		s.loadTyped(s.vr(v.ID), t, cell)
 		return
@@ -195,6 +192,8 @@ func (s *isel) global(v *ssa.Value) {
 
 func (s *isel) loadTyped(dst Reg, t ssa.Type, src Operand) {
 	switch t {
+	case ssa.TypeV128:
+		s.emit(Instr{Op: OpMovups, Dst: R(dst), Src: [3]Operand{src}})
 	case ssa.TypeF32:
 		s.emit(Instr{Op: OpMovss, Dst: R(dst), Src: [3]Operand{src}})
 	case ssa.TypeF64:
@@ -208,6 +207,8 @@ func (s *isel) loadTyped(dst Reg, t ssa.Type, src Operand) {
 
 func (s *isel) storeTyped(dst Operand, t ssa.Type, id ssa.ID) {
 	switch t {
+	case ssa.TypeV128:
+		s.emit(Instr{Op: OpStoreups, Dst: dst, Src: [3]Operand{R(s.use(id))}})
 	case ssa.TypeF32:
 		s.emit(Instr{Op: OpStoress, Dst: dst, Src: [3]Operand{R(s.use(id))}})
 	case ssa.TypeF64:
@@ -273,9 +274,9 @@ func (s *isel) sig(v *ssa.Value) *ssa.Signature {
 		s.fail(v.Pos, "amd64: unknown signature %d", v.Aux2)
 	}
 	sig := &s.f.Sigs[v.Aux2]
-	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
-		if t == ssa.TypeV128 {
-			s.notSupported(v.Pos, "SIMD instruction: v128 call")
+	if v.Op == ssa.OpCall || v.Op == ssa.OpCallIndirect {
+		if err := v128InRegs(sig); err != nil {
+			s.notSupported(v.Pos, "%s", err.Msg[len("not supported: "):])
 		}
 	}
 	return sig

@@ -24,6 +24,24 @@ func argSlots(types []ssa.Type, area bool) (slots []int, nstack int) {
 	return backend.ArgSlots(types, area, backend.RegCounts{Int: len(IntArgRegs), Float: len(FloatArgRegs)})
 }
 
+// v128InRegs refuses a signature that would pass a v128 on the stack or
+// in the results area, whose slots are 8 bytes.
+func v128InRegs(sig *ssa.Signature) *Error {
+	regs, area := inRegs(sig)
+	slots, _ := argSlots(sig.Params, area)
+	for i, t := range sig.Params {
+		if t == ssa.TypeV128 && slots[i] >= 0 {
+			return &Error{Msg: "not supported: a v128 parameter beyond the registers on amd64"}
+		}
+	}
+	for i, t := range sig.Results {
+		if t == ssa.TypeV128 && !regs[i] {
+			return &Error{Msg: "not supported: a v128 result beyond the registers on amd64"}
+		}
+	}
+	return nil
+}
+
 // areaSlot is result i's place in a results area addressed by p.
 func areaSlot(p Reg, i int) Operand { return M(Base(p, int32(8*i))) }
 
@@ -88,6 +106,9 @@ func (s *isel) callSeq(sig *ssa.Signature, args, rets []Reg) (callArgs, callRets
 // incoming stack arguments.
 func (s *isel) params(b *ssa.Block) {
 	sig := &s.f.Sig
+	if err := v128InRegs(sig); err != nil {
+		s.notSupported(0, "%s", err.Msg[len("not supported: "):])
+	}
 	_, area := inRegs(sig)
 	types := make([]ssa.Type, len(b.Params))
 	for k, p := range b.Params {

@@ -15,10 +15,8 @@ func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, erro
 	s := &isel{out: f, slab: &slab{first: 64}, side: &slab{first: 64}}
 	s.blocks = []*Block{{}}
 	s.cur = 0
-	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
-		if t == ssa.TypeV128 {
-			return nil, &Error{Msg: "not supported: SIMD instruction: v128 in an exported signature"}
-		}
+	if err := v128InRegs(sig); err != nil {
+		return nil, err
 	}
 	s.emit(Instr{Op: OpParams})
 	p := s.load8(vmctx(abi.VMCtxArgs))
@@ -38,6 +36,8 @@ func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, erro
 		p := s.load8(vmctx(abi.VMCtxArgs))
 		for i, t := range sig.Results {
 			switch t {
+			case ssa.TypeV128:
+				s.emit(Instr{Op: OpStoreups, Dst: slot(p, i), Src: [3]Operand{R(rets[i])}})
 			case ssa.TypeF32:
 				s.emit(Instr{Op: OpStoress, Dst: slot(p, i), Src: [3]Operand{R(rets[i])}})
 			case ssa.TypeF64:

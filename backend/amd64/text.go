@@ -370,6 +370,9 @@ func (p *parser) line(line string) error {
 			if i > 0 || info.form == fStore || info.form == fCmp {
 				fl = op.floatSrc()
 			}
+			if op.isVec() && i == 2 && vecGPR[op]&4 != 0 {
+				fl = false
+			}
 			o, err := p.operand(a, fl)
 			if err != nil {
 				return err

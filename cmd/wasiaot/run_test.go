@@ -167,9 +167,11 @@ func TestBuildErrors(t *testing.T) {
 	assert.Equal(t, 1, status)
 	assert.Contains(t, errOut, "not supported")
 	simd := writeFile(t, "simd.wat", []byte(`(module (func (result v128) v128.const i32x4 1 2 3 4))`))
-	status, _, errOut = run(t, "build", simd)
+	status, _, errOut = run(t, "build", "--target", "amd64", simd, "-o", filepath.Join(t.TempDir(), "simd.so"))
+	assert.Equal(t, 0, status, errOut)
+	status, _, errOut = run(t, "build", "--target", "arm64", simd, "-o", filepath.Join(t.TempDir(), "simd-arm64.so"))
 	assert.Equal(t, 1, status)
-	assert.Contains(t, errOut, "not supported")
+	assert.Contains(t, errOut, "not supported: SIMD on arm64")
 }
 
 // TestExitStatusRange: proc_exit codes 0..125 pass through; larger ones are outside the range

@@ -100,8 +100,9 @@ func findGlobal(facts []globalFact, g int64) int {
 
 // storeLoad maps a full-width store to the load that reads its value back.
 var storeLoad = [ssa.NumOps]ssa.Op{
-	ssa.OpI32Store: ssa.OpI32Load,
-	ssa.OpI64Store: ssa.OpI64Load,
-	ssa.OpF32Store: ssa.OpF32Load,
-	ssa.OpF64Store: ssa.OpF64Load,
+	ssa.OpI32Store:  ssa.OpI32Load,
+	ssa.OpI64Store:  ssa.OpI64Load,
+	ssa.OpF32Store:  ssa.OpF32Load,
+	ssa.OpF64Store:  ssa.OpF64Load,
+	ssa.OpV128Store: ssa.OpV128Load,
 }
