@@ -124,7 +124,7 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 	e.prologue()
 	for b, blk := range f.Blocks {
 		e.add(e.labels[b])
-		if b > 0 && e.onlyJump(b) {
+		if b > 0 && e.skipped(b) {
 			continue
 		}
 		for i := range blk.Instrs {
@@ -409,7 +409,15 @@ func (e *emitter) onlyJump(b int) bool {
 	return len(blk.Instrs) == 1 && blk.Instrs[0].Op == OpB
 }
 
-// thread follows chains of lone jumps.
+// skipped reports whether block b is left out of the code: a lone jump
+// that does not jump to itself through other lone jumps.
+func (e *emitter) skipped(b int) bool {
+	return e.onlyJump(b) && !e.onlyJump(int(e.thread(int32(b))))
+}
+
+// thread follows chains of lone jumps. A chain that ends in a cycle of lone
+// jumps (an empty infinite loop) ends at a block of the cycle, which is
+// then emitted.
 func (e *emitter) thread(t int32) int32 {
 	for range len(e.f.Blocks) {
 		if t <= 0 || int(t) >= len(e.f.Blocks) || !e.onlyJump(int(t)) {
@@ -457,7 +465,7 @@ func (e *emitter) instr(b int, in *Instr) error {
 		}
 	}
 	next := int32(b + 1)
-	for int(next) < len(e.f.Blocks) && e.onlyJump(int(next)) {
+	for int(next) < len(e.f.Blocks) && e.skipped(int(next)) {
 		next++
 	}
 	var err error

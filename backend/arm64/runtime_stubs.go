@@ -13,19 +13,36 @@ import (
 const (
 	StubHostCall = "hostcall" // branch target of an import call (abi.VMCtxHostCallStub), resume PC in x16
 	StubPreempt  = "preempt"  // branch target of a poll that hit (abi.VMCtxPreemptStub), resume PC in x16
+	StubAsync    = "async"    // where the SIGURG handler sends a thread it preempts
 	StubTrap     = "trap"     // blr target of an explicit trap (abi.VMCtxTrapStub), trap PC in x30
 	StubFault    = "fault"    // where the fault handler sends a faulting thread
 )
 
-// The preempt stub's save area on the native stack, from the ExitSP it
-// parks: x0-x15 (within reach of stp's offsets), v0-v31 (all 128 bits),
-// then the poll's resume PC.
+// The async stub's save area on the native stack, from the ExitSP it
+// parks: x0-x17 (the rest are parked in the vmctx like a host call's),
+// NZCV and FPSR, FPCR and a pad, v0-v31 (all 128 bits), then the 16 bytes
+// the SIGURG handler (or the preempt stub) pushed: the PC to resume at and
+// a zero.
 const (
-	preemptGPRs    = 0
-	preemptVecs    = 16 * 8
-	PreemptSavedPC = preemptVecs + 32*16
-	preemptArea    = PreemptSavedPC + 16
+	asyncGPRs      = 0
+	asyncFlags     = 18 * 8
+	asyncVecs      = asyncFlags + 32
+	PreemptSavedPC = asyncVecs + 32*16
+	// AsyncPushed is what the handler pushes below the interrupted SP.
+	AsyncPushed = 16
 )
+
+// System register encodings for mrs/msr (op0:op1:CRn:CRm:op2 at bit 5).
+const (
+	sysNZCV = 0xda10 // S3_3_C4_C2_0
+	sysFPCR = 0xda20 // S3_3_C4_C4_0
+	sysFPSR = 0xda21 // S3_3_C4_C4_1
+)
+
+// mrs encodes mrs x<t>, <sys>; msr encodes msr <sys>, x<t>: golang-asm
+// knows the names but not as operands of a generated Prog.
+func mrs(t Reg, sys uint32) uint32 { return 0xd5200000 | sys<<5 | uint32(t&31) }
+func msr(sys uint32, t Reg) uint32 { return 0xd5000000 | sys<<5 | uint32(t&31) }
 
 // qLoadStore encodes str (or ldr) q<v>, [sp, #off]: golang-asm has no
 // 128-bit load or store of a vector register.
@@ -48,9 +65,15 @@ func (e *emitter) word(w uint32) {
 //   - hostcall: generated code set x16 to the resume PC and ExitArg; park
 //     the activation (resume PC, native SP, x19-x30 and d8-d15) and leave
 //     through the trampoline with ExitHostCall;
-//   - preempt: x16 is the poll's resume PC; save every other register
-//     but x17 on the native stack, then park with ExitPreempt and a resume
-//     PC that restores them;
+//   - async: entered from the SIGURG handler at any instruction of
+//     generated code, with the interrupted PC pushed on the native stack
+//     (16 bytes: the PC and a zero); save x0-x17, NZCV, FPSR, FPCR and
+//     all 128 bits of v0-v31 on the native stack, then park like a host
+//     call (which keeps x19-x30 in the vmctx) with ExitPreempt and a
+//     resume PC that restores them all and branches to the interrupted PC
+//     through x18, the one register generated code never uses;
+//   - preempt: x16 is the poll's resume PC; push it and continue as async
+//     (x16, x17 and the flags are scratch across a poll);
 //   - trap: entered by blr, so x30 identifies the trap site; record it
 //     and leave with ExitTrap;
 //   - fault: the signal handler set the trap fields; leave with ExitTrap.
@@ -107,14 +130,22 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 
 	label(StubPreempt)
 	p := e.prog(arm64.ASUB)
-	p.From, p.Reg, p.To = constAddr(preemptArea), arm64.REGSP, regAddr(SP)
+	p.From, p.Reg, p.To = constAddr(AsyncPushed), arm64.REGSP, regAddr(SP)
+	pair(arm64.ASTP, Scratch, ZR, sp(0))
+	label(StubAsync)
+	p = e.prog(arm64.ASUB)
+	p.From, p.Reg, p.To = constAddr(PreemptSavedPC), arm64.REGSP, regAddr(SP)
+	for r := X0; r <= X17; r += 2 {
+		pair(arm64.ASTP, r, r+1, sp(asyncGPRs+8*int64(r)))
+	}
+	e.word(mrs(X0, sysNZCV))
+	e.word(mrs(X1, sysFPSR))
+	e.word(mrs(X2, sysFPCR))
+	pair(arm64.ASTP, X0, X1, sp(asyncFlags))
+	pair(arm64.ASTP, X2, ZR, sp(asyncFlags+16))
 	for i := range 32 {
-		e.word(qLoadStore(false, i, preemptVecs+16*i))
+		e.word(qLoadStore(false, i, asyncVecs+16*i))
 	}
-	for r := X0; r <= X15; r += 2 {
-		pair(arm64.ASTP, r, r+1, sp(preemptGPRs+8*int64(r)))
-	}
-	mov(arm64.AMOVD, regAddr(Scratch), sp(PreemptSavedPC))
 	exitCode(abi.ExitPreempt)
 	restore := e.newProg()
 	restore.As = obj.ANOP
@@ -123,18 +154,23 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 	p.To.Type = obj.TYPE_BRANCH
 	p.To.SetTarget(labels["exit"])
 	e.add(restore)
-	labels["restoreAll"] = restore
 	for i := range 32 {
-		e.word(qLoadStore(true, i, preemptVecs+16*i))
+		e.word(qLoadStore(true, i, asyncVecs+16*i))
 	}
-	for r := X0; r <= X15; r += 2 {
-		pair(arm64.ALDP, r, r+1, sp(preemptGPRs+8*int64(r)))
+	pair(arm64.ALDP, X0, X1, sp(asyncFlags))
+	mov(arm64.AMOVD, sp(asyncFlags+16), regAddr(X2))
+	e.word(msr(sysNZCV, X0))
+	e.word(msr(sysFPSR, X1))
+	e.word(msr(sysFPCR, X2))
+	for r := X0; r <= X17; r += 2 {
+		pair(arm64.ALDP, r, r+1, sp(asyncGPRs+8*int64(r)))
 	}
-	mov(arm64.AMOVD, sp(PreemptSavedPC), regAddr(Scratch))
+	// add (not adds) leaves the restored flags alone.
+	mov(arm64.AMOVD, sp(PreemptSavedPC), regAddr(Platform))
 	p = e.prog(arm64.AADD)
-	p.From, p.Reg, p.To = constAddr(preemptArea), arm64.REGSP, regAddr(SP)
+	p.From, p.Reg, p.To = constAddr(PreemptSavedPC+AsyncPushed), arm64.REGSP, regAddr(SP)
 	p = e.prog(arm64.AB)
-	p.To = memAddr(Scratch, 0)
+	p.To = memAddr(Platform, 0)
 
 	label(StubTrap)
 	mov(arm64.AMOVD, regAddr(LR), vm(abi.ARM64VMCtxTrapPC))
@@ -158,7 +194,7 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 		}
 	}
 	stubs := &backend.RuntimeStubs{Code: sym.P[:size], Offsets: map[string]int{}}
-	for _, name := range []string{StubHostCall, StubPreempt, StubTrap, StubFault} {
+	for _, name := range []string{StubHostCall, StubPreempt, StubAsync, StubTrap, StubFault} {
 		stubs.Offsets[name] = int(labels[name].Pc)
 	}
 	return stubs, nil

@@ -15,6 +15,7 @@ const (
 	stubTrap       = 0
 	stubFault      = 0
 	preemptSavedPC = 0
+	asyncPushed    = 0
 )
 
 func enter(vmctx, pc uintptr) { panic(ErrUnsupportedArch) }

@@ -47,6 +47,9 @@ type Context struct {
 	ownStack bool
 	memory   *Memory
 	preempts uint64 // ExitPreempt exits served, for tests
+	// onPreempt, if set (by tests), sees the PC of every preemption exit
+	// that resumes.
+	onPreempt func(pc uintptr)
 	// repoke repeats an Interrupt's request to the running g (see
 	// Interrupt); Close stops it.
 	repoke struct {
@@ -385,11 +388,15 @@ func (c *Context) serve(code abi.ExitCode, host Host) error {
 			if atomic.LoadUint32(&h.Interrupt) != 0 {
 				pc, _ := c.stack.word(h.ExitSP + preemptSavedPC)
 				// The code's SP is above what the preempt stub pushed.
-				sp := h.ExitSP + preemptSavedPC + 8
+				sp := h.ExitSP + preemptSavedPC + asyncPushed
 				c.unwind(abi.TrapInterrupted, uintptr(pc))
 				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc), SP: sp}
 			}
 			c.preempts++
+			if c.onPreempt != nil {
+				pc, _ := c.stack.word(h.ExitSP + preemptSavedPC)
+				c.onPreempt(uintptr(pc))
+			}
 			yield()
 			if atomic.LoadUint32(&h.Interrupt) != 0 {
 				continue // stop now rather than at the next signal

@@ -12,13 +12,14 @@ import (
 	"github.com/wasiaot/wasiaot/runtime/abi"
 )
 
-// The general registers a poll preserves besides the vmctx, g and
-// x16/x17 (x18 is never used but kept all the same).
+// The general registers a poll preserves besides the vmctx, g, x16/x17
+// and x18 (which generated code never uses and the preempt stub's return
+// clobbers).
 var preservedGPRs = func() []int16 {
 	var rs []int16
 	for r := int16(arm64.REG_R0); r <= arm64.REG_R30; r++ {
 		switch r {
-		case r16, r17, rVM, arm64.REG_R28:
+		case r16, r17, arm64.REG_R18, rVM, arm64.REG_R28:
 			continue
 		}
 		rs = append(rs, r)
@@ -114,7 +115,8 @@ func TestPollLetsGCRunAndInterruptStops(t *testing.T) {
 		var trap *Trap
 		require.ErrorAs(t, err, &trap)
 		require.Equal(t, abi.TrapInterrupted, trap.Kind)
-		require.Equal(t, poll, trap.PC)
+		// The poll or the signal stopped it somewhere in the loop.
+		require.True(t, trap.PC >= entry && trap.PC < poll+32, "pc %#x outside the loop at %#x", trap.PC, entry)
 		require.Zero(t, c.Header().ExitSP)
 		require.ErrorAs(t, c.Call(entry, nil), &trap)
 		c.ClearInterrupt()

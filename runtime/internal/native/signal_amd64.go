@@ -46,6 +46,11 @@ var asyncLo, asyncStubPC uintptr
 // registers, with a margin.
 const asyncRoom = 512
 
+// asyncPushed is what the handler pushes below the interrupted RSP (the
+// PC, as a CALL would); the interrupted frame's RSP is that far above the
+// saved PC.
+const asyncPushed = 8
+
 // urgHandler is the SIGURG handler (signal_amd64.s), C ABI, no g.
 func urgHandler()
 

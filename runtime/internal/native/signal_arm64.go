@@ -1,5 +1,10 @@
 package native
 
+import (
+	"errors"
+	"syscall"
+)
+
 // sigHandler is the SIGSEGV/SIGBUS handler (signal_arm64.s). It runs with
 // the C calling convention on the signal stack; x28 is whatever the
 // interrupted code had (Go's g, in Go code and in wasm code alike).
@@ -13,5 +18,42 @@ func sigHandlerPC() uintptr
 const goSigFlags = saSiginfo
 
 // installFaultHandler puts sigHandler in front of Go's handler for SIGSEGV
-// and SIGBUS. Called once, with the arena bounds already set.
-func installFaultHandler() error { return installSignalHandler(sigHandlerPC(), goSigFlags) }
+// and SIGBUS, and urgHandler in front of Go's for SIGURG (asynchronous
+// preemption, docs/abi.md). Called once, with the arena bounds and the
+// stubs already set.
+func installFaultHandler() error {
+	asyncLo = theArena.stubs.Addr() + uintptr(theArena.stubs.Len())
+	asyncStubPC = stubAddr(stubAsync)
+	if theArena.stubs.Addr() != codeLo {
+		return errors.New("runtime stubs are not at the start of the code arena")
+	}
+	if err := installSignalHandler(sigHandlerPC(), goSigFlags); err != nil {
+		return err
+	}
+	return chainHandler(uintptr(syscall.SIGURG), &prevURG, urgHandlerPC(), goSigFlags)
+}
+
+// prevURG is Go's SIGURG handler, which urgHandler always continues into.
+var prevURG uintptr
+
+// asyncLo is the first address after the runtime stubs at the start of the
+// arena: urgHandler preempts only code in [asyncLo, codeHi). asyncStubPC is
+// where it sends the thread. Both are written once, before the handler is
+// installed.
+var asyncLo, asyncStubPC uintptr
+
+// asyncRoom is the native stack the async stub needs below the interrupted
+// SP: the pushed PC, x0-x17, the flag registers and 512 bytes of vector
+// registers (arm64.PreemptSavedPC + arm64.AsyncPushed), with a margin.
+const asyncRoom = 1024
+
+// asyncPushed is what the handler pushes below the interrupted SP (the PC
+// and a zero, keeping SP 16-byte aligned); the interrupted frame's SP is
+// that far above the saved PC.
+const asyncPushed = 16
+
+// urgHandler is the SIGURG handler (signal_arm64.s), C ABI, no g.
+func urgHandler()
+
+// urgHandlerPC returns the ABI0 address of urgHandler.
+func urgHandlerPC() uintptr
