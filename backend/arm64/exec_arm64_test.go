@@ -441,7 +441,6 @@ func TestExecMemory(t *testing.T) {
   (func (export "global") (param i32) (result i32)
     (global.set $g (i32.add (global.get $g) (local.get 0))) (global.get $g))
   (func (export "size") (result i32) (memory.size))
-  (func (export "spin") (loop (br 0)))
 )`)
 	// The harness does not initialise globals.
 	in.put(in.layout.GlobalOffset(0), 5)
@@ -468,15 +467,6 @@ func TestExecMemory(t *testing.T) {
 	require.EqualValues(t, 12, uint32(res[0]))
 	res, _ = in.call("size")
 	require.EqualValues(t, 1, uint32(res[0]))
-
-	// A poll that sees stackguard0 == StackPreempt exits with its resume
-	// PC in x16.
-	binary.LittleEndian.PutUint64(in.g[abi.GStackGuard0Offset:], abi.StackPreempt)
-	_, code = in.call("spin")
-	require.Equal(t, exitPreempt, code)
-	resume := in.get(exectest.ResumePC) - uint64(addr(in.text))
-	require.Less(t, resume, uint64(len(in.text)))
-	binary.LittleEndian.PutUint64(in.g[abi.GStackGuard0Offset:], 0)
 }
 
 // TestExecConstants materialises integer and float constants of every

@@ -216,26 +216,14 @@ func (s *isel) run() {
 		s.head[b.ID] = s.newBlock(s.depth[b.ID])
 		s.lists[i] = []int32{s.head[b.ID]}
 	}
-	// A function that calls nothing needs no poll on entry: without a
-	// loop it runs for a time bounded by its size (amd64 does the same).
-	entryPoll := false
-	for _, b := range rpo {
-		for _, id := range b.Instrs {
-			if f.Value(id).Op.Info().Effects&ssa.EffCall != 0 {
-				entryPoll = true
-			}
-		}
-	}
+	// No polls: preemption and interruption are asynchronous (a signal
+	// stops generated code at any instruction, docs/abi.md), so loops and
+	// function entries carry no check.
 	for i, b := range rpo {
 		s.pos, s.curBlk = i, b
 		s.switchTo(s.head[b.ID])
 		if i == 0 {
 			s.params(b)
-			if entryPoll || s.header[b.ID] {
-				s.emit(Instr{Op: OpPoll})
-			}
-		} else if s.header[b.ID] {
-			s.emit(Instr{Op: OpPoll})
 		}
 		for _, id := range b.Instrs {
 			if !s.fused[id] {

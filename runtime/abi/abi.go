@@ -134,7 +134,9 @@ const (
 // architecture (amd64.go, arm64.go); amd64's layout is version 1's.
 // Version 3: amd64 code has no polls; the runtime stops it with a signal
 // at any instruction (docs/abi.md, "Preemption and interruption").
-const Version uint32 = 3
+// Version 4: arm64 code has no polls either; the runtime may write x18 at
+// any instruction of arm64 code.
+const Version uint32 = 4
 
 // vmContextPublic is the part of the vmctx header every architecture shares:
 // the fields generated code uses and the runtime's common private fields, up
