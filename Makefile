@@ -47,6 +47,9 @@ ARM64_SKIP ?= ^TestPageStatesMincore$$
 # One process per suite: under qemu-user the memory of one process running every suite grew to
 # 12 GB of RSS (v2 alone peaks near 9 GB; natively the suite stays far below that).
 ARM64_SPEC_SUITES ?= v1,v2,tail-call,extended-const
+# The preemption, interruption and host-call tests of the testsuite on arm64 (compiled code without
+# polls, stopped by the signal under qemu-user too).
+ARM64_TESTSUITE_RUN ?= ^(TestHostCall.*|TestInterrupt.*|TestPreemptedGuestSameResult|TestHostCallsUnderPreemption|TestGCWithSpinningGuests)$$
 # The WASI tests on arm64: the C and Go programs (sandbox-escape attempts included), exit codes,
 # stdin, and the path-resolution and symlink-race tests.
 # Go standard-library tests on arm64: built for wasip1 and compiled with --target arm64 on the
@@ -74,6 +77,8 @@ test-arm64:
 		(cd testsuite && WASIAOT_SPECTEST_DIR="$$spec/internal/integration_test/spectest" \
 			"$(QEMU_ARM64)" "$$dir/testsuite.test" -test.timeout 20m -test.run '^TestSpec$$' -suites=$$s); \
 	done; \
+	echo "arm64 (qemu): testsuite preemption, interruption and host calls"; \
+	(cd testsuite && "$(QEMU_ARM64)" "$$dir/testsuite.test" -test.timeout 20m -test.run '$(ARM64_TESTSUITE_RUN)'); \
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -c -o "$$dir/wasi.test" ./wasi; \
 	echo "arm64 (qemu): ./wasi"; \
 	(cd wasi && "$(QEMU_ARM64)" "$$dir/wasi.test" -test.timeout 20m -test.run '$(ARM64_WASI_RUN)'); \
