@@ -171,8 +171,9 @@ func (c *Context) Args() []byte { return c.args }
 // Stack is the native stack the Context runs on.
 func (c *Context) Stack() *Stack { return c.stack }
 
-// Interrupt asks running (and future) native code to stop at its next poll;
-// Call then returns a Trap of kind abi.TrapInterrupted. It is safe to call
+// Interrupt asks running (and future) native code to stop, wherever it is
+// (the SIGURG handler stops it, or its next poll if it polls); Call then
+// returns a Trap of kind abi.TrapInterrupted. It is safe to call
 // from any goroutine. The request stays until ClearInterrupt.
 //
 // Polls look only at the running goroutine's stackguard0, the word the Go

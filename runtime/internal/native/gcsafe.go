@@ -2,13 +2,13 @@ package native
 
 import "github.com/wasiaot/wasiaot/runtime/abi"
 
-// How native time is made GC-safe: on amd64 asynchronously. The SIGURG
-// handler (signal_amd64.s) sends generated code that Go's scheduler wants
-// to preempt to the async stub, which saves every register and exits with
-// abi.ExitPreempt; Call then yields and resumes (docs/abi.md, "Preemption
-// and interruption"). Code that polls g.stackguard0 exits the same way.
-// run and resumeRun are the only two places Go hands the thread to native
-// code.
+// How native time is made GC-safe: asynchronously. The SIGURG handler
+// (signal_amd64.s, signal_arm64.s) sends generated code that Go's
+// scheduler wants to preempt to the async stub, which saves every register
+// and exits with abi.ExitPreempt; Call then yields and resumes
+// (docs/abi.md, "Preemption and interruption"). Code that polls
+// g.stackguard0 exits the same way. run and resumeRun are the only two
+// places Go hands the thread to native code.
 
 // run enters native code at pc and reports how it left.
 func run(c *Context, pc uintptr) abi.ExitCode {
