@@ -35,6 +35,7 @@ var kernels = []kernel{
 	{"mandel", 64, 300, refMandel, "Miters/s", func(n uint32) float64 { return float64(refMandel(n)) }},
 	{"interp", 10_000, 500_000, refInterp, "Minstrs/s", func(n uint32) float64 { return 9*float64(n) + 6 }},
 	{"indirect", 100_000, 1_000_000, refIndirect, "Mcalls/s", func(n uint32) float64 { return float64(n) }},
+	{"blur", 20, 2_000, refBlur, "Mpixels/s", func(n uint32) float64 { return 256 * 62 * float64(n) }},
 }
 
 // kernelCall runs run(n) on one instance of a kernel and returns its checksum.
@@ -288,4 +289,35 @@ func refIndirect(n uint32) uint64 {
 		x = ops[(x^x>>29^i)&7](x, i)
 	}
 	return x
+}
+
+func refBlur(n uint32) uint64 {
+	const w, h = 256, 64
+	var a, b [h][w]uint8
+	s := uint32(1)
+	for y := range h {
+		for x := range w {
+			s = s*1103515245 + 12345
+			a[y][x] = uint8(s >> 24)
+		}
+	}
+	for r := range n {
+		for y := 1; y < h-1; y++ {
+			for x := range w {
+				b[y][x] = uint8((uint32(a[y-1][x]) + 2*uint32(a[y][x]) + uint32(a[y+1][x]) + 2) >> 2)
+			}
+		}
+		for y := 1; y < h-1; y++ {
+			for x := range w {
+				a[y][x] = b[y][x] ^ uint8(r)
+			}
+		}
+	}
+	var sum uint64
+	for y := range h {
+		for x := range w {
+			sum = sum*31 + uint64(a[y][x])
+		}
+	}
+	return sum
 }

@@ -107,6 +107,9 @@ func TestObjdumpHotLoopsHaveNoPoll(t *testing.T) {
 		t.Run(arch, func(t *testing.T) {
 			total := 0
 			for _, k := range kernels {
+				if arch == "arm64" && strings.HasSuffix(k, ".simd.wasm") {
+					continue // SIMD compiles for amd64 only so far
+				}
 				so := filepath.Join(t.TempDir(), filepath.Base(k)+".so")
 				status, _, errOut := run(t, "build", "--target", arch, k, "-o", so)
 				require.Zero(t, status, errOut)
