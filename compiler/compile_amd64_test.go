@@ -18,3 +18,13 @@ func TestCPUFeatures(t *testing.T) {
 	require.Equal(t, artifact.ArchAMD64, a.Header.Arch)
 	require.Equal(t, artifact.FeatureLZCNT|artifact.FeatureBMI1|artifact.FeaturePOPCNT, a.Header.Features)
 }
+
+// Vector code records SSE4.1, the baseline of SIMD selection, so that a
+// host without it refuses to load the artifact.
+func TestCPUFeaturesSIMD(t *testing.T) {
+	b, err := os.ReadFile("lower/testdata/simd.wasm")
+	require.NoError(t, err)
+	a, err := CompileArtifact(b, DefaultOptions())
+	require.NoError(t, err)
+	require.NotZero(t, a.Header.Features&artifact.FeatureSSE41, "features %v", a.Header.Features)
+}
