@@ -49,7 +49,10 @@ func ParseAlgorithm(s string) (Algorithm, error) {
 // writes, 10x per loop level, over the instructions covered), so that the
 // values whose spilling would cost most choose first. A bundle takes the
 // first register, hints first, whose map has nothing where the bundle is
-// live. Failing that, it evicts the bundles in the way on the register
+// live. Failing that, a bundle living in blocks of several loop depths is
+// split where it first enters another depth, and the pieces are queued:
+// a loop's piece then competes with its loop weight, the piece outside
+// with its own. Failing that, it evicts the bundles in the way on the register
 // where the heaviest of them is lightest, if all of them are lighter than
 // it; they go back to the queue. Failing that, it is split:
 //
@@ -176,8 +179,35 @@ func (a *Allocator) splitAt(it *interval, pos int32) *interval {
 		it.size = size - rest.size
 	}
 	a.steps += int64(min(len(it.uses), len(rest.uses)) + min(len(it.ranges), len(rest.ranges)))
+	rest.flat = it.flat
 	a.addPiece(rest)
 	return rest
+}
+
+// loopBoundary returns the first block start where cur, live there, enters
+// a block of another loop depth than its start's, or -1. A bundle found
+// to have none is marked flat, and so are the pieces split from it, so
+// that no bundle is walked twice for nothing.
+func (a *Allocator) loopBoundary(cur *interval) int32 {
+	if cur.flat {
+		return -1
+	}
+	start := cur.start()
+	d0 := a.f.Blocks[a.blockOf(start)].LoopDepth
+	for _, rg := range cur.ranges {
+		b := a.blockOf(rg.from)
+		if a.blockStart[b] <= start {
+			b++
+		}
+		for ; b < len(a.f.Blocks) && a.blockStart[b] < rg.to; b++ {
+			a.steps++
+			if a.f.Blocks[b].LoopDepth != d0 {
+				return a.blockStart[b]
+			}
+		}
+	}
+	cur.flat = true
+	return -1
 }
 
 var depthWeight = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
@@ -267,6 +297,14 @@ func (a *Allocator) place(cur *interval) error {
 		}
 		if conflict[r] = a.firstConflict(r, cur); conflict[r] < 0 {
 			a.assign(cur, r)
+			return nil
+		}
+	}
+	if !cur.minimal {
+		if pos := a.loopBoundary(cur); pos >= 0 {
+			rest := a.splitAt(cur, pos)
+			a.enqueue(cur)
+			a.enqueue(rest)
 			return nil
 		}
 	}

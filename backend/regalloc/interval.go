@@ -54,6 +54,7 @@ type interval struct {
 	useW    float64 // the sum of the uses' weights
 	size    int32   // the positions covered; 0: not computed yet
 	minimal bool
+	flat    bool // lies within blocks of one loop depth (see loopBoundary)
 	mark    uint32
 }
 
