@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/wasiaot/wasiaot/backend/regalloc"
 )
@@ -20,6 +21,20 @@ type Allocator struct {
 	// valid until the next Allocate.
 	buf []Instr
 	at  []int32 // insertInPlace's positions of the edits
+	// remat holds the constant loads marked rematerializable, by
+	// allocator instruction index ascending: an edit executing one again
+	// copies it.
+	remat []rematDef
+}
+
+type rematDef struct {
+	at int32
+	in Instr
+}
+
+// rematAt finds the constant load at allocator instruction index at.
+func (a *Allocator) rematAt(at int32) (int, bool) {
+	return slices.BinarySearchFunc(a.remat, at, func(d rematDef, at int32) int { return int(d.at - at) })
 }
 
 // NewAllocator returns an allocator for amd64.
@@ -47,6 +62,7 @@ func (a *Allocator) Allocate(f *Func) error {
 	}
 	a.ptrs = a.ptrs[:0]
 	a.mops = a.mops[:0]
+	a.remat = a.remat[:0]
 	for b, blk := range f.Blocks {
 		if len(blk.Instrs) == 0 {
 			return fmt.Errorf("amd64: b%d is empty", b)
@@ -73,6 +89,11 @@ func (a *Allocator) Allocate(f *Func) error {
 	if a.Check {
 		if err := regalloc.Check(rf, RegInfo, res); err != nil {
 			return fmt.Errorf("amd64: %s: %v", f.Name, err)
+		}
+	}
+	for _, ed := range res.Edits {
+		if _, ok := a.rematAt(ed.Def); ed.From == regalloc.RematLoc && (!ok || !ed.To.IsReg()) {
+			return fmt.Errorf("amd64: %s: internal error: instr %d executed again, but it is not a constant load", f.Name, ed.Def)
 		}
 	}
 	a.Last = res
@@ -277,7 +298,12 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 	if err != nil {
 		return err
 	}
-	rf.CloseInstr(first, clobbers, isCopy(in))
+	i := rf.CloseInstr(first, clobbers, isCopy(in))
+	// A constant load may be executed again instead of reloaded.
+	if in.Op == OpMov && in.Dst.Kind == KReg && in.Src[0].Kind == KImm && clobbers == 0 && len(rf.Operands)-first == 1 {
+		rf.Instrs[i].Remat = true
+		a.remat = append(a.remat, rematDef{int32(i), *in})
+	}
 	return nil
 }
 
@@ -368,7 +394,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
-				out = append(out, editInstr(f, res, res.Edits[e]))
+				out = append(out, a.editInstr(f, res, res.Edits[e]))
 			}
 			in := blk.Instrs[i]
 			dropped := res.Dropped != nil && res.Dropped[idx]
@@ -421,7 +447,7 @@ func (a *Allocator) insertInPlace(f *Func, res *regalloc.Result, ins []Instr, ed
 	j, q := w-1, len(edits)-1
 	for pos := len(out) - 1; q >= 0; pos-- {
 		if int(a.at[q]) > j {
-			out[pos] = editInstr(f, res, edits[q])
+			out[pos] = a.editInstr(f, res, edits[q])
 			q--
 		} else {
 			out[pos] = ins[j]
@@ -431,8 +457,15 @@ func (a *Allocator) insertInPlace(f *Func, res *regalloc.Result, ins []Instr, ed
 	return out
 }
 
-// editInstr returns the move of an allocator edit.
-func editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
+// editInstr returns the move of an allocator edit, or the constant load
+// it executes again (Allocate checked that there is one).
+func (a *Allocator) editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
+	if ed.From == regalloc.RematLoc {
+		k, _ := a.rematAt(ed.Def)
+		in := a.remat[k].in
+		in.Dst.Reg, in.Pos = fromPReg(ed.To.Reg()), 0
+		return in
+	}
 	slot := func(l regalloc.Loc) Operand {
 		return M(Base(RSP, f.spillBase+res.SlotOffset[l.Slot()]))
 	}

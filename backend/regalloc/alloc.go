@@ -73,6 +73,7 @@ type Allocator struct {
 	instrDepth []int32
 	markEpoch  uint32
 	evicted    []*interval
+	remat      []int32 // per value: its Instr.Remat definition, or < 0
 	evictions  int
 	evictLimit int
 
@@ -120,6 +121,7 @@ func (a *Allocator) Allocate(f *Func) (*Result, error) {
 	if err := a.liveness(); err != nil {
 		return nil, err
 	}
+	a.findRemat()
 	a.buildIntervals()
 	a.coalesce(a.Algorithm == Greedy)
 	scan := a.scan

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,4 +158,27 @@ func TestSplitPos(t *testing.T) {
 			require.Equal(t, want, a.splitPos(lo, hi), "lo %d hi %d", lo, hi)
 		}
 	}
+}
+
+// TestCheckerCatchesRemat makes sure the checker verifies that a
+// rematerialization executes again the one definition of the value.
+func TestCheckerCatchesRemat(t *testing.T) {
+	src, err := os.ReadFile("testdata/remat.ra")
+	require.NoError(t, err)
+	tf, err := parseTestFunc(string(src))
+	require.NoError(t, err)
+	a := New(tf.info)
+	a.Algorithm = Greedy
+	res, err := a.Allocate(&tf.f)
+	require.NoError(t, err)
+	require.NoError(t, Check(&tf.f, tf.info, res))
+	k := slices.IndexFunc(res.Edits, func(e Edit) bool { return e.From == RematLoc })
+	require.GreaterOrEqual(t, k, 0, "no rematerialization")
+	bad := *res
+	bad.Edits = slices.Clone(res.Edits)
+	bad.Edits[k].Def = 1 // v1 = def: neither rematerializable nor v0's
+	require.ErrorContains(t, Check(&tf.f, tf.info, &bad), "rematerializes")
+	// A rematerialization of the right instruction under another name.
+	bad.Edits[k].Def, bad.Edits[k].V = res.Edits[k].Def, 1
+	require.Error(t, Check(&tf.f, tf.info, &bad))
 }

@@ -51,6 +51,14 @@ func (a *Allocator) validate() error {
 			if in.First < 0 || in.End < in.First || int(in.End) > len(f.Operands) {
 				return fmt.Errorf("regalloc: instr %d: bad operand range", i)
 			}
+			if in.Remat {
+				if in.End-in.First != 1 || in.Clobbers != 0 || in.Move {
+					return fmt.Errorf("regalloc: instr %d: rematerializable, but not a lone definition", i)
+				}
+				if op := &f.Operands[in.First]; op.Kind != Def || op.Fixed != NoPReg || op.Reuse >= 0 {
+					return fmt.Errorf("regalloc: instr %d: rematerializable, but its operand is not an unconstrained definition", i)
+				}
+			}
 			for k := in.First; k < in.End; k++ {
 				op := &f.Operands[k]
 				if op.V < 0 || int(op.V) >= len(f.VRegClass) {
@@ -356,7 +364,9 @@ func (a *Allocator) buildInstr(i, bs int32) {
 		}
 		it := a.parent(op.V)
 		it.addRangeRev(bs, p+2)
-		if op.Kind == UseDef || !op.MayStack {
+		// A value rematerialized never has its slot written: it is
+		// read from a register only.
+		if op.Kind == UseDef || !op.MayStack || a.remat[op.V] >= 0 {
 			it.useRev(p + 1)
 		}
 	}
@@ -411,4 +421,31 @@ func (a *Allocator) passHint(src VReg, h PReg) {
 	if s := a.parent(src); s.hint == NoPReg {
 		s.hint = h
 	}
+}
+
+// findRemat records, per value, the instruction it can be rematerialized
+// by (greedy only): its one definition, by an Instr.Remat, or -1.
+func (a *Allocator) findRemat() {
+	f := a.f
+	a.remat = grow(a.remat, len(f.VRegClass))
+	for v := range a.remat {
+		a.remat[v] = -1
+	}
+	if a.Algorithm != Greedy {
+		return
+	}
+	// -1: no definition seen, -2: not rematerializable.
+	for i, in := range f.Instrs {
+		for _, op := range f.Operands[in.First:in.End] {
+			if op.Kind == Use {
+				continue
+			}
+			if in.Remat && a.remat[op.V] == -1 {
+				a.remat[op.V] = int32(i)
+			} else {
+				a.remat[op.V] = -2
+			}
+		}
+	}
+	a.steps += int64(len(f.Operands))
 }

@@ -91,7 +91,14 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 		if int(e.At) >= len(f.Instrs) || e.At < 0 {
 			return fmt.Errorf("check: edit at %d out of range", e.At)
 		}
-		for _, l := range [2]Loc{e.From, e.To} {
+		from := e.From
+		if from == RematLoc {
+			if e.Def < 0 || int(e.Def) >= len(f.Instrs) || !rematDefines(f, &f.Instrs[e.Def], name(e.V), name) || !e.To.IsReg() {
+				return fmt.Errorf("check: edit before instr %d: rematerializes v%d by instr %d, which does not define it alone", e.At, e.V, e.Def)
+			}
+			from = e.To
+		}
+		for _, l := range [2]Loc{from, e.To} {
 			if l == NoLoc || (l.IsReg() && !allocatable[e.Class].Has(l.Reg())) || (l.IsSlot() && int(l.Slot()) >= len(r.SlotOffset)) {
 				return fmt.Errorf("check: edit before instr %d: bad location %v for %s", e.At, l, e.Class)
 			}
@@ -103,6 +110,10 @@ func Check(f *Func, info *RegInfo, r *Result) error {
 		copy(state, entry[b*nloc:(b+1)*nloc])
 		for i := blk.First; i < blk.End; i++ {
 			for _, e := range r.Edits[edit[i]:edit[i+1]] {
+				if e.From == RematLoc {
+					state[index(e.To)] = name(e.V)
+					continue
+				}
 				if got := state[index(e.From)]; final && got != name(e.V) {
 					return fmt.Errorf("check: copy before instr %d reads v%d from %v, which holds %s", i, e.V, e.From, valName(got))
 				}
@@ -209,4 +220,14 @@ func valName(v int32) string {
 		return "no known value"
 	}
 	return fmt.Sprintf("v%d", v)
+}
+
+// rematDefines reports whether in is a rematerializable instruction
+// defining the value named v alone.
+func rematDefines(f *Func, in *Instr, v int32, name func(VReg) int32) bool {
+	if !in.Remat || in.End-in.First != 1 || in.First < 0 || int(in.End) > len(f.Operands) {
+		return false
+	}
+	op := &f.Operands[in.First]
+	return op.Kind == Def && op.Fixed == NoPReg && name(op.V) == v
 }

@@ -65,6 +65,8 @@ func (a *Allocator) coalesce(always bool) {
 			continue
 		}
 		a.join(dst, src, p+2)
+		// A joined class has several definitions.
+		a.remat[rd], a.remat[ru] = -2, -2
 		a.alias[ru] = rd
 		a.children[ru] = nil
 		a.dropped[i] = true

@@ -83,6 +83,11 @@ type Instr struct {
 	// Move marks a plain copy "def = use" of the same class; the allocator
 	// tries to give both sides the same register so the copy can be dropped.
 	Move bool
+	// Remat marks an instruction whose only operand is an unconstrained
+	// Def and which reads nothing else that may change (a constant): the
+	// greedy allocator executes it again where the value is reloaded,
+	// instead of storing and loading the value (Edit.From == RematLoc).
+	Remat bool
 }
 
 // Block is a basic block: a contiguous range of instructions in layout
@@ -174,16 +179,22 @@ type Loc int32
 // NoLoc is the zero-information location.
 const NoLoc Loc = -1 << 31
 
+// RematLoc is the source of an Edit that executes the instruction Edit.Def
+// again, with Edit.To as its destination, instead of copying a value.
+const RematLoc Loc = NoLoc + 1
+
 func RegLoc(r PReg) Loc    { return Loc(r) }
 func SlotLoc(s int32) Loc  { return Loc(-s - 1) }
 func (l Loc) IsReg() bool  { return l >= 0 }
-func (l Loc) IsSlot() bool { return l < 0 && l != NoLoc }
+func (l Loc) IsSlot() bool { return l < 0 && l != NoLoc && l != RematLoc }
 func (l Loc) Reg() PReg    { return PReg(l) }
 func (l Loc) Slot() int32  { return int32(-l - 1) }
 func (l Loc) String() string {
 	switch {
 	case l == NoLoc:
 		return "none"
+	case l == RematLoc:
+		return "remat"
 	case l.IsReg():
 		return fmt.Sprintf("r%d", l)
 	}
@@ -197,11 +208,15 @@ type Edit struct {
 	From, To Loc
 	Class    Class
 	V        VReg // the value being copied (for the checker and debugging)
+	// Def, if From is RematLoc, is the instruction (Instr.Remat) to
+	// execute again.
+	Def int32
 }
 
 // Stats counts what the allocator inserted.
 type Stats struct {
 	Moves, Spills, Reloads int // reg->reg, reg->slot, slot->reg edits
+	Remats                 int // instructions executed again instead of reloads
 }
 
 // Result is the outcome of an allocation.
@@ -231,6 +246,8 @@ func (r *Result) count() {
 	r.Stats = Stats{}
 	for _, e := range r.Edits {
 		switch {
+		case e.From == RematLoc:
+			r.Stats.Remats++
 		case e.From.IsReg() && e.To.IsReg():
 			r.Stats.Moves++
 		case e.From.IsReg():

@@ -135,6 +135,9 @@ func (a *Allocator) weigh(it *interval) {
 		a.steps += int64(len(it.uses) + len(it.ranges))
 	}
 	it.weight = it.useW / float64(it.size/4+1)
+	if a.remat[it.v] >= 0 {
+		it.weight /= 2 // a reload is an instruction executed again
+	}
 }
 
 func (a *Allocator) useWeight(uses []int32) float64 {

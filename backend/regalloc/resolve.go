@@ -21,6 +21,7 @@ type pmove struct {
 	to    Loc
 	class Class
 	v     VReg
+	def   int32 // the instruction to execute again, if from is RematLoc
 }
 
 func (a *Allocator) slotOf(v VReg) int32 {
@@ -142,9 +143,21 @@ func (a *Allocator) resolve() (*Result, error) {
 
 	moves := a.moves[:0]
 	add := func(at int32, stage int8, from, to Loc, v VReg) {
-		if from != to {
-			moves = append(moves, pmove{at: at, seq: int32(len(moves)), stage: stage, from: from, to: to, class: f.VRegClass[v], v: v})
+		if from == to {
+			return
 		}
+		def := int32(-1)
+		if d := a.remat[v]; d >= 0 {
+			// Its slot is never read: no store; a load executes the
+			// definition again.
+			if to.IsSlot() {
+				return
+			}
+			if from.IsSlot() {
+				from, def = RematLoc, d
+			}
+		}
+		moves = append(moves, pmove{at: at, seq: int32(len(moves)), stage: stage, from: from, to: to, class: f.VRegClass[v], v: v, def: def})
 	}
 	// Moves where an interval was split inside a block.
 	for v, ps := range a.pieces {
@@ -287,7 +300,7 @@ func (a *Allocator) sequentialize(ms []pmove) {
 }
 
 func (a *Allocator) emit(m pmove) {
-	a.res.Edits = append(a.res.Edits, Edit{At: m.at, From: m.from, To: m.to, Class: m.class, V: m.v})
+	a.res.Edits = append(a.res.Edits, Edit{At: m.at, From: m.from, To: m.to, Class: m.class, V: m.v, Def: m.def})
 }
 
 // sortMoves orders moves by instruction, stage and creation order. Sorting

@@ -69,6 +69,12 @@ func randFunc(rng *rand.Rand, info *RegInfo) *Func {
 		}
 		globals = append(globals, f.NewVReg(c))
 	}
+	// Constants: defined once, in the entry block, by rematerializable
+	// instructions, and read anywhere.
+	var consts []VReg
+	for range rng.IntN(4) {
+		consts = append(consts, f.NewVReg(ClassInt))
+	}
 	pick := func(pool []VReg) VReg { return pool[rng.IntN(len(pool))] }
 	fixedReg := func(c Class, used *RegSet) PReg {
 		order := info.Order[c]
@@ -92,10 +98,13 @@ func randFunc(rng *rand.Rand, info *RegInfo) *Func {
 	}
 	for b := range bs {
 		f.StartBlock(bs[b].depth)
-		pool := append([]VReg(nil), globals...)
+		pool := append(append([]VReg(nil), globals...), consts...)
 		if b == 0 {
 			for _, g := range globals {
 				f.AddInstr(0, false, D(g))
+			}
+			for _, c := range consts {
+				f.Instrs[f.AddInstr(0, false, D(c))].Remat = true
 			}
 		}
 		for range rng.IntN(12) {
@@ -201,6 +210,14 @@ func TestStress(t *testing.T) {
 }
 
 func stress(t *testing.T, alg Algorithm) {
+	remats := 0
+	defer func() {
+		// The constants are reloaded somewhere: the greedy allocator
+		// must have executed their definitions again.
+		if alg == Greedy && *stressN >= 100 && !t.Failed() {
+			require.Positive(t, remats)
+		}
+	}()
 	for seed := *stressSeed; seed < *stressSeed+*stressN; seed++ {
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
 		info := testRegInfo(6+rng.IntN(4), 5+rng.IntN(3))
@@ -221,6 +238,7 @@ func stress(t *testing.T, alg Algorithm) {
 			require.NoError(t, err, "seed %d\n%s", seed, tf.format(empty))
 		}
 		require.NoError(t, Check(f, info, res), "seed %d\n%s", seed, tf.format(res))
+		remats += res.Stats.Remats
 	}
 }
 

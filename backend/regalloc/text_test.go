@@ -17,6 +17,7 @@ import (
 //	  = store v0 v1*            v1*: may be a stack slot
 //	  v3@r0 = call v0@r0 clobber=r0,r1,r2,r3
 //	  v4 = mov v3               "mov" marks a copy
+//	  v5 = const                "const" marks a rematerializable definition
 //	  jmp b1 | br v0 b1 b2 | ret v0@r0
 //	expect spills=0 reloads<=2  properties of the result
 //	expect.greedy spills<=2     ... of one algorithm's result
@@ -202,7 +203,8 @@ func parseTestFunc(src string) (*testFunc, error) {
 				ops = append(ops, op)
 			}
 		}
-		t.f.AddInstr(clobbers, name == "mov", ops...)
+		i := t.f.AddInstr(clobbers, name == "mov", ops...)
+		t.f.Instrs[i].Remat = name == "const"
 		if succs != nil {
 			edges = append(edges, pending{len(t.f.Blocks) - 1, succs})
 		}
@@ -240,6 +242,8 @@ func (t *testFunc) checkExpect(e string, r *Result) error {
 			got = r.Stats.Reloads
 		case "moves":
 			got = r.Stats.Moves
+		case "remats":
+			got = r.Stats.Remats
 		case "edits":
 			got = len(r.Edits)
 		case "loop-edits": // copies inserted inside blocks with depth > 0
@@ -280,6 +284,9 @@ func (t *testFunc) format(r *Result) string {
 	loc := func(l Loc) string {
 		if l == NoLoc {
 			return "?"
+		}
+		if l == RematLoc {
+			return "remat"
 		}
 		if l.IsReg() {
 			return t.info.Names[l.Reg()]

@@ -134,15 +134,16 @@ type funcAllocStats struct {
 // in index order, then the totals over every function.
 func printAllocStats(w io.Writer, fs []funcAllocStats) {
 	var total regalloc.Stats
-	fmt.Fprintf(w, "%-8s %8s %8s %8s  %s\n", "func", "spills", "reloads", "moves", "name")
+	fmt.Fprintf(w, "%-8s %8s %8s %8s %8s  %s\n", "func", "spills", "reloads", "moves", "remats", "name")
 	for _, f := range fs {
 		s := f.s
 		total.Spills += s.Spills
 		total.Reloads += s.Reloads
 		total.Moves += s.Moves
+		total.Remats += s.Remats
 		if s != (regalloc.Stats{}) {
-			fmt.Fprintf(w, "%-8d %8d %8d %8d  %s\n", f.fn, s.Spills, s.Reloads, s.Moves, f.name)
+			fmt.Fprintf(w, "%-8d %8d %8d %8d %8d  %s\n", f.fn, s.Spills, s.Reloads, s.Moves, s.Remats, f.name)
 		}
 	}
-	fmt.Fprintf(w, "%-8s %8d %8d %8d  (%d functions)\n", "total", total.Spills, total.Reloads, total.Moves, len(fs))
+	fmt.Fprintf(w, "%-8s %8d %8d %8d %8d  (%d functions)\n", "total", total.Spills, total.Reloads, total.Moves, total.Remats, len(fs))
 }

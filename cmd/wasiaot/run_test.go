@@ -318,7 +318,7 @@ func TestBuildStats(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		switch {
-		case len(f) == 5 && f[4] == "pressure":
+		case len(f) == 6 && f[5] == "pressure":
 			found = true
 			_, err := fmt.Sscan(strings.Join(f[1:4], " "), &fn[0], &fn[1], &fn[2])
 			require.NoError(t, err)
@@ -327,7 +327,7 @@ func TestBuildStats(t *testing.T) {
 			require.NoError(t, err)
 			require.Contains(t, line, "(3 functions)")
 		}
-		require.False(t, len(f) == 5 && f[4] == "g", out)
+		require.False(t, len(f) == 6 && f[5] == "g", out)
 	}
 	require.True(t, found, out)
 	require.Positive(t, fn[0], out)
