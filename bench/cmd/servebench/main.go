@@ -1,7 +1,7 @@
 // Command servebench measures HTTP serving of the CGI-for-WASI contract under
 // load: wasiaot serve against the same logic as native Go net/http handlers
-// and a small server on wazero instantiating per request, with wrk as the
-// load generator and every response body checked.
+// and small servers on wazero and on Wasmtime (wasmtime-go) instantiating per
+// request, with wrk as the load generator and every response body checked.
 //
 //	cd bench && go run ./cmd/servebench [-duration 5s] [-conns 1,16,128]
 //
@@ -68,7 +68,7 @@ func main() {
 	dir := flag.String("dir", "", "(internal) directory of the programs")
 	duration := flag.Duration("duration", 5*time.Second, "length of each measurement")
 	connsFlag := flag.String("conns", "1,16,128", "connection counts")
-	enginesFlag := flag.String("engines", "native,wasiaot,wazero", "engines")
+	enginesFlag := flag.String("engines", "native,wasiaot,wazero,wasmtime", "engines")
 	routesFlag := flag.String("routes", "", "route names to run (comma-separated prefixes without /), default all")
 	out := flag.String("o", "", "markdown output (default results/<date>-serve.md)")
 	flag.Parse()

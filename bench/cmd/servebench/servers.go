@@ -52,6 +52,13 @@ func runServer(engine, addr, admin, dir string) error {
 		return s.Run(ctx, ln, adm)
 	case "native":
 		return serveUntil(ctx, ln, nativeHandler())
+	case "wasmtime":
+		h, closer, err := wasmtimeHandler(dir)
+		if err != nil {
+			return err
+		}
+		defer closer()
+		return serveUntil(ctx, ln, h)
 	case "wazero":
 		h, closer, err := wazeroHandler(ctx, dir)
 		if err != nil {
