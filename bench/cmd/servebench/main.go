@@ -4,6 +4,7 @@
 // request, with wrk as the load generator and every response body checked.
 //
 //	cd bench && go run ./cmd/servebench [-duration 5s] [-conns 1,16,128]
+//	cd bench && go run ./cmd/servebench -soak 1000000   # hostile load, RSS over time
 //
 // Each engine runs as its own process (so that its RSS is its own); the table
 // goes to stdout and results/<date>-serve.md.
@@ -70,12 +71,22 @@ func main() {
 	connsFlag := flag.String("conns", "1,16,128", "connection counts")
 	enginesFlag := flag.String("engines", "native,wasiaot,wazero,wasmtime", "engines")
 	routesFlag := flag.String("routes", "", "route names to run (comma-separated prefixes without /), default all")
-	out := flag.String("o", "", "markdown output (default results/<date>-serve.md)")
+	out := flag.String("o", "", "markdown output (default results/<date>-serve.md, or <date>-soak.md)")
+	soakN := flag.Int64("soak", 0, "instead: the hostile-load soak, this many requests (see soak.go)")
 	flag.Parse()
 	if *server != "" {
 		if err := runServer(*server, *addr, *admin, *dir); err != nil {
 			fmt.Fprintln(os.Stderr, "servebench server:", err)
 			os.Exit(1)
+		}
+		return
+	}
+	if *soakN > 0 {
+		if *out == "" {
+			*out = filepath.Join("results", time.Now().Format("2006-01-02")+"-soak.md")
+		}
+		if err := soak(*soakN, *out); err != nil {
+			fatal(err)
 		}
 		return
 	}

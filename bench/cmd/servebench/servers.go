@@ -52,6 +52,8 @@ func runServer(engine, addr, admin, dir string) error {
 		return s.Run(ctx, ln, adm)
 	case "native":
 		return serveUntil(ctx, ln, nativeHandler())
+	case "soak":
+		return soakServer(ctx, ln, dir)
 	case "wasmtime":
 		h, closer, err := wasmtimeHandler(dir)
 		if err != nil {
