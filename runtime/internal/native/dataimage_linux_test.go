@@ -124,3 +124,12 @@ func TestMergeRuns(t *testing.T) {
 	runs := mergeRuns([]pageRun{{40960, 45056}, {0, 4096}, {4096, 8192}, {20480, 24576}, {1 << 20, 1<<20 + 4096}}, imageGap)
 	require.Equal(t, []pageRun{{0, 45056}, {1 << 20, 1<<20 + 4096}}, runs)
 }
+
+func TestTakePrefersImage(t *testing.T) {
+	const w = abi.WasmPageSize
+	img, other := &DataImage{}, &DataImage{}
+	s := []idleMemory{{accessible: 4 * w, resident: 0}, {accessible: 2 * w, img: img, resident: 1}, {accessible: 4 * w, img: other, resident: 2}, {accessible: 4 * w, img: img, resident: 3}, {accessible: 3 * w, resident: 4}}
+	require.Equal(t, 3, take(&s, 4*w, img).resident, "the same image at the same size")
+	require.Equal(t, 1, take(&s, 4*w, img).resident, "the same image at another size")
+	require.Equal(t, 2, take(&s, 4*w, img).resident, "else the best fit, the most recently released of equals")
+}
