@@ -53,7 +53,7 @@ func runServer(engine, addr, admin, dir string) error {
 	case "native":
 		return serveUntil(ctx, ln, nativeHandler())
 	case "soak":
-		return soakServer(ctx, ln, dir)
+		return soakServer(ctx, ln, admin, dir)
 	case "wasmtime":
 		h, closer, err := wasmtimeHandler(dir)
 		if err != nil {
