@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"crypto/ed25519"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/wasiaot/wasiaot/runtime"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
+	"github.com/wasiaot/wasiaot/wasi"
 )
 
 // app is one loaded version of a route's artifact, shared by every request
@@ -18,6 +20,7 @@ import (
 type app struct {
 	mod     *runtime.Module
 	start   bool // exports _start
+	imports runtime.Imports
 	version fileVersion
 	loaded  time.Time
 	refs    atomic.Int64 // requests using it, +1 while it is current
@@ -65,8 +68,9 @@ func (a *app) release() {
 }
 
 // loadApp loads and verifies the artifact at path into rt, whose
-// TrustedKeys (if any) it must be signed by.
-func loadApp(rt *runtime.Runtime, path string) (*app, error) {
+// TrustedKeys (if any) it must be signed by. With trapUnknown, imported
+// functions that WASI does not provide trap when called.
+func loadApp(rt *runtime.Runtime, path string, trapUnknown bool) (*app, error) {
 	v, err := statVersion(path)
 	if err != nil {
 		return nil, err
@@ -75,7 +79,16 @@ func loadApp(rt *runtime.Runtime, path string) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{mod: mod, version: v, loaded: time.Now()}
+	a := &app{mod: mod, version: v, loaded: time.Now(), imports: wasi.ContextImports()}
+	if trapUnknown {
+		a.imports = withTraps(a.imports, mod)
+	}
+	for _, d := range mod.Imports() {
+		if a.imports[d.Module][d.Name] == nil {
+			mod.Close()
+			return nil, fmt.Errorf("%s: unknown import: %q %q: WASI does not provide it (trap_unknown_imports links unknown functions to traps)", path, d.Module, d.Name)
+		}
+	}
 	for _, e := range mod.Exports() {
 		if e.Name == "_start" && e.Kind == runtime.KindFunc && len(e.Func.Params) == 0 && len(e.Func.Results) == 0 {
 			a.start = true
@@ -87,6 +100,26 @@ func loadApp(rt *runtime.Runtime, path string) (*app, error) {
 	}
 	a.refs.Store(1)
 	return a, nil
+}
+
+// withTraps returns im plus, for every function mod imports that im does
+// not have, one that fails the call with an error naming it (a trap).
+func withTraps(im runtime.Imports, mod *runtime.Module) runtime.Imports {
+	out := runtime.Imports{}
+	for m, fns := range im {
+		for n, e := range fns {
+			out.Define(m, n, e)
+		}
+	}
+	for _, d := range mod.Imports() {
+		if d.Kind != runtime.KindFunc || out[d.Module][d.Name] != nil {
+			continue
+		}
+		err := fmt.Errorf("unknown import %q %q called (linked by trap_unknown_imports)", d.Module, d.Name)
+		out.Define(d.Module, d.Name, runtime.NewHostFunction(d.Module+"."+d.Name, d.Func,
+			func(context.Context, *runtime.Instance, []uint64, []uint64) error { return err }))
+	}
+	return out
 }
 
 // readKeys reads the verification keys.

@@ -60,6 +60,12 @@ type Route struct {
 	Env map[string]string `toml:"env"`
 	// Dirs are read-only preopened directories, "HOST[::GUEST]".
 	Dirs []string `toml:"dirs"`
+	// TrapUnknownImports links every imported function that WASI does not
+	// provide to one that traps when called (as Wasmtime's
+	// --trap-unknown-imports does): for programs built for other hosts
+	// (a JavaScript embedding, say) whose paths the request never takes.
+	// Without it such a program does not load.
+	TrapUnknownImports bool `toml:"trap_unknown_imports"`
 	Limits
 }
 

@@ -135,7 +135,7 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	}
 	defer host.Close()
 	ctx = wasi.WithHost(ctx, host)
-	inst, err := a.mod.Instantiate(ctx, wasi.ContextImports())
+	inst, err := a.mod.Instantiate(ctx, a.imports)
 	if err != nil {
 		return r.failed(w, resp, id, err, ctx)
 	}

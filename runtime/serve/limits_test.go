@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -176,4 +177,22 @@ func TestSlowReader(t *testing.T) {
 			strings.Contains(m, `wasiaot_serve_instances_in_use{route="/s"} 0`)
 	}, 5*time.Second, 20*time.Millisecond)
 	require.Less(t, time.Since(start), 3*time.Second)
+}
+
+// TestTrapUnknownImports: a program importing what WASI does not provide
+// loads only with trap_unknown_imports, and the import traps when called.
+func TestTrapUnknownImports(t *testing.T) {
+	cfg := oneRoute("/f", artifactPath(t, "c/foreign"), Limits{})
+	_, err := New(cfg, slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, err, `unknown import: "host" "missing"`)
+
+	cfg.Routes[0].TrapUnknownImports = true
+	logs := &syncBuffer{}
+	ts := startServer(t, cfg, logs)
+	resp, body := get(t, ts.URL+"/f/other")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "no foreign call\n", body)
+	resp, _ = get(t, ts.URL+"/f/call")
+	require.Equal(t, 500, resp.StatusCode)
+	require.Contains(t, logs.String(), `unknown import \"host\" \"missing\" called`)
 }

@@ -165,7 +165,7 @@ func (s *Server) reload(cfg *Config, onlyChanged bool) error {
 			if onlyChanged && v == r.current.Load().version {
 				continue
 			}
-			a, err := loadApp(r.rt, rc.Artifact)
+			a, err := loadApp(r.rt, rc.Artifact, rc.TrapUnknownImports)
 			if err != nil {
 				s.metrics.loads.WithLabelValues(r.name, "error").Inc()
 				return fail(fmt.Errorf("route %s: %w", prefix, err))
@@ -387,7 +387,7 @@ func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.Publ
 		}
 		r.preopens = append(r.preopens, wasi.Preopen{HostPath: host, GuestPath: guest, ReadOnly: true})
 	}
-	a, err := loadApp(r.rt, rc.Artifact)
+	a, err := loadApp(r.rt, rc.Artifact, rc.TrapUnknownImports)
 	if err != nil {
 		s.releaseRuntime(r.rtKey)
 		return nil, err
