@@ -62,9 +62,9 @@ type Route struct {
 	Dirs []string `toml:"dirs"`
 	// TrapUnknownImports links every imported function that WASI does not
 	// provide to one that traps when called (as Wasmtime's
-	// --trap-unknown-imports does): for programs built for other hosts
-	// (a JavaScript embedding, say) whose paths the request never takes.
-	// Without it such a program does not load.
+	// Linker::define_unknown_imports_as_traps does): for programs built for
+	// other hosts (a JavaScript embedding, say) whose paths the request
+	// never takes. Without it such a program does not load.
 	TrapUnknownImports bool `toml:"trap_unknown_imports"`
 	Limits
 }
