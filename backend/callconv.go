@@ -31,12 +31,22 @@ func ResultsInRegs(sig *ssa.Signature, results RegCounts) (regs []bool, area boo
 	return regs, area
 }
 
+// slotWords is how many 8-byte stack slots a value of type t takes.
+func slotWords(t ssa.Type) int {
+	if t == ssa.TypeV128 {
+		return 2
+	}
+	return 1
+}
+
 // ArgSlots assigns arguments of the given types (plus the hidden results
 // pointer, an integer, when area is set) to registers or stack slots under
-// args: the result is -1 for a register, else the stack slot number.
+// args: the result is -1 for a register, else the number of the first
+// 8-byte stack slot (a v128 takes two).
 func ArgSlots(types []ssa.Type, area bool, args RegCounts) (slots []int, nstack int) {
 	ni, nf := 0, 0
-	place := func(float bool) int {
+	place := func(t ssa.Type) int {
+		float := IsFloatType(t)
 		if float && nf < args.Float {
 			nf++
 			return -1
@@ -45,14 +55,25 @@ func ArgSlots(types []ssa.Type, area bool, args RegCounts) (slots []int, nstack 
 			ni++
 			return -1
 		}
-		nstack++
-		return nstack - 1
+		nstack += slotWords(t)
+		return nstack - slotWords(t)
 	}
 	for _, t := range types {
-		slots = append(slots, place(IsFloatType(t)))
+		slots = append(slots, place(t))
 	}
 	if area {
-		slots = append(slots, place(false))
+		slots = append(slots, place(ssa.TypeI64))
 	}
 	return slots, nstack
+}
+
+// AreaOffsets gives every result's byte offset in a results area (8
+// bytes per result, 16 for a v128, in order; results returned in
+// registers keep their place) and the area's size.
+func AreaOffsets(results []ssa.Type) (offs []int32, size int32) {
+	for _, t := range results {
+		offs = append(offs, size)
+		size += int32(8 * slotWords(t))
+	}
+	return offs, size
 }

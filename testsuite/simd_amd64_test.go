@@ -78,3 +78,53 @@ func TestV128Spills(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []uint64{uint64(want[0]) | uint64(want[1])<<32, uint64(want[2]) | uint64(want[3])<<32}, res)
 }
+
+// v128 arguments beyond the eight XMM argument registers go on the stack
+// (16 bytes each) and a third v128 result goes to the results area, for
+// direct and indirect calls and the entry stub alike.
+func TestV128OnTheStack(t *testing.T) {
+	var params, args strings.Builder
+	for range 10 {
+		params.WriteString(" v128")
+	}
+	sum := "(local.get 0)"
+	for k := 1; k < 10; k++ {
+		sum = fmt.Sprintf("(i32x4.add %s (local.get %d))", sum, k)
+	}
+	for k := range 11 {
+		fmt.Fprintf(&args, " (local.get %d)", k)
+	}
+	src := fmt.Sprintf(`(module
+	  (type $many (func (param%s i32) (result v128 v128 v128)))
+	  (table 1 funcref)
+	  (elem (i32.const 0) $sum)
+	  (func $sum (type $many)
+	    (local.get 9)
+	    (i32x4.add %s (i32x4.splat (local.get 10)))
+	    (i32x4.sub (local.get 8) (local.get 0)))
+	  (func (export "direct") (type $many) (call $sum%s))
+	  (func (export "indirect") (type $many) (call_indirect (type $many)%s (i32.const 0))))`,
+		params.String(), sum, args.String(), args.String())
+	inst, done := instantiateWat(t, src, nil)
+	defer done()
+	var in []uint64
+	lane := func(k, i int) uint64 { return uint64(k*100 + i) }
+	for k := range 10 {
+		in = append(in, lane(k, 0)|lane(k, 1)<<32, lane(k, 2)|lane(k, 3)<<32)
+	}
+	in = append(in, 7)
+	var total [4]uint64
+	for i := range 4 {
+		for k := range 10 {
+			total[i] += lane(k, i)
+		}
+		total[i] += 7
+	}
+	want := []uint64{in[18], in[19], total[0] | total[1]<<32, total[2] | total[3]<<32,
+		(lane(8, 0) - lane(0, 0)) | (lane(8, 1)-lane(0, 1))<<32, (lane(8, 2) - lane(0, 2)) | (lane(8, 3)-lane(0, 3))<<32}
+	for _, name := range []string{"direct", "indirect"} {
+		res, err := inst.Call(context.Background(), name, in...)
+		require.NoError(t, err, name)
+		require.Equal(t, want, res, name)
+	}
+}

@@ -518,7 +518,7 @@ func (s *isel) term(b *ssa.Block) {
 		var args []Reg
 		for i, a := range b.Controls {
 			if i < len(regs) && !regs[i] {
-				s.storeTyped(areaSlot(s.resPtr, i), s.f.Value(a).Type, a)
+				s.storeTyped(areaSlot(s.resPtr, 0, &s.f.Sig, i), s.f.Value(a).Type, a)
 				continue
 			}
 			args = append(args, s.use(a))

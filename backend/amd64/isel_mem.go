@@ -274,11 +274,6 @@ func (s *isel) sig(v *ssa.Value) *ssa.Signature {
 		s.fail(v.Pos, "amd64: unknown signature %d", v.Aux2)
 	}
 	sig := &s.f.Sigs[v.Aux2]
-	if v.Op == ssa.OpCall || v.Op == ssa.OpCallIndirect {
-		if err := v128InRegs(sig); err != nil {
-			s.notSupported(v.Pos, "%s", err.Msg[len("not supported: "):])
-		}
-	}
 	return sig
 }
 

@@ -24,30 +24,18 @@ func argSlots(types []ssa.Type, area bool) (slots []int, nstack int) {
 	return backend.ArgSlots(types, area, backend.RegCounts{Int: len(IntArgRegs), Float: len(FloatArgRegs)})
 }
 
-// v128InRegs refuses a signature that would pass a v128 on the stack or
-// in the results area, whose slots are 8 bytes.
-func v128InRegs(sig *ssa.Signature) *Error {
-	regs, area := inRegs(sig)
-	slots, _ := argSlots(sig.Params, area)
-	for i, t := range sig.Params {
-		if t == ssa.TypeV128 && slots[i] >= 0 {
-			return &Error{Msg: "not supported: a v128 parameter beyond the registers on amd64"}
-		}
-	}
-	for i, t := range sig.Results {
-		if t == ssa.TypeV128 && !regs[i] {
-			return &Error{Msg: "not supported: a v128 result beyond the registers on amd64"}
-		}
-	}
-	return nil
+// areaSlot is result i's place in a results area of sig addressed by p
+// plus disp.
+func areaSlot(p Reg, disp int32, sig *ssa.Signature, i int) Operand {
+	offs, _ := backend.AreaOffsets(sig.Results)
+	return M(Base(p, disp+offs[i]))
 }
-
-// areaSlot is result i's place in a results area addressed by p.
-func areaSlot(p Reg, i int) Operand { return M(Base(p, int32(8*i))) }
 
 // storeArg stores an argument register to a stack slot.
 func (s *isel) storeArg(dst Operand, t ssa.Type, r Reg) {
 	switch t {
+	case ssa.TypeV128:
+		s.emit(Instr{Op: OpStoreups, Dst: dst, Src: [3]Operand{R(r)}})
 	case ssa.TypeF32:
 		s.emit(Instr{Op: OpStoress, Dst: dst, Src: [3]Operand{R(r)}})
 	case ssa.TypeF64:
@@ -65,7 +53,8 @@ func (s *isel) callSeq(sig *ssa.Signature, args, rets []Reg) (callArgs, callRets
 	slots, nstack := argSlots(sig.Params, area)
 	size := int32(8 * nstack)
 	if area {
-		size += int32(8 * len(sig.Results))
+		_, n := backend.AreaOffsets(sig.Results)
+		size += n
 	}
 	s.out.OutArgs = max(s.out.OutArgs, size)
 	if area {
@@ -95,7 +84,7 @@ func (s *isel) callSeq(sig *ssa.Signature, args, rets []Reg) (callArgs, callRets
 	return callArgs, callRets, func() {
 		for i, r := range rets {
 			if !regs[i] {
-				s.loadTyped(r, sig.Results[i], areaSlot(RSP, nstack+i))
+				s.loadTyped(r, sig.Results[i], areaSlot(RSP, int32(8*nstack), sig, i))
 			}
 		}
 	}
@@ -106,9 +95,6 @@ func (s *isel) callSeq(sig *ssa.Signature, args, rets []Reg) (callArgs, callRets
 // incoming stack arguments.
 func (s *isel) params(b *ssa.Block) {
 	sig := &s.f.Sig
-	if err := v128InRegs(sig); err != nil {
-		s.notSupported(0, "%s", err.Msg[len("not supported: "):])
-	}
 	_, area := inRegs(sig)
 	types := make([]ssa.Type, len(b.Params))
 	for k, p := range b.Params {

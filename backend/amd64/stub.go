@@ -15,9 +15,6 @@ func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, erro
 	s := &isel{out: f, slab: &slab{first: 64}, side: &slab{first: 64}}
 	s.blocks = []*Block{{}}
 	s.cur = 0
-	if err := v128InRegs(sig); err != nil {
-		return nil, err
-	}
 	s.emit(Instr{Op: OpParams})
 	p := s.load8(vmctx(abi.VMCtxArgs))
 	args := make([]Reg, len(sig.Params))
