@@ -60,7 +60,15 @@ fetch_source() {
 		ensure_deb_src
 		rm -rf "$dir" && mkdir -p "$dir"
 		log "apt-get source $pkg"
-		(cd "$dir" && apt-get source -qq "$pkg" >/dev/null 2>&1) || { log "apt-get source $pkg failed"; return 1; }
+		# The newest version listed (often a security update) may be missing
+		# from the mirror: fall back to the other versions apt knows.
+		local v ok=
+		for v in "" $(apt-cache showsrc "$pkg" | awk '/^Version:/{print $2}' | sort -u); do
+			rm -rf "${dir:?}"/*
+			if (cd "$dir" && apt-get source -qq "$pkg${v:+=$v}" >/dev/null 2>&1); then ok=1; break; fi
+			log "apt-get source $pkg${v:+=$v} failed; trying the other versions apt lists"
+		done
+		[ -n "$ok" ] || { log "apt-get source $pkg failed"; return 1; }
 		touch "$dir/.done"
 	fi
 	find "$dir" -mindepth 1 -maxdepth 1 -type d | head -n1
