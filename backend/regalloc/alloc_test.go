@@ -99,36 +99,52 @@ b0:
 	require.Error(t, Check(&tf.f, tf.info, &bad))
 }
 
-// TestParallelMoveCycle resolves a three-register rotation and a swap.
+// TestParallelMoveCycle resolves a three-register rotation and a swap:
+// linear scan breaks the cycles through a stack slot, the greedy
+// allocator through a register its maps leave free.
 func TestParallelMoveCycle(t *testing.T) {
-	info := testRegInfo(6, 4)
-	a := New(info)
-	a.f = &Func{VRegClass: []Class{ClassInt, ClassInt, ClassInt, ClassInt, ClassInt}}
-	a.res = &Result{}
-	a.scratch = -1
-	a.sequentialize([]pmove{
-		{from: RegLoc(0), to: RegLoc(1), v: 0},
-		{from: RegLoc(1), to: RegLoc(2), v: 1},
-		{from: RegLoc(2), to: RegLoc(0), v: 2},
-		{from: RegLoc(3), to: RegLoc(4), v: 3},
-		{from: RegLoc(4), to: RegLoc(3), v: 4},
-		{from: RegLoc(0), to: RegLoc(5), v: 0},
-	})
-	// Simulate.
-	state := map[Loc]VReg{RegLoc(0): 0, RegLoc(1): 1, RegLoc(2): 2, RegLoc(3): 3, RegLoc(4): 4}
-	for _, e := range a.res.Edits {
-		v, ok := state[e.From]
-		require.True(t, ok)
-		require.Equal(t, e.V, v)
-		state[e.To] = v
+	for _, alg := range []Algorithm{Linear, Greedy} {
+		info := testRegInfo(10, 4) // r8 and r9 callee-saved
+		a := New(info)
+		a.Algorithm = alg
+		a.f = &Func{VRegClass: []Class{ClassInt, ClassInt, ClassInt, ClassInt, ClassInt}}
+		a.res = &Result{}
+		a.scratch = -1
+		a.instrPos = []int32{4}
+		a.maps.reset()
+		// r6 holds a value around the gap; r7 is free.
+		a.maps.insert(6, 0, 8, nil, &a.steps)
+		a.sequentialize([]pmove{
+			{from: RegLoc(0), to: RegLoc(1), v: 0},
+			{from: RegLoc(1), to: RegLoc(2), v: 1},
+			{from: RegLoc(2), to: RegLoc(0), v: 2},
+			{from: RegLoc(3), to: RegLoc(4), v: 3},
+			{from: RegLoc(4), to: RegLoc(3), v: 4},
+			{from: RegLoc(0), to: RegLoc(5), v: 0},
+		})
+		// Simulate.
+		state := map[Loc]VReg{RegLoc(0): 0, RegLoc(1): 1, RegLoc(2): 2, RegLoc(3): 3, RegLoc(4): 4}
+		for _, e := range a.res.Edits {
+			v, ok := state[e.From]
+			require.True(t, ok)
+			require.Equal(t, e.V, v)
+			require.NotEqual(t, RegLoc(6), e.To, "%s: the scratch register holds a value", alg)
+			state[e.To] = v
+		}
+		require.Equal(t, VReg(0), state[RegLoc(1)])
+		require.Equal(t, VReg(1), state[RegLoc(2)])
+		require.Equal(t, VReg(2), state[RegLoc(0)])
+		require.Equal(t, VReg(3), state[RegLoc(4)])
+		require.Equal(t, VReg(4), state[RegLoc(3)])
+		require.Equal(t, VReg(0), state[RegLoc(5)])
+		require.LessOrEqual(t, len(a.res.Edits), 9)
+		if alg == Greedy {
+			require.Empty(t, a.res.SlotOffset, "greedy: a cycle broken through memory")
+			require.Contains(t, state, RegLoc(7))
+		} else {
+			require.Len(t, a.res.SlotOffset, 1)
+		}
 	}
-	require.Equal(t, VReg(0), state[RegLoc(1)])
-	require.Equal(t, VReg(1), state[RegLoc(2)])
-	require.Equal(t, VReg(2), state[RegLoc(0)])
-	require.Equal(t, VReg(3), state[RegLoc(4)])
-	require.Equal(t, VReg(4), state[RegLoc(3)])
-	require.Equal(t, VReg(0), state[RegLoc(5)])
-	require.LessOrEqual(t, len(a.res.Edits), 9)
 }
 
 // TestSplitPos compares splitPos, which follows links to shallower
