@@ -2,8 +2,10 @@
 //
 // A backend describes a function as flat arrays (blocks, instructions,
 // operands) over dense virtual register numbers, and gets back a location
-// for every operand plus the moves, spills and reloads to insert. The
-// algorithm is linear scan over live intervals with interval splitting
+// for every operand plus the moves, spills and reloads to insert. Two
+// algorithms share the lifetimes, the move resolver and the checker
+// (Allocator.Algorithm): a greedy, backtracking allocator (greedy.go) and
+// linear scan over live intervals with interval splitting
 // (after Wimmer and Franz, "Linear Scan Register Allocation on SSA Form" and
 // "Optimized Interval Splitting in a Linear Scan Register Allocator"), but
 // the input does not have to be in SSA form: a virtual register may be
