@@ -6,4 +6,5 @@ need_tools
 "$WORKLOADS_DIR/c.sh"
 "$WORKLOADS_DIR/gostd.sh"
 "$WORKLOADS_DIR/micro.sh"
+"$WORKLOADS_DIR/simd.sh"
 log "done: $OUT_DIR"

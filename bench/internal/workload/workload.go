@@ -16,10 +16,13 @@ const (
 	GroupC     = "C"
 	GroupGo    = "Go"
 	GroupMicro = "micro"
+	// GroupSIMD holds C built with clang -O3 -msimd128 (autovectorised
+	// wasm) and gcc -O3 -march=x86-64-v2 (native) from the same source.
+	GroupSIMD = "simd"
 )
 
 // Groups lists the groups in table order.
-var Groups = []string{GroupC, GroupGo, GroupMicro}
+var Groups = []string{GroupC, GroupGo, GroupSIMD, GroupMicro}
 
 // Env locates the built binaries and generated inputs.
 type Env struct {
@@ -117,6 +120,17 @@ func All() []*Workload {
 			NativeEnv: []string{"GOMAXPROCS=1"}, Check: GoBench},
 		{Name: "go-json", Group: GroupGo, Bin: "go-encoding-json", Args: goBench("BenchmarkUnmarshalMap", 50000),
 			NativeEnv: []string{"GOMAXPROCS=1"}, Check: GoBench},
+
+		{Name: "simd-image", Group: GroupSIMD, Bin: "simd-image",
+			Args:  func(s float64) []string { return []string{"1920", "1080", scaled(100, s)} },
+			Check: Exact, Note: "RGB→YCbCr and a separable 5-tap blur of each plane, 1920×1080"},
+		{Name: "simd-hash", Group: GroupSIMD, Bin: "simd-hash",
+			Args:  func(s float64) []string { return []string{"64", scaled(12, s)} },
+			Check: Exact, Note: "Adler-32 (blocked), CRC-32 (slicing by 8) and an 8-lane hash over 64 MiB per round"},
+		{Name: "simd-zlib-compress", Group: GroupSIMD, Bin: "simd-minigzip", Args: fixed("-6"),
+			Stdin: textInput("text", 10*mib), Check: Exact, Note: "zlib-compress's minigzip built -O3 -msimd128"},
+		{Name: "simd-zlib-decompress", Group: GroupSIMD, Bin: "simd-minigzip", Args: fixed("-d"),
+			Stdin: derivedInput("text.gz", textInput("text", 10*mib), "minigzip", "-6"), Check: Exact},
 
 		{Name: "hello", Group: GroupMicro, Bin: "micro-hello", Args: fixed(), Check: Exact,
 			Note: "instantiate + _start + exit"},

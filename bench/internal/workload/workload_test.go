@@ -96,6 +96,14 @@ func TestSelect(t *testing.T) {
 	assert.Contains(t, names, "hello")
 	assert.Contains(t, names, "go-sort")
 
+	ws, err = Select([]string{GroupSIMD})
+	require.NoError(t, err)
+	names = nil
+	for _, w := range ws {
+		names = append(names, w.Name)
+	}
+	assert.Equal(t, []string{"simd-image", "simd-hash", "simd-zlib-compress", "simd-zlib-decompress"}, names)
+
 	_, err = Select([]string{"nonesuch"})
 	require.ErrorContains(t, err, "nonesuch")
 }
