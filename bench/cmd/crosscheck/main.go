@@ -121,6 +121,9 @@ func run() error {
 		Command:  "cd bench && go run ./cmd/crosscheck " + strings.Join(os.Args[1:], " "),
 	}
 	modules := map[string]*Module{}
+	// A module that does not compile (e.g. a feature not yet supported on
+	// the target) fails its rows; the other workloads still run.
+	compileErrs := map[string]error{}
 	for _, w := range ws {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -133,11 +136,23 @@ func run() error {
 			continue
 		}
 		wasmPath, _ := w.Paths(env)
+		if cerr := compileErrs[w.Bin]; cerr != nil {
+			row.Status, row.Detail = StatusFailed, cerr.Error()
+			res.Rows = append(res.Rows, row)
+			continue
+		}
 		m, ok := modules[w.Bin]
 		if !ok {
 			m, err = measureModule(ctx, tools, w.Bin, wasmPath, work, *reps, logf)
 			if err != nil {
-				return fmt.Errorf("%s: %w", w.Bin, err)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				compileErrs[w.Bin] = err
+				row.Status, row.Detail = StatusFailed, err.Error()
+				logf("%-18s %s", w.Name, row.Detail)
+				res.Rows = append(res.Rows, row)
+				continue
 			}
 			modules[w.Bin] = m
 			res.Modules = append(res.Modules, m)
