@@ -47,7 +47,7 @@ func main() {
 
 func run() error {
 	var (
-		workloads = flag.String("workloads", "", "comma-separated workloads or groups C, Go, micro (default: all)")
+		workloads = flag.String("workloads", "", "comma-separated workloads or groups C, Go, simd, micro (default: all)")
 		reps      = flag.Int("reps", 5, "timed compiles per target and module (the median is reported)")
 		scale     = flag.Float64("scale", 1, "input size / iteration scale")
 		timeout   = flag.Duration("timeout", 15*time.Minute, "cap per run under qemu")
