@@ -89,6 +89,27 @@ func New(cfg Config) *Runtime {
 	}
 }
 
+// IdleMemory describes idle linear memories kept for reuse: how many, and
+// the bytes of zeroed pages they keep resident (part of the process's RSS,
+// bounded by Config.MemoryPoolResident per Runtime).
+type IdleMemory struct {
+	Memories      int
+	ResidentBytes int64
+}
+
+// IdleMemory is what r's memory pool keeps.
+func (r *Runtime) IdleMemory() IdleMemory {
+	n, res := r.pool.Idle()
+	return IdleMemory{n, int64(res)}
+}
+
+// SpareMemory is what the process-wide reserve that outlives Runtimes
+// keeps (see Close).
+func SpareMemory() IdleMemory {
+	n, res := native.IdleSpares()
+	return IdleMemory{n, int64(res)}
+}
+
 // Close releases the idle pooled memories: a few go to a small process-wide
 // reserve that the next Runtime starts from (Runtimes made per request then
 // still find warm memory), the rest are unmapped. Instances still open keep

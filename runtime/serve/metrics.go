@@ -3,6 +3,8 @@ package serve
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wasiaot/wasiaot/runtime"
 )
 
 // metrics are the node's Prometheus series, in a registry of their own so
@@ -55,6 +57,18 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// poolGauges registers the idle linear memories that idle reports.
+func (m *metrics) poolGauges(idle func() runtime.IdleMemory) {
+	const ns = "wasiaot_serve"
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "pool_idle_memories",
+			Help: "Idle linear memories kept for reuse (address space reserved, cheap to instantiate into)."},
+			func() float64 { return float64(idle().Memories) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "pool_idle_resident_bytes",
+			Help: "Zeroed pages the idle linear memories keep resident for the next instances: part of the RSS, bounded per memory limit."},
+			func() float64 { return float64(idle().ResidentBytes) }))
 }
 
 // routeMetrics are one route's series, resolved once so that a request does

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +198,16 @@ func TestAdmin(t *testing.T) {
 		`process_resident_memory_bytes`,
 	} {
 		require.Contains(t, m, want)
+	}
+	// The requests' memories went back to the pool, with their zeroed
+	// pages kept resident.
+	for _, name := range []string{"wasiaot_serve_pool_idle_memories", "wasiaot_serve_pool_idle_resident_bytes"} {
+		_, v, ok := strings.Cut(m, "\n"+name+" ")
+		require.True(t, ok, name)
+		v, _, _ = strings.Cut(v, "\n")
+		n, err := strconv.ParseFloat(v, 64)
+		require.NoError(t, err, name)
+		require.Positive(t, n, name)
 	}
 	ts.SetReady(false)
 	resp, _ = get(t, ts.admin+"/readyz")

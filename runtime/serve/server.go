@@ -48,9 +48,12 @@ type Server struct {
 
 	mu       sync.Mutex // serialises Reload and Close
 	runtimes map[runtimeKey]*sharedRuntime
-	cfg      *Config
-	keys     []ed25519.PublicKey
-	table    atomic.Pointer[table]
+	// rts is the Runtimes of runtimes, for the metrics, which read it
+	// without s.mu (a reload may hold that for long).
+	rts   atomic.Pointer[[]*runtime.Runtime]
+	cfg   *Config
+	keys  []ed25519.PublicKey
+	table atomic.Pointer[table]
 	// cfgName is the configuration's ServerName, read per request, and
 	// flushDelay its FlushDelay resolved.
 	cfgName    atomic.Pointer[string]
@@ -92,6 +95,7 @@ func New(cfg *Config, log *slog.Logger) (*Server, error) {
 	var seed [4]byte
 	rand.Read(seed[:])
 	s := &Server{log: log, metrics: newMetrics(), idPrefix: hex.EncodeToString(seed[:])}
+	s.metrics.poolGauges(s.idleMemory)
 	if err := s.Reload(cfg); err != nil {
 		return nil, err
 	}
@@ -436,9 +440,33 @@ func (s *Server) acquireRuntime(k runtimeKey, keys []ed25519.PublicKey) *runtime
 	if sr == nil {
 		sr = &sharedRuntime{rt: runtime.New(runtime.Config{MemoryLimitPages: k.pages, MemoryPoolSize: 256, TrustedKeys: keys})}
 		s.runtimes[k] = sr
+		s.publishRuntimes()
 	}
 	sr.refs++
 	return sr.rt
+}
+
+// publishRuntimes updates rts from runtimes. s.mu is held.
+func (s *Server) publishRuntimes() {
+	rts := make([]*runtime.Runtime, 0, len(s.runtimes))
+	for _, sr := range s.runtimes {
+		rts = append(rts, sr.rt)
+	}
+	s.rts.Store(&rts)
+}
+
+// idleMemory sums the idle linear memories of the server's Runtimes and the
+// process's spares.
+func (s *Server) idleMemory() runtime.IdleMemory {
+	sum := runtime.SpareMemory()
+	if rts := s.rts.Load(); rts != nil {
+		for _, rt := range *rts {
+			m := rt.IdleMemory()
+			sum.Memories += m.Memories
+			sum.ResidentBytes += m.ResidentBytes
+		}
+	}
+	return sum
 }
 
 // releaseRuntime drops a route's use of the Runtime for k. s.mu is held.
@@ -449,6 +477,7 @@ func (s *Server) releaseRuntime(k runtimeKey) {
 	}
 	if sr.refs--; sr.refs == 0 {
 		delete(s.runtimes, k)
+		s.publishRuntimes()
 		sr.rt.Close() // instances still running keep working
 	}
 }

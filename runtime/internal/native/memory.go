@@ -369,6 +369,21 @@ func spare(m idleMemory) bool {
 	return true
 }
 
+// Idle reports how many idle memories the pool keeps and the bytes of
+// zeroed pages they keep resident.
+func (p *MemoryPool) Idle() (n, resident int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle), p.resident
+}
+
+// IdleSpares is Idle for the process's spares.
+func IdleSpares() (n, resident int) {
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	return len(spares.idle), spares.resident
+}
+
 // Close hands the idle reservations to the process's spares, or unmaps
 // them.
 func (p *MemoryPool) Close() error {
