@@ -179,6 +179,7 @@ func soak(total int64, out string) error {
 		requests, hello, hostile int64
 		rss                      int64   // KiB
 		heap                     float64 // bytes of Go heap in use
+		pool                     float64 // bytes the idle linear memories keep resident
 		at                       time.Duration
 	}
 	var (
@@ -198,12 +199,13 @@ func soak(total int64, out string) error {
 	}
 	start := time.Now()
 	record := func() {
-		s := sample{done.Load(), hello.Load(), hostile.Load(), readRSS(cmd.Process.Pid)[0], gauge("http://"+admin+"/metrics", "go_memstats_heap_inuse_bytes"), time.Since(start)}
+		s := sample{done.Load(), hello.Load(), hostile.Load(), readRSS(cmd.Process.Pid)[0], gauge("http://"+admin+"/metrics", "go_memstats_heap_inuse_bytes"),
+			gauge("http://"+admin+"/metrics", "wasiaot_serve_pool_idle_resident_bytes"), time.Since(start)}
 		mu.Lock()
 		samples = append(samples, s)
 		mu.Unlock()
-		fmt.Fprintf(os.Stderr, "soak: %8d requests (%d hello, %d hostile) after %v: RSS %.1f MiB, Go heap %.1f MiB\n",
-			s.requests, s.hello, s.hostile, s.at.Round(time.Second), float64(s.rss)/1024, s.heap/(1<<20))
+		fmt.Fprintf(os.Stderr, "soak: %8d requests (%d hello, %d hostile) after %v: RSS %.1f MiB, Go heap %.1f MiB, idle memories %.1f MiB\n",
+			s.requests, s.hello, s.hostile, s.at.Round(time.Second), float64(s.rss)/1024, s.heap/(1<<20), s.pool/(1<<20))
 	}
 	record()
 	const every = 100_000
@@ -327,9 +329,9 @@ func soak(total int64, out string) error {
 		done.Load(), took.Round(time.Second), float64(done.Load())/took.Seconds(), hello.Load(), helloFail.Load(), hostile.Load(), hostileFail.Load())
 	fmt.Fprintf(&b, "%d turned away with 503 while their route was full, %d answered 504 because their deadline came before\n", busy.Load(), early.Load())
 	fmt.Fprintf(&b, "their trap or output); slowloris connections: %d dropped by the server, %d not.\n\n", slowOK.Load(), slowFail.Load())
-	b.WriteString("| requests | hello | hostile | elapsed | server RSS (MiB) | Go heap in use (MiB) |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| requests | hello | hostile | elapsed | server RSS (MiB) | Go heap in use (MiB) | idle memories' resident pages (MiB) |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range samples {
-		fmt.Fprintf(&b, "| %d | %d | %d | %v | %.1f | %.1f |\n", s.requests, s.hello, s.hostile, s.at.Round(time.Second), float64(s.rss)/1024, s.heap/(1<<20))
+		fmt.Fprintf(&b, "| %d | %d | %d | %v | %.1f | %.1f | %.1f |\n", s.requests, s.hello, s.hostile, s.at.Round(time.Second), float64(s.rss)/1024, s.heap/(1<<20), s.pool/(1<<20))
 	}
 	first, last := samples[0], samples[len(samples)-1]
 	var steady sample
