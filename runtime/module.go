@@ -347,6 +347,9 @@ func (m *Module) recycle(c *native.Context) error {
 		err = c.Close()
 	} else {
 		clear(c.Module())
+		if st := c.Stack(); st != nil {
+			err = st.Trim()
+		}
 		h := c.Header()
 		h.MemoryBase, h.MemoryLen = 0, 0
 		c.ClearInterrupt()

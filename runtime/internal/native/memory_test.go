@@ -265,3 +265,28 @@ func TestMemoryPoolReleaseShrinks(t *testing.T) {
 	require.Equal(t, make([]byte, 4*abi.WasmPageSize), m2.Bytes(), "grown pages read as zero")
 	require.NoError(t, m2.Release())
 }
+
+func TestStackTrim(t *testing.T) {
+	s, err := NewStack(1 << 20)
+	require.NoError(t, err)
+	defer s.Free()
+	usable := s.mem[abi.StackGuardSize:]
+	resident := func(b []byte) bool {
+		vec := make([]byte, 1)
+		require.NoError(t, pageStates(b[:pageSize], vec))
+		return vec[0]&pageResident != 0
+	}
+	top := usable[len(usable)-pageSize:]
+	top[0] = 1
+	require.NoError(t, s.Trim(), "a shallow run")
+	require.True(t, resident(top), "the hot top stays")
+	for i := len(usable) - 1; i >= 0; i -= pageSize { // a run down to the guard
+		usable[i] = 2
+	}
+	require.True(t, resident(usable))
+	require.NoError(t, s.Trim())
+	require.False(t, resident(usable), "the deep pages are given back")
+	require.False(t, resident(usable[len(usable)-hotStack-pageSize:]))
+	require.True(t, resident(top), "the hot top stays")
+	require.Equal(t, byte(2), top[len(top)-1])
+}

@@ -59,6 +59,27 @@ func (s *Stack) word(addr uintptr) (uint64, bool) {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56, true
 }
 
+// hotStack is the top part of a stack that Trim keeps resident.
+const hotStack = 256 << 10
+
+// Trim gives back the pages of the stack below its top hotStack bytes if a
+// run went deeper than that: a deep recursion or a stack overflow leaves up
+// to the whole stack resident, which a pooled stack would otherwise keep
+// for good. The stack grows down one frame at a time, so the page just
+// below the hot part tells: a shallow run costs one look at it.
+func (s *Stack) Trim() error {
+	usable := s.mem[abi.StackGuardSize:]
+	if len(usable) <= hotStack {
+		return nil
+	}
+	deep := usable[:len(usable)-hotStack]
+	var vec [1]byte
+	if err := pageStates(deep[len(deep)-pageSize:], vec[:]); err != nil || vec[0] == 0 {
+		return err
+	}
+	return madvise(deep)
+}
+
 // Free unmaps the stack.
 func (s *Stack) Free() error {
 	if s.mem == nil {
@@ -66,7 +87,7 @@ func (s *Stack) Free() error {
 	}
 	// What a guest left on its native stack is never visible to the next
 	// one: generated code reads only the slots it wrote.
-	var err error
+	err := s.Trim() // kept for reuse, it keeps only its hot top
 	if !keepFreed(&freed.stacks, s.mem) {
 		err = release(s.mem)
 	}
