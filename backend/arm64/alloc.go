@@ -137,6 +137,26 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 			}
 		}
 		err = def(&in.Dst)
+	case fVec:
+		for k := range in.Src {
+			if in.Src[k].Kind != KNone && in.Src[k].Kind != KReg {
+				return fmt.Errorf("vector operands must be registers")
+			}
+			if err = use(&in.Src[k]); err != nil {
+				return err
+			}
+		}
+		if in.Dst.Kind != KReg {
+			return fmt.Errorf("destination must be a register")
+		}
+		d := regalloc.D(0)
+		if in.Tied {
+			if !in.Src[0].Reg.IsVirtual() || !in.Dst.Reg.IsVirtual() {
+				return fmt.Errorf("a tied vector operand must be virtual")
+			}
+			d.Reuse = 0
+		}
+		err = add(&in.Dst.Reg, d)
 	case fStore:
 		if in.Dst.Kind != KMem {
 			return fmt.Errorf("store needs a memory destination")
@@ -257,15 +277,15 @@ func editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
 	var mv Instr
 	switch {
 	case ed.From.IsReg() && ed.To.IsReg() && float:
-		mv = Instr{Op: OpFmov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+		mv = Instr{Op: OpFmov, Size: 16, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
 	case ed.From.IsReg() && ed.To.IsReg():
 		mv = Instr{Op: OpMov, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
 	case ed.From.IsReg() && float:
-		mv = Instr{Op: OpFstr, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
+		mv = Instr{Op: OpFstr, Size: 16, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
 	case ed.From.IsReg():
 		mv = Instr{Op: OpStr, Size: 8, Dst: slot(ed.To), Src: [3]Operand{R(fromPReg(ed.From.Reg()))}}
 	case float:
-		mv = Instr{Op: OpFldr, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
+		mv = Instr{Op: OpFldr, Size: 16, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
 	default:
 		mv = Instr{Op: OpLdr, Size: 8, Dst: R(fromPReg(ed.To.Reg())), Src: [3]Operand{slot(ed.From)}}
 	}

@@ -445,7 +445,7 @@ func sizeIndex(size uint8) (int, error) {
 	switch size {
 	case 4:
 		return 0, nil
-	case 8:
+	case 8, 16: // 16: full vector loads and stores, which pick their own op
 		return 1, nil
 	}
 	return 0, fmt.Errorf("bad size %d", size)
@@ -509,8 +509,18 @@ func (e *emitter) instr(b int, in *Instr) error {
 		p.From = operand(second)
 		p.Reg = reg(in.Src[0])
 		p.To = operand(in.Dst)
+	case fVec:
+		return e.vec(in)
 	case fUn:
 		switch in.Op {
+		case OpFmov:
+			// All 128 bits: a register may hold a v128.
+			if err := e.vregs(in.Dst, in.Src[0]); err != nil {
+				return err
+			}
+			n := uint32(in.Src[0].Reg & 31)
+			e.word(0x4ea01c00 | n<<16 | n<<5 | uint32(in.Dst.Reg&31))
+			return nil
 		case OpScvtf, OpUcvtf, OpFcvtzs, OpFcvtzu:
 			as, err = convAs(in)
 			if err != nil {
@@ -545,7 +555,9 @@ func (e *emitter) instr(b int, in *Instr) error {
 		if err := checkReg(in.Dst.Reg); err != nil {
 			return err
 		}
-		if info.float {
+		if info.float && in.Size == 16 {
+			e.vmovImm(in.Dst.Reg, in.Src[0].Imm, in.Src[1].Imm)
+		} else if info.float {
 			e.fmovImm(in.Dst.Reg, in.Src[0].Imm, in.Size)
 		} else {
 			e.movImm(in.Dst.Reg, in.Src[0].Imm, in.Size)
@@ -555,20 +567,34 @@ func (e *emitter) instr(b int, in *Instr) error {
 		if in.Src[0].Kind != KMem {
 			return fmt.Errorf("load needs a memory operand")
 		}
-		p = e.prog(as)
 		if in.Op == OpFldr && in.Size == 16 {
-			p.As = arm64.AFMOVQ
+			if in.Dst.Kind != KReg {
+				return fmt.Errorf("load needs a register destination")
+			}
+			p, err = e.qmemSite(true, in.Dst.Reg, in.Src[0])
+			if err != nil {
+				return err
+			}
+			break
 		}
+		p = e.prog(as)
 		p.From = operand(in.Src[0])
 		p.To = operand(in.Dst)
 	case fStore:
 		if in.Dst.Kind != KMem {
 			return fmt.Errorf("store needs a memory destination")
 		}
-		p = e.prog(as)
 		if in.Op == OpFstr && in.Size == 16 {
-			p.As = arm64.AFMOVQ
+			if in.Src[0].Kind != KReg {
+				return fmt.Errorf("store needs a register source")
+			}
+			p, err = e.qmemSite(false, in.Src[0].Reg, in.Dst)
+			if err != nil {
+				return err
+			}
+			break
 		}
+		p = e.prog(as)
 		p.From = operand(in.Src[0])
 		p.To = operand(in.Dst)
 	case fCmp:

@@ -116,6 +116,7 @@ const (
 	fExit               // leave through the host-call stub with ExitArg Trap
 	fPoll               // preemption and interrupt poll
 	fJmpTab             // jump to Table[Src0] (an in-range index)
+	fVec                // one Advanced SIMD instruction word (Enc) over Dst, Src0, Src1 (see neon.go)
 )
 
 // Op is a machine operation.
@@ -213,6 +214,7 @@ const (
 	OpExit
 	OpPoll
 	OpJmpTab
+	OpVec
 	numOps
 )
 
@@ -302,6 +304,7 @@ var ops = [numOps]opInfo{
 	OpExit:      {name: "exit", form: fExit},
 	OpPoll:      {name: "poll", form: fPoll},
 	OpJmpTab:    {name: "jmptab", form: fJmpTab},
+	OpVec:       {name: "vec", form: fVec},
 }
 
 func (o Op) String() string { return ops[o].name }
@@ -323,6 +326,12 @@ type Instr struct {
 	Args   []Reg  // call arguments, returned values, incoming parameters
 	Rets   []Reg  // call results
 	Table  []int32
+	// OpVec: the instruction word without its register fields, its
+	// mnemonic for the text form, and whether Dst is also read (Src[0]
+	// then holds the old value, and Src[1], Src[2] are Rn and Rm).
+	Enc   uint32
+	VName string
+	Tied  bool
 }
 
 // Block is a basic block of machine instructions.

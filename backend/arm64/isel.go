@@ -46,9 +46,6 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 			panic(r)
 		}
 	}()
-	if e := refuseSIMD(f); e != nil {
-		return nil, e
-	}
 	s.s = isel{mi: s.mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
 		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}, addrs: map[ssa.ID]Reg{},
 		pages: map[uint32]Reg{}}
@@ -378,7 +375,7 @@ func (s *isel) term(b *ssa.Block) {
 		var args []Reg
 		for i, a := range b.Controls {
 			if i < len(regs) && !regs[i] {
-				s.storeTyped(areaSlot(s.resPtr, i), s.f.Value(a).Type, a)
+				s.storeTyped(areaSlot(s.resPtr, s.f.Sig.Results, 0, i), s.f.Value(a).Type, a)
 				continue
 			}
 			args = append(args, s.use(a))
@@ -483,7 +480,7 @@ func (s *isel) moveValue(dst Reg, a ssa.ID) {
 
 func isConst(v *ssa.Value) bool {
 	switch v.Op {
-	case ssa.OpI32Const, ssa.OpI64Const, ssa.OpF32Const, ssa.OpF64Const, ssa.OpRefNull:
+	case ssa.OpI32Const, ssa.OpI64Const, ssa.OpF32Const, ssa.OpF64Const, ssa.OpRefNull, ssa.OpV128Const:
 		return true
 	}
 	return false
@@ -534,6 +531,8 @@ func (s *isel) materialize(dst Reg, v *ssa.Value) {
 		s.emit(Instr{Op: OpFmovImm, Size: 4, Dst: R(dst), Src: [3]Operand{Imm(int64(uint32(v.Aux)))}})
 	case ssa.OpF64Const:
 		s.emit(Instr{Op: OpFmovImm, Size: 8, Dst: R(dst), Src: [3]Operand{Imm(v.Aux)}})
+	case ssa.OpV128Const:
+		s.emit(Instr{Op: OpFmovImm, Size: 16, Dst: R(dst), Src: [3]Operand{Imm(v.Aux), Imm(v.Aux2)}})
 	}
 }
 

@@ -125,7 +125,7 @@ func (s *isel) value(v *ssa.Value) {
 		s.vreg[v.ID] = rets[v.Aux]
 
 	default:
-		if s.floatValue(v) || s.memValue(v) {
+		if s.simdValue(v) || s.floatValue(v) || s.memValue(v) {
 			return
 		}
 		if v.Type == ssa.TypeV128 {

@@ -220,17 +220,17 @@ func (s *isel) global(v *ssa.Value) {
 		t = s.f.Value(v.Args[0]).Type
 	}
 	n := uint8(8)
-	if t == ssa.TypeI32 || t == ssa.TypeF32 {
+	switch t {
+	case ssa.TypeI32, ssa.TypeF32:
 		n = 4
+	case ssa.TypeV128:
+		n = 16
 	}
 	var cell Operand
 	if s.mi.GlobalImported[g] {
 		cell = Base(s.load8(s.field(s.mi.Layout.GlobalOffset(g), 8)), 0)
 	} else {
 		cell = s.field(s.mi.Layout.GlobalOffset(g), n)
-	}
-	if t == ssa.TypeV128 {
-		s.notSupported(v.Pos, "SIMD instruction %v of a v128 global", v.Op)
 	}
 	if v.Op == ssa.OpGlobalGet {
 		s.loadTyped(s.vr(v.ID), t, cell)
@@ -241,6 +241,8 @@ func (s *isel) global(v *ssa.Value) {
 
 func (s *isel) loadTyped(dst Reg, t ssa.Type, src Operand) {
 	switch t {
+	case ssa.TypeV128:
+		s.emit(Instr{Op: OpFldr, Size: 16, Dst: R(dst), Src: [3]Operand{src}})
 	case ssa.TypeF32:
 		s.emit(Instr{Op: OpFldr, Size: 4, Dst: R(dst), Src: [3]Operand{src}})
 	case ssa.TypeF64:
@@ -267,6 +269,8 @@ func (s *isel) useTyped(id ssa.ID, t ssa.Type) Reg {
 // bytes.
 func (s *isel) storeReg(dst Operand, t ssa.Type, r Reg) {
 	switch t {
+	case ssa.TypeV128:
+		s.emit(Instr{Op: OpFstr, Size: 16, Dst: dst, Src: [3]Operand{R(r)}})
 	case ssa.TypeF32:
 		s.emit(Instr{Op: OpFstr, Size: 4, Dst: dst, Src: [3]Operand{R(r)}})
 	case ssa.TypeF64:
@@ -336,13 +340,7 @@ func (s *isel) sig(v *ssa.Value) *ssa.Signature {
 	if int(v.Aux2) >= len(s.f.Sigs) || v.Aux2 < 0 {
 		s.fail(v.Pos, "arm64: unknown signature %d", v.Aux2)
 	}
-	sig := &s.f.Sigs[v.Aux2]
-	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
-		if t == ssa.TypeV128 {
-			s.notSupported(v.Pos, "SIMD instruction: v128 call")
-		}
-	}
-	return sig
+	return &s.f.Sigs[v.Aux2]
 }
 
 func (s *isel) argRegs(args []ssa.ID) []Reg {

@@ -9,8 +9,9 @@ import (
 // (docs/calling-convention.md): arguments beyond the registers go to the
 // caller's outgoing area at [SP+8k] in order; results beyond the result
 // registers (x0, x1, v0, v1) go to a results area whose address is a
-// hidden last integer argument. Result i lives at 8*i in the area, which
-// callers place in their outgoing area after the stack arguments.
+// hidden last integer argument. Results take 8 bytes of the area each, a
+// v128 16 (backend.AreaOffsets); callers place the area in their outgoing
+// area after the stack arguments.
 
 // inRegs reports, per result, whether it is returned in a register.
 func inRegs(sig *ssa.Signature) (regs []bool, area bool) {
@@ -23,8 +24,12 @@ func argSlots(types []ssa.Type, area bool) (slots []int, nstack int) {
 	return backend.ArgSlots(types, area, backend.RegCounts{Int: len(IntArgRegs), Float: len(FloatArgRegs)})
 }
 
-// areaSlot is result i's place in a results area addressed by p.
-func areaSlot(p Reg, i int) Operand { return Base(p, int32(8*i)) }
+// areaSlot is result i's place in a results area addressed by p, at
+// base bytes from p.
+func areaSlot(p Reg, results []ssa.Type, base int32, i int) Operand {
+	offs, _ := backend.AreaOffsets(results)
+	return Base(p, base+offs[i])
+}
 
 // callSeq lays out a call: it stores stack arguments, passes the results
 // area, and returns the registers for the call's Args and Rets and a
@@ -34,7 +39,8 @@ func (s *isel) callSeq(sig *ssa.Signature, args, rets []Reg) (callArgs, callRets
 	slots, nstack := argSlots(sig.Params, area)
 	size := int32(8 * nstack)
 	if area {
-		size += int32(8 * len(sig.Results))
+		_, n := backend.AreaOffsets(sig.Results)
+		size += n
 	}
 	s.out.OutArgs = max(s.out.OutArgs, size)
 	if area {
@@ -67,7 +73,7 @@ func (s *isel) callSeq(sig *ssa.Signature, args, rets []Reg) (callArgs, callRets
 	return callArgs, callRets, func() {
 		for i, r := range rets {
 			if !regs[i] {
-				s.loadTyped(r, sig.Results[i], areaSlot(SP, nstack+i))
+				s.loadTyped(r, sig.Results[i], areaSlot(SP, sig.Results, int32(8*nstack), i))
 			}
 		}
 	}

@@ -14,11 +14,6 @@ func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, erro
 	s := &isel{out: f}
 	s.blocks = []*Block{{}}
 	s.cur = 0
-	for _, t := range append(sig.Params[:len(sig.Params):len(sig.Params)], sig.Results...) {
-		if t == ssa.TypeV128 {
-			return nil, &Error{Msg: "not supported: SIMD on arm64 (a v128 in an exported signature)"}
-		}
-	}
 	s.emit(Instr{Op: OpParams})
 	p := s.load8(vmctx(abi.VMCtxArgs))
 	args := make([]Reg, len(sig.Params))

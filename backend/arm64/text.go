@@ -110,6 +110,9 @@ func sizeSuffix(float bool, size uint8) string {
 func (f *Func) InstrString(in *Instr) string {
 	info := &ops[in.Op]
 	name := info.name
+	if in.Op == OpVec {
+		name = in.VName
+	}
 	switch in.Op {
 	case OpScvtf, OpUcvtf:
 		name += "." + sizeSuffix(true, in.Size) + "." + sizeSuffix(false, in.SrcSize)
