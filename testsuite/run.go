@@ -155,6 +155,10 @@ type FileResult struct {
 	*Result
 }
 
+// FilePattern, when set, limits the scripts RunSuite runs to those whose base name matches it
+// (filepath.Match, e.g. "simd_*"): a way to iterate on a few files under an emulator.
+var FilePattern string
+
 // RunSuite runs every script of a suite, in file name order, and returns per-file results and
 // the total.
 func RunSuite(s Suite, execute bool) ([]FileResult, *Result, error) {
@@ -162,7 +166,11 @@ func RunSuite(s Suite, execute bool) ([]FileResult, *Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	pattern := "*.json"
+	if FilePattern != "" {
+		pattern = strings.TrimSuffix(FilePattern, ".json") + ".json"
+	}
+	files, err := filepath.Glob(filepath.Join(dir, pattern))
 	if err != nil {
 		return nil, nil, err
 	}

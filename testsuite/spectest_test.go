@@ -18,6 +18,7 @@ var (
 	listSkips   = flag.Bool("list-skipped", false, "print every skipped command by name, with the reason")
 	frontOnly   = flag.Bool("frontend-only", false, "judge only decoding and validation; do not compile or run anything")
 	updateKnown = flag.Bool("update-known", false, "rewrite testdata/known_failures.txt from this run")
+	filesFlag   = flag.String("files", "", "run only the scripts whose base name matches this pattern (e.g. simd_*)")
 )
 
 // knownFailuresFile lists commands ("file.json:line") that fail today because of gaps the README
@@ -31,6 +32,7 @@ const knownFailuresFile = "testdata/known_failures.txt"
 func TestSpec(t *testing.T) {
 	suites, err := SuitesNamed(*suitesFlag)
 	require.NoError(t, err)
+	FilePattern = *filesFlag
 	var out io.Writer = io.Discard
 	if testing.Verbose() {
 		out = os.Stdout
@@ -65,7 +67,7 @@ func TestSpec(t *testing.T) {
 			t.Error("new failure: " + f)
 		}
 	}
-	if *frontOnly || *suitesFlag != "" {
+	if *frontOnly || *suitesFlag != "" || *filesFlag != "" {
 		return // a partial run cannot tell which listed commands pass now
 	}
 	for key := range known {

@@ -344,7 +344,16 @@ func (s *isel) sel(v *ssa.Value) {
 	dst := s.vr(v.ID)
 	if isFloatType(v.Type) {
 		if v.Type == ssa.TypeV128 {
-			s.notSupported(v.Pos, "SIMD instruction: select of v128")
+			// A mask of the condition in every lane (cset, neg, dup)
+			// picks x or y with bsl.
+			xr, yr := s.use(x), s.use(y)
+			c := s.flags(v.Args[2])
+			one, all, mask := s.tmp(false), s.tmp(false), s.vt()
+			s.emit(Instr{Op: OpCset, Size: 8, Cond: c, Dst: R(one)})
+			s.emit(Instr{Op: OpNeg, Size: 8, Dst: R(all), Src: [3]Operand{R(one)}})
+			s.v(vinstr{"dup.2d", 0x4e000c00 | imm5(sz64, 0)}, mask, all, NoReg)
+			s.vtied(vinstr{"bsl.16b", neon3(1, 1, 0b00011)}, dst, mask, xr, yr)
+			return
 		}
 		xr, yr := s.use(x), s.use(y)
 		c := s.flags(v.Args[2])

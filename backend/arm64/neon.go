@@ -110,8 +110,9 @@ func (e *emitter) vec(in *Instr) error {
 	return nil
 }
 
-// vmovImm sets vector register r to the 128 bits hi:lo: fmov of the low
-// half (which clears the rest) and ins of the high half, through x17.
+// vmovImm sets vector register r to the 128 bits hi:lo through x17: dup
+// when both halves are equal, else fmov of the low half (which clears the
+// rest) and ins of the high half.
 func (e *emitter) vmovImm(r Reg, lo, hi int64) {
 	rd := uint32(r & 31)
 	if lo == 0 && hi == 0 {
@@ -119,6 +120,10 @@ func (e *emitter) vmovImm(r Reg, lo, hi int64) {
 		return
 	}
 	e.movImm(Scratch2, lo, 8)
+	if hi == lo {
+		e.word(0x4e000c00 | imm5(3, 0) | uint32(Scratch2)<<5 | rd) // dup v.2d, x17
+		return
+	}
 	e.word(0x9e670000 | uint32(Scratch2)<<5 | rd) // fmov d, x17
 	if hi != 0 {
 		e.movImm(Scratch2, hi, 8)
