@@ -170,8 +170,7 @@ func TestBuildErrors(t *testing.T) {
 	status, _, errOut = run(t, "build", "--target", "amd64", simd, "-o", filepath.Join(t.TempDir(), "simd.so"))
 	assert.Equal(t, 0, status, errOut)
 	status, _, errOut = run(t, "build", "--target", "arm64", simd, "-o", filepath.Join(t.TempDir(), "simd-arm64.so"))
-	assert.Equal(t, 1, status)
-	assert.Contains(t, errOut, "not supported: SIMD on arm64")
+	assert.Equal(t, 0, status, errOut)
 }
 
 // TestExitStatusRange: proc_exit codes 0..125 pass through; larger ones are outside the range
