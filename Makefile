@@ -42,7 +42,7 @@ test:
 QEMU_ARM64 ?= $(shell command -v qemu-aarch64-static || command -v qemu-aarch64)
 ARM64_PKGS ?= ./runtime/internal/native ./runtime/abi ./runtime/trap ./backend ./backend/arm64
 ARM64_SKIP ?= ^TestPageStatesMincore$$
-# The spec suite on arm64: every non-SIMD command. The corpus directory is located on the host
+# The spec suite on arm64: every command, the simd_* files (NEON) included. The corpus directory is located on the host
 # (the go command is not run from the emulated test binary).
 # One process per suite: under qemu-user the memory of one process running every suite grew to
 # 12 GB of RSS (v2 alone peaks near 9 GB; natively the suite stays far below that).
