@@ -8,8 +8,8 @@ import (
 )
 
 // A loop over eight v128 locals (integer and float lanes, shuffles), folded
-// into one i64 from every lane: SIMD code keeps all 128 bits of XMM registers live across
-// every instruction. (arm64 compiles no v128 yet.)
+// into one i64 from every lane: SIMD code keeps all 128 bits of the vector registers (XMM,
+// or NEON's v0-v31) live across every instruction.
 const simdChecksumModule = `(module
   (func (export "mix") (param $n i32) (result i64)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128)

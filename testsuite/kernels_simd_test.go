@@ -1,7 +1,6 @@
 package testsuite
 
-// The kernels built with -msimd128 (clang's vectorized loops, NAME.simd.wasm): SIMD compiles
-// on amd64 only so far.
+// The kernels built with -msimd128 (clang's vectorized loops, NAME.simd.wasm).
 func init() {
 	for _, k := range kernels {
 		switch k.name {
