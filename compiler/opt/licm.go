@@ -140,7 +140,7 @@ func (l *licm) loop(h *ssa.Block) {
 			c, ok := clones[a]
 			if !ok {
 				w := l.f.NewValue(d.Op, d.Type)
-				w.Aux, w.Block, w.Pos = d.Aux, p.ID, d.Pos
+				w.Aux, w.Aux2, w.Block, w.Pos = d.Aux, d.Aux2, p.ID, d.Pos
 				p.Instrs = append(p.Instrs, w.ID)
 				c, clones[a] = w.ID, w.ID
 				l.mark = growMarks(l.mark, l.f.NumValues())
