@@ -127,6 +127,11 @@ func RunOne(cfg Config, st *Stats, gen, scratch string, seed uint64) (*Finding, 
 		st.Skipped["invalid or unsupported module: "+firstLine(err.Error())]++
 		return nil, nil
 	}
+	if reason := simdUnsupported(); reason != "" && usesSIMD(bin) {
+		// Counted, not compared: the reference would run them alone.
+		st.Skipped["v128 module: "+reason]++
+		return nil, nil
+	}
 	if gen == GenTTF {
 		zeroAllArgs(plan) // binaryen's interpreter, the third opinion, calls with zeros
 	}
@@ -205,13 +210,25 @@ func Execute(pool *Pool, bin []byte, plan *Plan) (outs []*Outcome, mm []Mismatch
 		case ref.Crash != "":
 			skip = "reference crashed"
 		case ref.Unsupported != "" || outs[1].Unsupported != "":
-			skip = "not supported: " + firstLine(ref.Unsupported+outs[1].Unsupported)
+			// The innermost reason, without function and offset, so
+			// that modules count under one reason.
+			skip = innermostUnsupported(ref.Unsupported + outs[1].Unsupported)
 		default:
 			skip = "reference rejects: " + firstLine(ref.Err)
 		}
 	}
 	sort.SliceStable(mm, func(i, j int) bool { return mm[i].Severity() < mm[j].Severity() })
 	return outs, mm, skip, nil
+}
+
+// innermostUnsupported is the last "not supported: ..." of an error's
+// first line, without the function and offset around it.
+func innermostUnsupported(s string) string {
+	s = firstLine(s)
+	if i := strings.LastIndex(s, "not supported: "); i >= 0 {
+		return s[i:]
+	}
+	return "not supported: " + s
 }
 
 func firstLine(s string) string {

@@ -83,6 +83,12 @@ func FeaturesOf(bin []byte) []string {
 			case wasm.OpSelectT:
 				add("typed select")
 			}
+			if op>>16 == 0xfd {
+				add("SIMD")
+				if info := op.Info(); info != nil && info.Imm == wasm.ImmMemArgLane {
+					add("SIMD lane loads/stores")
+				}
+			}
 			switch {
 			case op >= wasm.OpI32Extend8S && op <= wasm.OpI64Extend32S:
 				add("sign-extension")

@@ -193,9 +193,9 @@ func Compare(plan *Plan, ref, got *Outcome) (mm []Mismatch, comparable bool) {
 			add("trap", "call %d %s: %s, reference %s", i, inv.Export, describe(g), describe(r))
 			continue
 		}
-		if g.Trap == "" && !sameValues(inv.Results, g.Results, r.Results) {
-			add("result", "call %d %s(%s): %s, reference %s", i, inv.Export, fmtValues(inv.Params, inv.Args),
-				fmtValues(inv.Results, g.Results), fmtValues(inv.Results, r.Results))
+		if res := wordTypes(inv.Results); g.Trap == "" && !sameValues(res, g.Results, r.Results) {
+			add("result", "call %d %s(%s): %s, reference %s", i, inv.Export, fmtValues(wordTypes(inv.Params), inv.Args),
+				fmtValues(res, g.Results), fmtValues(res, r.Results))
 		}
 	}
 	if got.Stopped || ref.Stopped || len(got.Calls) != len(ref.Calls) {
@@ -273,7 +273,7 @@ func sameLog(plan *Plan, a, b []HostCall) bool {
 		if a[i].Import != b[i].Import || a[i].Import < 0 || a[i].Import >= len(plan.Imports) {
 			return false
 		}
-		if !sameValues(plan.Imports[a[i].Import].Params, a[i].Args, b[i].Args) {
+		if !sameValues(wordTypes(plan.Imports[a[i].Import].Params), a[i].Args, b[i].Args) {
 			return false
 		}
 	}
@@ -292,7 +292,7 @@ func fmtLog(plan *Plan, log []HostCall) string {
 			sb.WriteByte(' ')
 		}
 		im := plan.Imports[c.Import]
-		fmt.Fprintf(&sb, "%s(%s)", im.Name, fmtValues(im.Params, c.Args))
+		fmt.Fprintf(&sb, "%s(%s)", im.Name, fmtValues(wordTypes(im.Params), c.Args))
 	}
 	sb.WriteByte(']')
 	return sb.String()

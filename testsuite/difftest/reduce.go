@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -85,7 +86,7 @@ func Reduce(dir string, log io.Writer) error {
 	cmd := exec.Command("wasm-reduce", filepath.Join(dir, "module.wasm"), "-b", filepath.Dir(wasmOpt),
 		"--command=env "+env+" "+exe+" -test.run=^$",
 		"-t", test, "-w", work, "--timeout", "60",
-		"--extra-flags="+strings.Join(TTFFeatures, " "))
+		"--extra-flags="+strings.Join(append(slices.Clone(TTFFeatures), "--enable-simd"), " "))
 	if log != nil {
 		fmt.Fprintf(log, "reducing %s\n", dir)
 	}
