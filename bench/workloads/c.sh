@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the C workloads from Debian source packages, each twice from the same
+# Builds the C workloads (from Debian source packages, and c/kernels.c), each twice from the same
 # source: wasm32-wasi (clang-16 + wasi-libc, -O2) and native (gcc -O2).
 # Output: $CACHE_DIR/bin/<name>.wasm and $CACHE_DIR/bin/<name>.native.
 source "$(dirname "$0")/common.sh"
@@ -22,6 +22,10 @@ build() {
 # wasm-only: emulation libraries from wasi-libc and wasi_compat.{h,c}.
 COMPAT="-include $WORKLOADS_DIR/c/wasi_compat.h $WORKLOADS_DIR/c/wasi_compat.c"
 EMUL="-D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -lwasi-emulated-signal -lwasi-emulated-process-clocks"
+
+# kernels: this directory's own program (list walking and sorting, a state
+# machine, integer matrices, CRC16), needing no source package.
+build kernels "$WORKLOADS_DIR/c/kernels.c" "-w"
 
 # bzip2: the bzip2 program itself, used as a stdin→stdout filter.
 bz=$(fetch_source bzip2)

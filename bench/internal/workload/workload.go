@@ -107,6 +107,8 @@ func All() []*Workload {
 				return []string{"-", n}
 			},
 			Stdin: fileInput("fannkuch.lua", "lua/fannkuch.lua"), Check: Exact, Note: "lua5.4 running fannkuch-redux"},
+		{Name: "kernels", Group: GroupC, Bin: "kernels", Args: func(s float64) []string { return []string{scaled(8000, s)} },
+			Check: Exact, Note: "workloads/c/kernels.c: linked list, state machine, integer matrices, CRC16"},
 		{Name: "sqlite-memory", Group: GroupC, Bin: "sqlite", Stdin: sqlInput(100000), Args: fixed(),
 			Check: Exact, Note: "inserts, index, aggregate and point queries on :memory:"},
 
