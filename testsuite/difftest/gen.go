@@ -107,17 +107,6 @@ func (g *modGen) valType() wasm.ValType {
 	return numTypes[g.pick(4)]
 }
 
-// scalars replaces the v128s in ts by i64s.
-func scalars(ts []wasm.ValType) []wasm.ValType {
-	out := slices.Clone(ts)
-	for i, t := range out {
-		if t == wasm.V128 {
-			out[i] = wasm.I64
-		}
-	}
-	return out
-}
-
 // hasV128 says whether a signature mentions v128, which exported
 // functions avoid (the plan's arguments are drawn per scalar).
 func hasV128(s funcSig) bool {
@@ -145,12 +134,6 @@ func (g *modGen) module() []byte {
 			s.results = g.randTypes(5)
 		default:
 			s.results = g.randTypes(1)
-		}
-		if hasV128(s) && (len(s.params) > 4 || len(s.results) > 1) && !g.chance(8) {
-			// Mostly keep vectors in short signatures: amd64 passes a
-			// v128 only in registers (and refuses the rest, counted as
-			// skipped), which would leave too few SIMD modules run.
-			s.params, s.results = scalars(s.params), scalars(s.results)
 		}
 		for i == 0 && hasV128(s) { // one function can always be exported
 			s = funcSig{params: g.randTypes(3), results: g.randTypes(1)}
