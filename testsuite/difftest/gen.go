@@ -669,6 +669,12 @@ var interestingF64 = []float64{0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 1e300, -1e-3
 	math.MaxFloat64, math.SmallestNonzeroFloat64}
 
 func (g *modGen) leaf(t wasm.ValType) {
+	if t == wasm.V128 && g.pick(3) > 0 {
+		// Mostly constants: vector locals start as zeros, and constant
+		// operands are what the optimiser folds.
+		g.constLeaf(t)
+		return
+	}
 	switch g.pick(5) {
 	case 0, 1:
 		if l, ok := g.localOf(t); ok {
