@@ -73,3 +73,15 @@ func TestSIMDProbe(t *testing.T) {
 	}
 	t.Logf("vector code on %s: %q", runtime.GOARCH, simdUnsupported())
 }
+
+// TestVectorNaNs checks the test for float vector ops whose NaN bits are
+// open (f32x4.add of NaN lanes: x86 keeps the first operand's payload,
+// wazero the second's).
+func TestVectorNaNs(t *testing.T) {
+	require.False(t, vectorNaNs(simdProbe))
+	require.True(t, vectorNaNs(Generate(5)) || vectorNaNs(Generate(8)) || vectorNaNs(Generate(11)) || vectorNaNs(Generate(14)))
+	require.Equal(t, "f32x4", nanShape("f32x4.add"))
+	require.Equal(t, "f64x2", nanShape("f64x2.promote_low_f32x4"))
+	require.Equal(t, "", nanShape("f32x4.abs"))
+	require.Equal(t, "", nanShape("i32x4.trunc_sat_f32x4_s"))
+}

@@ -189,3 +189,22 @@ func (g *modGen) v128Bits() []byte {
 	}
 	return b
 }
+
+// vectorNaNs says whether a module has a float vector op that may make a
+// NaN whose bits the spec leaves open.
+func vectorNaNs(bin []byte) bool {
+	m, err := wasm.Decode(bin, Features)
+	if err != nil {
+		return false
+	}
+	var ins wasm.Instr
+	for _, c := range m.Code {
+		r := wasm.NewReader(c.Body, c.Start, Features)
+		for r.Next(&ins) == nil {
+			if ins.Op>>16 == 0xfd && nanShape(ins.Op.String()) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
