@@ -172,6 +172,35 @@ func (inst *Instance) watch(ctx context.Context, done <-chan struct{}) *watch {
 	return w
 }
 
+// interruptIfDone interrupts the running call if its context is done, so
+// that a host function that returned because it saw the cancellation is not
+// followed by guest code: the AfterFunc callback that would interrupt runs on
+// another goroutine and may not have run yet. If the callback has claimed
+// the call, it waits for its Interrupt.
+func (inst *Instance) interruptIfDone() {
+	in := &inst.intr
+	g := in.armed.Load()
+	if g == 0 {
+		return
+	}
+	if g&firing == 0 {
+		w := in.w.Load()
+		if w == nil || w.gen != g {
+			return
+		}
+		select {
+		case <-w.done:
+		default:
+			return
+		}
+	}
+	in.Lock()
+	if g&firing == 0 && in.armed.CompareAndSwap(g, g|firing) {
+		inst.ctx.Interrupt()
+	}
+	in.Unlock()
+}
+
 func (inst *Instance) disarm() {
 	in := &inst.intr
 	if in.armed.Swap(0)&firing != 0 {
@@ -297,6 +326,9 @@ func (inst *Instance) serve(entry uintptr) error {
 			}
 		}
 		inHost = false
+		if err == nil && inst.intr.armed.Load() != 0 {
+			inst.interruptIfDone()
+		}
 		if err = c.AfterHostCall(err); err != nil {
 			return err
 		}
@@ -318,7 +350,12 @@ func (inst *Instance) dispatch(c *native.Context, idx uint32) error {
 type hostCalls Instance
 
 func (h *hostCalls) HostCall(c *native.Context, idx uint32) error {
-	return (*Instance)(h).dispatch(c, idx)
+	inst := (*Instance)(h)
+	err := inst.dispatch(c, idx)
+	if err == nil && inst.intr.armed.Load() != 0 {
+		inst.interruptIfDone()
+	}
+	return err
 }
 
 // dispatchOther serves host calls that are not imports: builtins.
