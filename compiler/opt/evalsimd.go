@@ -461,41 +461,15 @@ func evalFloatSIMD(sh simdShape, suffix string, x, y V128) (V128, bool) {
 	case "div":
 		return binary(func(a, b float32) float32 { return a / b }, func(a, b float64) float64 { return a / b }), true
 	case "min":
-		return binary(func(a, b float32) float32 { return float32(wasmMin(float64(a), float64(b))) }, wasmMin), true
+		return binary(func(a, b float32) float32 { return float32(fmin(float64(a), float64(b))) }, fmin), true
 	case "max":
-		return binary(func(a, b float32) float32 { return float32(wasmMax(float64(a), float64(b))) }, wasmMax), true
+		return binary(func(a, b float32) float32 { return float32(fmax(float64(a), float64(b))) }, fmax), true
 	case "pmin":
 		return pick(func(a, b float64) bool { return b < a }), true
 	case "pmax":
 		return pick(func(a, b float64) bool { return a < b }), true
 	}
 	return V128{}, false
-}
-
-func wasmMin(a, b float64) float64 {
-	switch {
-	case a != a || b != b:
-		return math.NaN()
-	case a == b:
-		if math.Signbit(a) {
-			return a
-		}
-		return b
-	}
-	return math.Min(a, b)
-}
-
-func wasmMax(a, b float64) float64 {
-	switch {
-	case a != a || b != b:
-		return math.NaN()
-	case a == b:
-		if math.Signbit(a) {
-			return b
-		}
-		return a
-	}
-	return math.Max(a, b)
 }
 
 // satInt truncates f toward zero and saturates it to [lo, hi]; NaN is 0.

@@ -1,9 +1,11 @@
 package native
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -127,7 +129,7 @@ func addRun(runs []pageRun, r pageRun) []pageRun {
 
 // mergeRuns sorts runs and merges those less than gap apart.
 func mergeRuns(runs []pageRun, gap uintptr) []pageRun {
-	sortRuns(runs)
+	slices.SortFunc(runs, func(a, b pageRun) int { return cmp.Compare(a.off, b.off) })
 	out := runs[:0]
 	for _, r := range runs {
 		if n := len(out); n > 0 && r.off <= out[n-1].end+gap {
@@ -137,14 +139,6 @@ func mergeRuns(runs []pageRun, gap uintptr) []pageRun {
 		out = append(out, r)
 	}
 	return out
-}
-
-func sortRuns(runs []pageRun) {
-	for i := 1; i < len(runs); i++ {
-		for j := i; j > 0 && runs[j].off < runs[j-1].off; j-- {
-			runs[j], runs[j-1] = runs[j-1], runs[j]
-		}
-	}
 }
 
 // Size is the bytes of memory the image covers, from 0: a memory it is
