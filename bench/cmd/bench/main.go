@@ -52,7 +52,7 @@ func run() error {
 	)
 	flag.Parse()
 
-	benchDir, err := findBenchDir(*dir)
+	benchDir, err := workload.FindBenchDir(*dir)
 	if err != nil {
 		return err
 	}
@@ -79,11 +79,11 @@ func run() error {
 		return nil
 	}
 
-	ws, err := workload.Select(splitList(*workloads))
+	ws, err := workload.Select(workload.SplitList(*workloads))
 	if err != nil {
 		return err
 	}
-	engs, infos, err := openEngines(splitList(*engines))
+	engs, infos, err := openEngines(workload.SplitList(*engines))
 	if err != nil {
 		return err
 	}
@@ -231,38 +231,6 @@ func writeResults(rep *report.Report, dir, name, chartExt string) error {
 		fmt.Fprintln(os.Stderr, "wrote", base+"."+chartExt)
 	}
 	return nil
-}
-
-// findBenchDir returns the bench module's directory: dir if given, else the
-// working directory or its bench/ subdirectory, whichever holds the module.
-func findBenchDir(dir string) (string, error) {
-	var candidates []string
-	if dir != "" {
-		candidates = []string{dir}
-	} else {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", err
-		}
-		candidates = []string{wd, filepath.Join(wd, "bench")}
-	}
-	for _, c := range candidates {
-		b, err := os.ReadFile(filepath.Join(c, "go.mod"))
-		if err == nil && strings.Contains(string(b), "module github.com/wasiaot/wasiaot/bench\n") {
-			return filepath.Abs(c)
-		}
-	}
-	return "", fmt.Errorf("bench module not found in %s (use -dir)", strings.Join(candidates, " or "))
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func contains(list []string, s string) bool {

@@ -65,7 +65,7 @@ func run() error {
 	if *reps < 1 {
 		return fmt.Errorf("-reps must be at least 1")
 	}
-	benchDir, err := findBenchDir(*dir)
+	benchDir, err := workload.FindBenchDir(*dir)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func run() error {
 	if *out == "" {
 		*out = filepath.Join(benchDir, "results")
 	}
-	ws, err := workload.Select(splitList(*workloads))
+	ws, err := workload.Select(workload.SplitList(*workloads))
 	if err != nil {
 		return err
 	}
@@ -282,36 +282,4 @@ func lastLine(s string) string {
 		s = "…" + s[len(s)-300:]
 	}
 	return s
-}
-
-// findBenchDir returns the bench module's directory: dir if given, else the
-// working directory or its bench/ subdirectory, whichever holds the module.
-func findBenchDir(dir string) (string, error) {
-	var candidates []string
-	if dir != "" {
-		candidates = []string{dir}
-	} else {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", err
-		}
-		candidates = []string{wd, filepath.Join(wd, "bench")}
-	}
-	for _, c := range candidates {
-		b, err := os.ReadFile(filepath.Join(c, "go.mod"))
-		if err == nil && strings.Contains(string(b), "module github.com/wasiaot/wasiaot/bench\n") {
-			return filepath.Abs(c)
-		}
-	}
-	return "", fmt.Errorf("bench module not found in %s (use -dir)", strings.Join(candidates, " or "))
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
