@@ -64,6 +64,9 @@ type Target interface {
 	FuncAlign() int
 	// RuntimeStubs generates the stubs the runtime needs on this machine.
 	RuntimeStubs() (*RuntimeStubs, error)
+	// CPULevels lists the named CPU feature sets code may be compiled
+	// for; the first is the default, portable one ("baseline").
+	CPULevels() []CPULevel
 }
 
 // Compiler compiles the functions of one module for one target. It keeps
@@ -92,6 +95,9 @@ type ModuleInfo struct {
 	GlobalImported []bool
 	// RegAlloc is the register allocation algorithm.
 	RegAlloc regalloc.Algorithm
+	// CPU is the set of CPU features code may use; 0 means the target's
+	// first CPU level (its baseline).
+	CPU artifact.Features
 }
 
 // Code is one emitted function (or entry stub).

@@ -47,6 +47,12 @@ type Options struct {
 	AllocStats func(fn uint32, name string, s regalloc.Stats)
 	// RegAlloc is the register allocation algorithm.
 	RegAlloc regalloc.Algorithm
+	// CPU is the set of CPU features the code may use (ParseCPU names
+	// them by level); 0 means the target's default level, which every
+	// machine of the architecture wasiaot supports has. The artifact
+	// records the features the code does use, and the runtime refuses
+	// it on a machine that lacks one.
+	CPU artifact.Features
 }
 
 // DumpSSA selects SSA dumps: Func is a function name (from the name
@@ -121,6 +127,10 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 	if err != nil {
 		return nil, err
 	}
+	cpu, err := resolveCPU(target, opts.CPU)
+	if err != nil {
+		return nil, err
+	}
 	if opts.OptLevel < 0 || opts.OptLevel > 2 {
 		return nil, fmt.Errorf("optimisation level %d is not 0, 1 or 2", opts.OptLevel)
 	}
@@ -150,7 +160,7 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 	if err != nil {
 		return nil, err
 	}
-	mi := &backend.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs()), RegAlloc: opts.RegAlloc}
+	mi := &backend.ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs()), RegAlloc: opts.RegAlloc, CPU: cpu}
 	for i := 0; i < m.NumGlobals(); i++ {
 		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
 	}
@@ -178,7 +188,7 @@ func compileArtifact(wasmBytes []byte, opts Options, ws *workerSet) (*artifact.A
 		OptLevel:        uint8(opts.OptLevel),
 		// The runtime applies WebAssembly 1.0's instantiation rules to modules built without
 		// bulk memory.
-		Options: []string{artifact.OptionFeatures + features.String()},
+		Options: []string{artifact.OptionFeatures + features.String(), artifact.OptionCPU + CPUName(name, cpu)},
 	}
 	return a, nil
 }

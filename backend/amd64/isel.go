@@ -23,6 +23,10 @@ const (
 	FeatBMI1
 	FeatPOPCNT
 	FeatSSE41
+	FeatSSE42
+	FeatAVX  // VEX encodings of every SSE instruction (vex.go)
+	FeatAVX2 // vpbroadcast
+	FeatBMI2 // shlx, shrx, sarx, rorx
 )
 
 // Selector selects machine instructions for SSA functions of one module.
@@ -69,6 +73,9 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 	return s.s.out, nil
 }
 
+// has reports whether code may use every feature of f.
+func (s *isel) has(f Features) bool { return s.allowed&f == f }
+
 // take returns an empty instruction slice with room for n, carved from
 // the slab (appending beyond n moves it to the heap).
 func (s *isel) take(n int) []Instr { return s.slab.take(n) }
@@ -79,6 +86,8 @@ type isel struct {
 	f    *ssa.Func
 	out  *Func
 	used Features
+	// allowed are the features code may use (ModuleInfo.CPU).
+	allowed Features
 
 	blocks []*Block  // machine blocks by temporary id
 	lists  [][]int32 // per SSA layout position: its machine blocks in order
@@ -127,6 +136,11 @@ func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
 		tuples: s.tuples, consts: s.consts, fconsts: s.fconsts,
 		rpoBuf: s.rpoBuf, copies: s.copies, order: s.order, splitAt: s.splitAt,
 		blockChunks: s.blockChunks,
+	}
+	if mi != nil {
+		s.allowed = allowedFeatures(mi.CPU)
+	} else {
+		s.allowed = allowedFeatures(0)
 	}
 	if s.tuples == nil {
 		s.tuples, s.consts, s.fconsts = map[ssa.ID][]Reg{}, map[ssa.ID]Reg{}, map[[3]uint64]int32{}

@@ -60,6 +60,27 @@ func (target) EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*C
 
 func (target) RuntimeStubs() (*backend.RuntimeStubs, error) { return RuntimeStubs() }
 
+// The CPU levels. baseline is what the backend has always assumed: SSE4.1
+// for floats and vectors, POPCNT, LZCNT and TZCNT (BMI1). x86-64-v2 and
+// x86-64-v3 are the levels of the x86-64 psABI: v2 lacks LZCNT and BMI1
+// (clz and ctz then take bsr and bsf) but has SSE4.2; v3 adds AVX and
+// AVX2 (VEX encodings), BMI1, BMI2 (shlx, shrx, sarx, rorx, andn), FMA,
+// LZCNT and MOVBE.
+const (
+	levelV2       = artifact.FeatureSSE3 | artifact.FeatureSSSE3 | artifact.FeatureSSE41 | artifact.FeatureSSE42 | artifact.FeaturePOPCNT
+	levelBaseline = artifact.FeatureSSE3 | artifact.FeatureSSSE3 | artifact.FeatureSSE41 | artifact.FeaturePOPCNT | artifact.FeatureLZCNT | artifact.FeatureBMI1
+	levelV3       = levelV2 | artifact.FeatureAVX | artifact.FeatureAVX2 | artifact.FeatureBMI1 | artifact.FeatureBMI2 |
+		artifact.FeatureFMA | artifact.FeatureLZCNT | artifact.FeatureMOVBE
+)
+
+var cpuLevels = []backend.CPULevel{
+	{Name: "baseline", Features: levelBaseline, Doc: "SSE4.1, POPCNT, LZCNT, BMI1 (Intel since 2013, AMD since 2011)"},
+	{Name: "x86-64-v2", Features: levelV2, Doc: "SSE4.2, POPCNT; clz and ctz without LZCNT or BMI1 (since about 2009)"},
+	{Name: "x86-64-v3", Features: levelV3, Doc: "v2 with AVX, AVX2, BMI1, BMI2, FMA, LZCNT, MOVBE (since 2013-2015): VEX code"},
+}
+
+func (target) CPULevels() []backend.CPULevel { return cpuLevels }
+
 // compiler is one goroutine's selector, allocator and emitter.
 type compiler struct {
 	sel   *Selector
@@ -90,20 +111,44 @@ func (c *compiler) Reset(mi *ModuleInfo) {
 	}
 }
 
-func (c *compiler) Features() artifact.Features {
-	var f artifact.Features
-	used := c.sel.Used
-	if used&FeatLZCNT != 0 {
-		f |= artifact.FeatureLZCNT
+func (c *compiler) Features() artifact.Features { return c.sel.Used.artifact() }
+
+// featureBits ties the backend's feature bits to the artifact's.
+var featureBits = [...]struct {
+	own Features
+	art artifact.Features
+}{
+	{FeatLZCNT, artifact.FeatureLZCNT},
+	{FeatBMI1, artifact.FeatureBMI1},
+	{FeatPOPCNT, artifact.FeaturePOPCNT},
+	{FeatSSE41, artifact.FeatureSSE41},
+	{FeatSSE42, artifact.FeatureSSE42},
+	{FeatAVX, artifact.FeatureAVX},
+	{FeatAVX2, artifact.FeatureAVX2},
+	{FeatBMI2, artifact.FeatureBMI2},
+}
+
+func (f Features) artifact() artifact.Features {
+	var a artifact.Features
+	for _, b := range featureBits {
+		if f&b.own != 0 {
+			a |= b.art
+		}
 	}
-	if used&FeatBMI1 != 0 {
-		f |= artifact.FeatureBMI1
+	return a
+}
+
+// allowedFeatures returns the backend's bits of the CPU features code may
+// use: the baseline's when cpu is 0.
+func allowedFeatures(cpu artifact.Features) Features {
+	if cpu == 0 {
+		cpu = levelBaseline
 	}
-	if used&FeatPOPCNT != 0 {
-		f |= artifact.FeaturePOPCNT
-	}
-	if used&FeatSSE41 != 0 {
-		f |= artifact.FeatureSSE41
+	var f Features
+	for _, b := range featureBits {
+		if cpu&b.art != 0 {
+			f |= b.own
+		}
 	}
 	return f
 }

@@ -95,3 +95,9 @@ func (c *compiler) Reset(mi *ModuleInfo) {
 // Features is empty: the code needs only the ARMv8.0-A base with
 // Advanced SIMD, which every arm64 Linux system has.
 func (c *compiler) Features() artifact.Features { return 0 }
+
+// cpuLevels: the backend uses no optional arm64 feature yet, so its one
+// level is the ARMv8.0-A base.
+var cpuLevels = []backend.CPULevel{{Name: "baseline", Doc: "ARMv8.0-A with NEON: every arm64 CPU"}}
+
+func (target) CPULevels() []backend.CPULevel { return cpuLevels }

@@ -28,7 +28,14 @@ Examples:
   wasiaot build -O1 app.wasm -o /srv/app.so
   wasiaot build --dump-ssa main app.wasm    # print the SSA of function "main" after every pass
   wasiaot build --sign-key key.pem app.wasm # sign it (see 'wasiaot keygen')
+  wasiaot build --cpu x86-64-v3 app.wasm    # AVX2 and BMI2 code, for machines that have them
 
+--cpu chooses the CPU features the code may use. The default, baseline, gives an artifact that
+runs on every machine of its architecture; a higher level gives faster code that the runtime
+refuses to load where the CPU lacks a feature it uses ('wasiaot inspect APP.so' lists them).
+The amd64 levels:
+`+compiler.CPUHelp("amd64")+`The arm64 levels:
+`+compiler.CPUHelp("arm64")+`
 On a terminal, a progress bar on standard error counts the functions compiled; nothing is drawn
 when standard error is not a terminal.
 
@@ -42,6 +49,7 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	target := fs.String("target", runtime.GOARCH, "the machine to compile for: "+strings.Join(backend.Names(), ", "))
 	level := fs.IntP("opt", "O", 2, "optimisation level: 0 (none), 1 (cheap passes), 2 (all passes)")
 	features := addFeaturesFlag(fs)
+	cpu := addCPUFlag(fs)
 	dumpFunc := fs.String("dump-ssa", "", "print the SSA of this function (name-section name or index) to stderr")
 	dumpPass := fs.String("dump-pass", "", "with --dump-ssa: only after this pass (\"lower\", or a pass name); default: after every pass")
 	verbose := fs.BoolP("verbose", "v", false, "print what was built: sizes and time")
@@ -81,7 +89,11 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	if err != nil {
 		return usageError{"--regalloc: " + err.Error()}
 	}
-	opts := compiler.Options{Features: f, OptLevel: *level, Target: *target, RegAlloc: alg}
+	cpuSet, err := parseCPU(*target, *cpu)
+	if err != nil {
+		return err
+	}
+	opts := compiler.Options{Features: f, OptLevel: *level, Target: *target, RegAlloc: alg, CPU: cpuSet}
 	if *dumpFunc != "" {
 		opts.DumpSSA = &compiler.DumpSSA{Func: *dumpFunc, Pass: *dumpPass, Write: func(fn uint32, pass, text string) {
 			fmt.Fprintf(stderr, "; function %d after %s\n%s\n", fn, pass, text)

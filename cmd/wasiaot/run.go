@@ -85,6 +85,7 @@ Examples:
 	maxIn := addMaxInputFlag(fs)
 	perfMap := fs.Bool("perf-map", false, "list the program's functions in /tmp/perf-PID.map, for perf to name them")
 	features := addFeaturesFlag(fs)
+	cpu := addCPUFlag(fs)
 	noCache := fs.Bool("no-cache", false, "compile a module in memory: neither read nor write the compile cache")
 	cacheDir := fs.String("cache-dir", "", "the compile cache's directory (default $"+cache.EnvDir+", else wasiaot/ in the user's cache directory)")
 	cacheMax := sizeFlag(cache.DefaultMaxSize)
@@ -124,7 +125,7 @@ Examples:
 		invoke: *invoke, dirs: *dirs, dirsRO: *dirsRO, envs: *envs, inheritEnv: *inheritEnv,
 		listens: *listens, timeout: *timeout, memPages: memPages,
 		verifyKeys: *verifyKeys, trustDirs: *trustDirs, maxInput: int64(*maxIn), perfMap: *perfMap,
-		noCache: *noCache, cacheDir: *cacheDir, cacheMax: int64(cacheMax),
+		noCache: *noCache, cacheDir: *cacheDir, cacheMax: int64(cacheMax), cpu: *cpu,
 	})
 	var sig signalError
 	if err != nil && errors.As(context.Cause(ctx), &sig) {
@@ -150,6 +151,7 @@ type runOptions struct {
 	noCache            bool
 	cacheDir           string
 	cacheMax           int64
+	cpu                string // --cpu, for a module compiled here
 }
 
 // signalError is the cause of a run stopped by a signal.
@@ -231,7 +233,7 @@ func runProgram(ctx context.Context, stdout, stderr io.Writer, path string, prog
 	if !o.noCache {
 		cc = openCache(stderr, o.cacheDir, o.cacheMax)
 	}
-	rt, mod, err := loadProgram(stderr, runtime.Config{TrustedKeys: keys, MaxArtifactSize: o.maxInput, MemoryLimitPages: o.memPages, PerfMap: o.perfMap}, path, f, cc)
+	rt, mod, err := loadProgram(stderr, runtime.Config{TrustedKeys: keys, MaxArtifactSize: o.maxInput, MemoryLimitPages: o.memPages, PerfMap: o.perfMap}, path, f, o.cpu, cc)
 	if err != nil {
 		return err
 	}
@@ -335,7 +337,7 @@ func preopen(spec string, readOnly bool) wasi.Preopen {
 
 // loadProgram loads an artifact from its file, held to cfg.TrustedKeys, or compiles a module
 // (through cc if not nil): code compiled here needs no signature.
-func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Features, cc *cache.Cache) (*runtime.Runtime, *runtime.Module, error) {
+func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Features, cpu string, cc *cache.Cache) (*runtime.Runtime, *runtime.Module, error) {
 	head := make([]byte, 4)
 	file, err := os.Open(path)
 	if err != nil {
@@ -345,6 +347,9 @@ func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Featu
 	file.Close()
 	// Anything named .so is an artifact, so a damaged one gets the artifact reader's precise error.
 	if (err == nil && bytes.Equal(head, []byte("\x7fELF"))) || filepath.Ext(path) == ".so" {
+		if cpu != "" {
+			return nil, nil, usageError{fmt.Sprintf("--cpu applies to a module that run compiles; %s is compiled already (its level was chosen by 'wasiaot build --cpu')", path)}
+		}
 		rt := runtime.New(cfg)
 		m, err := rt.LoadFile(path) // its errors name the file
 		if err != nil {
@@ -357,7 +362,11 @@ func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Featu
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := compiler.Options{Features: f, OptLevel: 2}
+	cpuSet, err := parseCPU("", cpu)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := compiler.Options{Features: f, OptLevel: 2, CPU: cpuSet}
 	finish := func() {}
 	if len(src) >= runProgressAbove {
 		opts.Progress, finish = compileProgress(stderr, filepath.Base(path))

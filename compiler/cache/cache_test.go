@@ -31,6 +31,10 @@ func TestKey(t *testing.T) {
 	v2.Features = 0
 	require.Equal(t, Key(mod, v2), Key(mod, func() compiler.Options { o := base; o.Features = wasm.FeaturesV2; return o }()))
 
+	named := base
+	named.CPU, _ = compiler.ParseCPU(base.Target, "baseline")
+	require.Equal(t, k, Key(mod, named), "the default CPU level by name")
+
 	differ := map[string]compiler.Options{}
 	o := base
 	o.OptLevel = 1
@@ -41,6 +45,11 @@ func TestKey(t *testing.T) {
 	o = base
 	o.Target = map[string]string{"amd64": "arm64", "arm64": "amd64"}[base.Target]
 	differ["target"] = o
+	if base.Target == "amd64" {
+		o = base
+		o.CPU, _ = compiler.ParseCPU("amd64", "x86-64-v3")
+		differ["cpu level"] = o
+	}
 	for what, o := range differ {
 		require.NotEqual(t, k, Key(mod, o), what)
 	}

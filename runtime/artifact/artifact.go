@@ -62,6 +62,11 @@ type Header struct {
 // compiled for, as wasm.Features prints them: "features=mutable-global|sign-ext|...".
 const OptionFeatures = "features="
 
+// OptionCPU prefixes the build option that records the CPU level the code was compiled for: a
+// level's name ("baseline", "x86-64-v3") or a list of features. The features the code does use
+// are Header.Features.
+const OptionCPU = "cpu="
+
 // Layout says where the loadable segments are, in the file and in the
 // artifact's virtual address space. Code that addresses rodata relative to
 // the instruction pointer needs RodataAddr-TextAddr preserved when mapping.
