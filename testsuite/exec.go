@@ -11,6 +11,7 @@ import (
 	"github.com/wasiaot/wasiaot/compiler"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/runtime"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 	"github.com/wasiaot/wasiaot/runtime/spectest"
 )
 
@@ -23,6 +24,7 @@ const commandTimeout = 20 * time.Second
 type session struct {
 	rt       *runtime.Runtime
 	features wasm.Features
+	cpu      artifact.Features
 	imports  runtime.Imports
 	named    map[string]*runtime.Instance
 	current  *runtime.Instance
@@ -32,13 +34,13 @@ type session struct {
 	instances   []*runtime.Instance
 }
 
-func newSession(f wasm.Features) (*session, error) {
+func newSession(f wasm.Features, cpu artifact.Features) (*session, error) {
 	rt := runtime.New(runtime.Config{})
 	im, err := spectest.Imports(rt, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &session{rt: rt, features: f, imports: im, named: map[string]*runtime.Instance{}}, nil
+	return &session{rt: rt, features: f, cpu: cpu, imports: im, named: map[string]*runtime.Instance{}}, nil
 }
 
 func (s *session) close() {
@@ -55,7 +57,7 @@ func (e errNotSupported) Error() string { return e.err.Error() }
 
 // instantiate runs the real pipeline: compile to artifact bytes, load them, instantiate.
 func (s *session) instantiate(bin []byte) (*runtime.Instance, error) {
-	art, err := compiler.Compile(bin, compiler.Options{Features: s.features, OptLevel: 2})
+	art, err := compiler.Compile(bin, compiler.Options{Features: s.features, OptLevel: 2, CPU: s.cpu})
 	if err != nil {
 		if strings.Contains(err.Error(), "not supported: ") {
 			return nil, errNotSupported{err}

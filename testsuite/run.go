@@ -14,20 +14,24 @@ import (
 	"github.com/wasiaot/wasiaot/compiler/validate"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/compiler/wat"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 // Suite is one directory of the corpus and the feature set its modules are written for.
 type Suite struct {
 	Name     string
 	Features wasm.Features
+	// CPU is the CPU features the code is compiled for (compiler.Options.CPU; 0: the
+	// default level).
+	CPU artifact.Features
 }
 
 // Suites are the spec suites wasiaot is held to.
 var Suites = []Suite{
-	{"v1", wasm.FeaturesV1},
-	{"v2", wasm.FeaturesV2},
-	{"tail-call", wasm.FeaturesV2 | wasm.FeatureTailCall},
-	{"extended-const", wasm.FeaturesV2 | wasm.FeatureExtendedConst},
+	{Name: "v1", Features: wasm.FeaturesV1},
+	{Name: "v2", Features: wasm.FeaturesV2},
+	{Name: "tail-call", Features: wasm.FeaturesV2 | wasm.FeatureTailCall},
+	{Name: "extended-const", Features: wasm.FeaturesV2 | wasm.FeatureExtendedConst},
 }
 
 // Result counts the outcomes of commands. NotRun counts commands that need execution, which
@@ -67,6 +71,12 @@ func Check(bin []byte, f wasm.Features) error {
 // execution are counted as not run. With execute, every module also goes through the real
 // pipeline (compile to an artifact, load, instantiate) and every action runs.
 func RunScript(s *Script, f wasm.Features, execute bool) *Result {
+	return runScript(s, Suite{Features: f}, execute)
+}
+
+// runScript is RunScript for the modules of a suite, compiled for its CPU level.
+func runScript(s *Script, suite Suite, execute bool) *Result {
+	f := suite.Features
 	r := &Result{}
 	loc := func(c *Command) string { return fmt.Sprintf("%s:%d", s.Name(), c.Line) }
 	fail := func(c *Command, format string, args ...any) {
@@ -76,7 +86,7 @@ func RunScript(s *Script, f wasm.Features, execute bool) *Result {
 	var sess *session
 	if execute {
 		var err error
-		if sess, err = newSession(f); err != nil {
+		if sess, err = newSession(f, suite.CPU); err != nil {
 			r.Failed++
 			r.Failures = append(r.Failures, s.Name()+": "+err.Error())
 			return r
@@ -193,7 +203,7 @@ func RunSuite(s Suite, execute bool) ([]FileResult, *Result, error) {
 					errs[i] = err
 					continue
 				}
-				per[i] = FileResult{File: s.Name + "/" + filepath.Base(files[i]), Result: RunScript(sc, s.Features, execute)}
+				per[i] = FileResult{File: s.Name + "/" + filepath.Base(files[i]), Result: runScript(sc, s, execute)}
 			}
 		}()
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wasiaot/wasiaot/compiler"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 var (
@@ -95,3 +97,51 @@ func readKnown(t *testing.T) map[string]struct{} {
 	require.NoError(t, sc.Err())
 	return known
 }
+
+// TestSpecCPULevels runs the v1 and v2 suites again with the code compiled for every CPU level
+// above the default that this machine has (x86-64-v2 and x86-64-v3 on amd64: VEX encodings,
+// BMI2, bsr/bsf for clz/ctz): the same commands must pass.
+func TestSpecCPULevels(t *testing.T) {
+	if *frontOnly || *suitesFlag != "" || *filesFlag != "" {
+		t.Skip("TestSpec runs the partial selections")
+	}
+	host := artifact.DetectHost()
+	levels, err := compiler.CPULevels(host.Arch.String())
+	require.NoError(t, err)
+	known := readKnown(t)
+	ran := 0
+	for _, level := range levels[1:] {
+		if level == compiler.CPUNative {
+			continue
+		}
+		cpu, err := compiler.ParseCPU(host.Arch.String(), level)
+		require.NoError(t, err)
+		if missing := cpu &^ host.Features; missing != 0 {
+			t.Logf("%s: not run, this machine lacks %v", level, missing)
+			continue
+		}
+		ran++
+		t.Run(level, func(t *testing.T) {
+			var suites []Suite
+			for _, s := range Suites[:2] {
+				s.CPU = cpu
+				suites = append(suites, s)
+			}
+			var out io.Writer = io.Discard
+			if testing.Verbose() {
+				out = os.Stdout
+			}
+			total, err := Report(out, suites, true, false)
+			require.NoError(t, err)
+			require.Positive(t, total.Passed)
+			for _, f := range total.Failures {
+				if key, _, _ := strings.Cut(f, ": "); !hasKey(known, key) {
+					t.Error("new failure: " + f)
+				}
+			}
+		})
+	}
+	t.Logf("%d levels run", ran)
+}
+
+func hasKey(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }

@@ -155,9 +155,11 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 		return nil
 	}
 	// useMem is use for an operand the instruction may also take from
-	// memory: a spilled value is then read from its slot directly.
+	// memory: a spilled value is then read from its slot directly. VEX
+	// forms take unaligned memory, so every two-address vector op may.
+	memOK := memSource[in.Op] || f.VEX && in.Op.isVec() && ops[in.Op].form == fBin && in.Op.hasVEX()
 	useMem := func(o *Operand) error {
-		if o.Kind != KReg || !o.Reg.IsVirtual() || !memSource[in.Op] {
+		if o.Kind != KReg || !o.Reg.IsVirtual() || !memOK {
 			return use(o)
 		}
 		op := regalloc.U(0)
@@ -196,6 +198,24 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 		}
 		_, err = add(&in.Dst.Reg, d)
 		return err
+	}
+	// threeAddr handles the VEX forms of Dst = Src0 op ...: the result
+	// has a register of its own.
+	threeAddr := func() error {
+		if err := needReg(&in.Src[0], "first source"); err != nil {
+			return err
+		}
+		if err := needReg(&in.Dst, "destination"); err != nil {
+			return err
+		}
+		if _, err := add(&in.Src[0].Reg, regalloc.U(0)); err != nil {
+			return err
+		}
+		_, err := add(&in.Dst.Reg, regalloc.D(0))
+		return err
+	}
+	if f.VEX && in.Op.threeAddrVEX() {
+		twoAddr = threeAddr
 	}
 	var err error
 	switch ops[in.Op].form {

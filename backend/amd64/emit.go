@@ -426,6 +426,13 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		a, err = e.addr(o, constOff)
 		return a
 	}
+	if e.f.VEX && in.Op.hasVEX() {
+		var verr error
+		if p, verr = e.vex(in, operand); verr != nil {
+			return verr
+		}
+		goto done
+	}
 	switch info.form {
 	case fBin, fUn, fShift, fCmov:
 		if in.Dst.Kind != KReg || in.Src[0].Kind != KReg || in.Dst.Reg != in.Src[0].Reg {
@@ -585,6 +592,7 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 		e.tables = append(e.tables, in)
 		return nil
 	}
+done:
 	if err != nil {
 		return err
 	}

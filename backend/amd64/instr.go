@@ -152,6 +152,8 @@ const (
 	OpLzcnt
 	OpTzcnt
 	OpPopcnt
+	OpBsr // without LZCNT; ZF set and the destination undefined for a zero source
+	OpBsf // without BMI1's TZCNT; likewise
 	OpImul3
 	OpStore
 	OpCmp
@@ -260,6 +262,7 @@ const (
 	OpPcmpgtb
 	OpPcmpgtw
 	OpPcmpgtd
+	OpPcmpgtq // SSE4.2
 	OpPand
 	OpPandn
 	OpPor
@@ -366,6 +369,8 @@ var ops = [numOps]opInfo{
 	OpLzcnt:        {"lzcnt", fMov, sz(0, 0, x86.ALZCNTL, x86.ALZCNTQ)},
 	OpTzcnt:        {"tzcnt", fMov, sz(0, 0, x86.ATZCNTL, x86.ATZCNTQ)},
 	OpPopcnt:       {"popcnt", fMov, sz(0, 0, x86.APOPCNTL, x86.APOPCNTQ)},
+	OpBsr:          {"bsr", fMov, sz(0, 0, x86.ABSRL, x86.ABSRQ)},
+	OpBsf:          {"bsf", fMov, sz(0, 0, x86.ABSFL, x86.ABSFQ)},
 	OpImul3:        {"imul3", fMov, sz(0, x86.AIMUL3W, x86.AIMUL3L, x86.AIMUL3Q)},
 	OpStore:        {"store", fStore, sz(x86.AMOVB, x86.AMOVW, x86.AMOVL, x86.AMOVQ)},
 	OpCmp:          {"cmp", fCmp, sz(x86.ACMPB, x86.ACMPW, x86.ACMPL, x86.ACMPQ)},
@@ -471,6 +476,7 @@ var ops = [numOps]opInfo{
 	OpPcmpgtb:    {"pcmpgtb", fBin, sse(x86.APCMPGTB)},
 	OpPcmpgtw:    {"pcmpgtw", fBin, sse(x86.APCMPGTW)},
 	OpPcmpgtd:    {"pcmpgtd", fBin, sse(x86.APCMPGTL)},
+	OpPcmpgtq:    {"pcmpgtq", fBin, sse(x86.APCMPGTQ)},
 	OpPand:       {"pand", fBin, sse(x86.APAND)},
 	OpPandn:      {"pandn", fBin, sse(x86.APANDN)},
 	OpPor:        {"por", fBin, sse(x86.APOR)},
@@ -640,8 +646,11 @@ type Func struct {
 	// CoalesceCopies asks the register allocator to join copies' sources
 	// and destinations (regalloc.Func.CoalesceCopies).
 	CoalesceCopies bool
-	regPool        []Reg   // the lists of Instr.Args and Instr.Rets
-	tabPool        []int32 // the lists of Instr.Table
+	// VEX emits every SSE instruction in its VEX form (AVX; see vex.go):
+	// the two-address ones then take a destination of their own.
+	VEX     bool
+	regPool []Reg   // the lists of Instr.Args and Instr.Rets
+	tabPool []int32 // the lists of Instr.Table
 
 	// Set by Allocate.
 	allocated   bool

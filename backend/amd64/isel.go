@@ -69,6 +69,15 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 	s.side.reset()
 	s.s.slab, s.s.side = &s.slab, &s.side
 	s.s.run()
+	if s.s.out.VEX {
+		// Every instruction on a vector register is a VEX one.
+		for _, fl := range s.s.out.VRegFloat {
+			if fl {
+				s.s.used |= FeatAVX
+				break
+			}
+		}
+	}
 	s.Used |= s.s.used
 	return s.s.out, nil
 }
@@ -142,6 +151,7 @@ func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
 	} else {
 		s.allowed = allowedFeatures(0)
 	}
+	s.out.VEX = s.has(FeatAVX)
 	if s.tuples == nil {
 		s.tuples, s.consts, s.fconsts = map[ssa.ID][]Reg{}, map[ssa.ID]Reg{}, map[[3]uint64]int32{}
 	}

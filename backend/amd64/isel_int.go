@@ -44,9 +44,17 @@ func (s *isel) value(v *ssa.Value) {
 	case ssa.OpI32RemU, ssa.OpI64RemU:
 		s.div(v, false, true)
 	case ssa.OpI32Clz, ssa.OpI64Clz:
+		if !s.has(FeatLZCNT) {
+			s.bitScan(v, OpBsr)
+			break
+		}
 		s.used |= FeatLZCNT
 		s.unaryMov(v, OpLzcnt, intSize(v.Type))
 	case ssa.OpI32Ctz, ssa.OpI64Ctz:
+		if !s.has(FeatBMI1) {
+			s.bitScan(v, OpBsf)
+			break
+		}
 		s.used |= FeatBMI1
 		s.unaryMov(v, OpTzcnt, intSize(v.Type))
 	case ssa.OpI32Popcnt, ssa.OpI64Popcnt:
@@ -236,6 +244,31 @@ func (s *isel) shift(v *ssa.Value, op Op) {
 		cnt = R(s.use(v.Args[1]))
 	}
 	s.emit(Instr{Op: op, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(v.Args[0])), cnt}})
+}
+
+// bitScan selects clz or ctz without LZCNT or TZCNT: bsr finds the
+// index of the highest set bit, and width-1 minus it (an xor) counts the
+// leading zeros; bsf's index is the trailing zero count. A zero source sets
+// ZF and leaves the index undefined: a cmov then substitutes 2*width-1
+// (which the xor turns into width) or width.
+func (s *isel) bitScan(v *ssa.Value, op Op) {
+	size := intSize(v.Type)
+	width := int64(size) * 8
+	zero := width
+	if op == OpBsr {
+		zero = 2*width - 1
+	}
+	c, idx := s.tmp(false), s.tmp(false)
+	s.emit(Instr{Op: OpMov, Size: 4, Dst: R(c), Src: [3]Operand{Imm(zero)}})
+	s.emit(Instr{Op: op, Size: size, Dst: R(idx), Src: [3]Operand{R(s.use(v.Args[0]))}})
+	d, r := s.vr(v.ID), s.vr(v.ID)
+	if op == OpBsr {
+		r = s.tmp(false)
+	}
+	s.emit(Instr{Op: OpCmov, Size: size, Cond: CondE, Dst: R(r), Src: [3]Operand{R(idx), R(c)}})
+	if op == OpBsr {
+		s.emit(Instr{Op: OpXor, Size: size, Dst: R(d), Src: [3]Operand{R(r), Imm(width - 1)}})
+	}
 }
 
 func (s *isel) unaryMov(v *ssa.Value, op Op, size uint8) {

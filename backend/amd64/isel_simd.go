@@ -389,6 +389,12 @@ func (s *isel) simdCompare(v *ssa.Value) bool {
 // halves differ by less than 2^32). The high half's answer is then
 // copied over the low half.
 func (s *isel) gt64(a, b Reg) Reg {
+	if s.has(FeatSSE42) {
+		r := s.xt()
+		s.used |= FeatSSE42
+		s.vop(OpPcmpgtq, r, a, R(b))
+		return r
+	}
 	sub, eq, and, gt, or, r := s.xt(), s.xt(), s.xt(), s.xt(), s.xt(), s.xt()
 	s.vop(OpPsubq, sub, b, R(a))
 	s.vop(OpPcmpeqd, eq, a, R(b))

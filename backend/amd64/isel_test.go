@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 // testModule is the module the isel file tests select for: global 0 is
@@ -35,7 +36,9 @@ func TestIsel(t *testing.T) {
 			f, err := ssa.Parse(input)
 			require.NoError(t, err)
 			require.NoError(t, ssa.Verify(f))
-			mf, err := NewSelector(testModule(t)).Select(f)
+			mi := testModule(t)
+			mi.CPU = cpuDirective(t, input)
+			mf, err := NewSelector(mi).Select(f)
 			require.NoError(t, err)
 			gotIR := mf.String()
 			a := NewAllocator()
@@ -52,6 +55,22 @@ func TestIsel(t *testing.T) {
 			require.Equal(t, wantAsm, gotAsm, "run go test -update to accept")
 		})
 	}
+}
+
+// cpuDirective returns the features of the level a "; cpu: LEVEL" line
+// of an isel test names (0, the baseline, without one).
+func cpuDirective(t testing.TB, input string) artifact.Features {
+	for _, line := range strings.Split(input, "\n") {
+		if name, ok := strings.CutPrefix(line, "; cpu: "); ok {
+			for _, l := range cpuLevels {
+				if l.Name == strings.TrimSpace(name) {
+					return l.Features
+				}
+			}
+			t.Fatalf("unknown CPU level %q", name)
+		}
+	}
+	return 0
 }
 
 func TestIselErrors(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 //	  call func3 (v1, f2) -> v4 | call [r15+32] () -> () | ret v4
 //	  trap 2 | ud2 | jmp b1
 //
+// In a VEX function (Func.VEX) the SSE ops are printed with their VEX
+// names (vpaddb, vaddsd), and parsing one makes the function a VEX one.
 // Virtual registers are vN (integer) or fN (float); physical ones use
 // their usual names (rax, xmm3). Parse numbers virtual registers in order
 // of appearance, so printing renumbers them.
@@ -106,6 +108,9 @@ func (f *Func) regList(rs []Reg) string {
 func (f *Func) InstrString(in *Instr) string {
 	info := &ops[in.Op]
 	name := info.name
+	if f.VEX && in.Op.hasVEX() {
+		name = "v" + name
+	}
 	if info.sized() && in.Op != OpCmov {
 		name += "." + sizeSuffix(in.Size)
 	}
@@ -245,6 +250,11 @@ func (p *parser) line(line string) error {
 	rest = strings.TrimSpace(rest)
 	name, suffix, _ := strings.Cut(mn, ".")
 	op, ok := opByName[name]
+	if vop, vok := opByName[strings.TrimPrefix(name, "v")]; !ok && vok && vop.hasVEX() {
+		// The VEX form: the function is a VEX one.
+		op, ok = vop, true
+		p.f.VEX = true
+	}
 	if !ok {
 		return fmt.Errorf("unknown op %q", name)
 	}
