@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 )
 
 // maxSections bounds the section header table; wasiaot writes eight at most.
@@ -434,7 +435,13 @@ func Verify(a *Artifact, host Host) error {
 		return errf(ErrArch, "built for %v, this machine is %v", a.Header.Arch, host.Arch)
 	}
 	if missing := a.Header.Features &^ host.Features; missing != 0 {
-		return errf(ErrFeatures, "needs CPU features %v that this CPU lacks", missing)
+		built := ""
+		for _, o := range a.Header.Options {
+			if level, ok := strings.CutPrefix(o, OptionCPU); ok {
+				built = fmt.Sprintf(" (it was built with --cpu %s)", level)
+			}
+		}
+		return errf(ErrFeatures, "needs CPU features %v that this CPU lacks%s; rebuild it with --cpu baseline, or run it on a machine that has them", missing, built)
 	}
 	if host.PageSize != 0 && a.Layout.PageAlign%host.PageSize != 0 {
 		return errf(ErrMalformed, "segments aligned to %#x bytes cannot be mapped with %#x-byte pages", a.Layout.PageAlign, host.PageSize)
