@@ -243,6 +243,19 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 				_, err = add(&in.Dst.Reg, regalloc.D(0))
 			}
 		}
+	case fBin3:
+		for _, o := range []*Operand{&in.Src[0], &in.Src[1]} {
+			if err == nil {
+				if err = needReg(o, "source"); err == nil {
+					err = use(o)
+				}
+			}
+		}
+		if err == nil {
+			if err = needReg(&in.Dst, "destination"); err == nil {
+				_, err = add(&in.Dst.Reg, regalloc.D(0))
+			}
+		}
 	case fStore:
 		if in.Dst.Kind != KMem {
 			return fmt.Errorf("store needs a memory destination")

@@ -455,7 +455,7 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 	case fMov:
 		p = e.prog(as)
 		switch {
-		case in.Op == OpImul3 || in.Op == OpRoundss || in.Op == OpRoundsd || in.Op.isVec() && in.Src[1].Kind != KNone:
+		case in.Op == OpImul3 || in.Op == OpRorx || in.Op == OpRoundss || in.Op == OpRoundsd || in.Op.isVec() && in.Src[1].Kind != KNone:
 			if in.Src[1].Kind != KImm {
 				return fmt.Errorf("needs an immediate")
 			}
@@ -486,6 +486,15 @@ func (e *emitter) instr(b int, in *Instr, constOff []int) error {
 	case fStore:
 		p = e.prog(as)
 		p.From = operand(in.Src[0])
+		p.To = operand(in.Dst)
+	case fBin3:
+		// Intel's op dst, src0, src1 is Go's OP src1, src0, dst.
+		if in.Dst.Kind != KReg || in.Src[0].Kind != KReg || in.Src[1].Kind != KReg {
+			return fmt.Errorf("needs three registers")
+		}
+		p = e.prog(as)
+		p.From = operand(in.Src[1])
+		p.SetFrom3(operand(in.Src[0]))
 		p.To = operand(in.Dst)
 	case fCmp:
 		p = e.prog(as)

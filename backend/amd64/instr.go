@@ -113,6 +113,7 @@ const (
 	fPoll               // preemption and interrupt poll
 	fJmpTab             // jump to Table[Src0] through the constant Src1
 	fBinImm             // Dst = Src0 op Src1 with the immediate Src2; Dst shares Src0's register
+	fBin3               // Dst = Src0 op Src1, three registers (BMI2's shlx, shrx, sarx)
 	fRep                // rep string op: Src0 (RDI) destination address, Src1 (RSI or RAX) source address or byte, Src2 (RCX) count; all three clobbered
 )
 
@@ -152,7 +153,11 @@ const (
 	OpLzcnt
 	OpTzcnt
 	OpPopcnt
-	OpBsr // without LZCNT; ZF set and the destination undefined for a zero source
+	OpShlx // BMI2: Dst = Src0 << Src1, any registers, flags untouched
+	OpShrx
+	OpSarx
+	OpRorx // BMI2: Dst = Src0 rotated right by the immediate Src1, flags untouched
+	OpBsr  // without LZCNT; ZF set and the destination undefined for a zero source
 	OpBsf // without BMI1's TZCNT; likewise
 	OpImul3
 	OpStore
@@ -339,6 +344,12 @@ const (
 	OpPinsrd
 	OpPinsrq
 	OpPtest
+	// AVX2 (VEX only): the low lane of a register or memory over every lane.
+	OpVpbroadcastb
+	OpVpbroadcastw
+	OpVpbroadcastd
+	OpVpbroadcastq
+	OpVbroadcastss
 	numOps
 )
 
@@ -369,6 +380,10 @@ var ops = [numOps]opInfo{
 	OpLzcnt:        {"lzcnt", fMov, sz(0, 0, x86.ALZCNTL, x86.ALZCNTQ)},
 	OpTzcnt:        {"tzcnt", fMov, sz(0, 0, x86.ATZCNTL, x86.ATZCNTQ)},
 	OpPopcnt:       {"popcnt", fMov, sz(0, 0, x86.APOPCNTL, x86.APOPCNTQ)},
+	OpShlx:         {"shlx", fBin3, sz(0, 0, x86.ASHLXL, x86.ASHLXQ)},
+	OpShrx:         {"shrx", fBin3, sz(0, 0, x86.ASHRXL, x86.ASHRXQ)},
+	OpSarx:         {"sarx", fBin3, sz(0, 0, x86.ASARXL, x86.ASARXQ)},
+	OpRorx:         {"rorx", fMov, sz(0, 0, x86.ARORXL, x86.ARORXQ)},
 	OpBsr:          {"bsr", fMov, sz(0, 0, x86.ABSRL, x86.ABSRQ)},
 	OpBsf:          {"bsf", fMov, sz(0, 0, x86.ABSFL, x86.ABSFQ)},
 	OpImul3:        {"imul3", fMov, sz(0, x86.AIMUL3W, x86.AIMUL3L, x86.AIMUL3Q)},
@@ -553,6 +568,12 @@ var ops = [numOps]opInfo{
 	OpPinsrd:     {"pinsrd", fBinImm, sse(x86.APINSRD)},
 	OpPinsrq:     {"pinsrq", fBinImm, sse(x86.APINSRQ)},
 	OpPtest:      {"ptest", fCmp, sse(x86.APTEST)},
+
+	OpVpbroadcastb: {"vpbroadcastb", fMov, sse(x86.AVPBROADCASTB)},
+	OpVpbroadcastw: {"vpbroadcastw", fMov, sse(x86.AVPBROADCASTW)},
+	OpVpbroadcastd: {"vpbroadcastd", fMov, sse(x86.AVPBROADCASTD)},
+	OpVpbroadcastq: {"vpbroadcastq", fMov, sse(x86.AVPBROADCASTQ)},
+	OpVbroadcastss: {"vbroadcastss", fMov, sse(x86.AVBROADCASTSS)},
 }
 
 func (o Op) String() string { return ops[o].name }

@@ -237,13 +237,44 @@ func (s *isel) mul(v *ssa.Value) {
 
 func (s *isel) shift(v *ssa.Value, op Op) {
 	size := intSize(v.Type)
+	width := int64(size) * 8
 	var cnt Operand
 	if c, ok := s.constOf(v.Args[1]); ok {
-		cnt = Imm(c & int64(size*8-1))
+		cnt = Imm(c & (width - 1))
+		if (op == OpRol || op == OpRor) && s.has(FeatBMI2) {
+			// rorx: a rotate into a register of its own, flags untouched.
+			if op == OpRol {
+				cnt.Imm = (width - cnt.Imm) & (width - 1)
+			}
+			s.used |= FeatBMI2
+			s.emit(Instr{Op: OpRorx, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(v.Args[0])), cnt}})
+			return
+		}
 	} else {
 		cnt = R(s.use(v.Args[1]))
+		if bmi := bmi2Shift(op); bmi != 0 && s.has(FeatBMI2) {
+			// shlx and kin take the count in any register (not CL) and
+			// write a register of their own: nothing is tied. They mask
+			// the count to the width, as wasm does.
+			s.used |= FeatBMI2
+			s.emit(Instr{Op: bmi, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(v.Args[0])), cnt}})
+			return
+		}
 	}
 	s.emit(Instr{Op: op, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(v.Args[0])), cnt}})
+}
+
+// bmi2Shift returns BMI2's form of a shift by a register, or 0.
+func bmi2Shift(op Op) Op {
+	switch op {
+	case OpShl:
+		return OpShlx
+	case OpShr:
+		return OpShrx
+	case OpSar:
+		return OpSarx
+	}
+	return 0
 }
 
 // bitScan selects clz or ctz without LZCNT or TZCNT: bsr finds the

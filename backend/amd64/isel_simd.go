@@ -131,6 +131,11 @@ func (s *isel) simdLanes(v *ssa.Value) bool {
 	case ssa.OpI8x16Splat, ssa.OpI16x8Splat, ssa.OpI32x4Splat, ssa.OpI64x2Splat:
 		s.splatGPR(v.Op, d, s.use(v.Args[0]))
 	case ssa.OpF32x4Splat:
+		if s.has(FeatAVX2) {
+			s.used |= FeatAVX2
+			s.vmov(OpVbroadcastss, d, R(s.use(v.Args[0])))
+			break
+		}
 		s.vmov(OpPshufd, d, R(s.use(v.Args[0])), 0)
 	case ssa.OpF64x2Splat:
 		s.vmov(OpPshufd, d, R(s.use(v.Args[0])), 0x44)
@@ -263,6 +268,17 @@ func (s *isel) setFlag(c Cond, d Reg) {
 // splatGPR repeats the low lane of a general register over a vector.
 func (s *isel) splatGPR(op ssa.Op, d, x Reg) {
 	t := s.xt()
+	if s.has(FeatAVX2) {
+		// movd then AVX2's vpbroadcast: two instructions for any width.
+		size, bc := uint8(4), map[ssa.Op]Op{ssa.OpI8x16Splat: OpVpbroadcastb, ssa.OpI16x8Splat: OpVpbroadcastw, ssa.OpI32x4Splat: OpVpbroadcastd, ssa.OpI64x2Splat: OpVpbroadcastq}[op]
+		if op == ssa.OpI64x2Splat {
+			size = 8
+		}
+		s.used |= FeatAVX2
+		s.emit(Instr{Op: OpMovGX, Size: size, Dst: R(t), Src: [3]Operand{R(x)}})
+		s.vmov(bc, d, R(t))
+		return
+	}
 	switch op {
 	case ssa.OpI64x2Splat:
 		s.emit(Instr{Op: OpMovGX, Size: 8, Dst: R(t), Src: [3]Operand{R(x)}})
@@ -803,6 +819,25 @@ func (s *isel) simdMem(v *ssa.Value) bool {
 		s.emit(Instr{Op: OpMovss, Dst: R(s.vr(v.ID)), Src: [3]Operand{M(s.address(v))}, Pos: v.Pos})
 	case ssa.OpV128Load64Zero:
 		s.emit(Instr{Op: OpMovsd, Dst: R(s.vr(v.ID)), Src: [3]Operand{M(s.address(v))}, Pos: v.Pos})
+	case ssa.OpV128Load8Splat, ssa.OpV128Load16Splat, ssa.OpV128Load32Splat, ssa.OpV128Load64Splat:
+		if !s.has(FeatAVX2) {
+			return s.loadSplat(v)
+		}
+		// One broadcast from memory.
+		bc := map[ssa.Op]Op{ssa.OpV128Load8Splat: OpVpbroadcastb, ssa.OpV128Load16Splat: OpVpbroadcastw,
+			ssa.OpV128Load32Splat: OpVpbroadcastd, ssa.OpV128Load64Splat: OpVpbroadcastq}[v.Op]
+		s.used |= FeatAVX2
+		s.emit(Instr{Op: bc, Dst: R(s.vr(v.ID)), Src: [3]Operand{M(s.address(v))}, Pos: v.Pos})
+	default:
+		return s.loadSplat(v)
+	}
+	return true
+}
+
+// loadSplat selects the splat loads without AVX2, and the rest of the
+// v128 loads and stores.
+func (s *isel) loadSplat(v *ssa.Value) bool {
+	switch v.Op {
 	case ssa.OpV128Load8Splat, ssa.OpV128Load16Splat:
 		op, splat := OpMovzx8, ssa.OpI8x16Splat
 		if v.Op == ssa.OpV128Load16Splat {

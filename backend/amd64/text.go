@@ -108,7 +108,7 @@ func (f *Func) regList(rs []Reg) string {
 func (f *Func) InstrString(in *Instr) string {
 	info := &ops[in.Op]
 	name := info.name
-	if f.VEX && in.Op.hasVEX() {
+	if f.VEX && in.Op.hasVEX() && !strings.HasPrefix(name, "v") {
 		name = "v" + name
 	}
 	if info.sized() && in.Op != OpCmov {

@@ -79,7 +79,10 @@ var vexAs = [numOps]obj.As{
 	OpShufps: x86.AVSHUFPS, OpShufpd: x86.AVSHUFPD, OpInsertps: x86.AVINSERTPS,
 	OpCmpps: x86.AVCMPPS, OpCmppd: x86.AVCMPPD, OpPblendw: x86.AVPBLENDW, OpPalignr: x86.AVPALIGNR,
 	OpPinsrb: x86.AVPINSRB, OpPinsrw: x86.AVPINSRW, OpPinsrd: x86.AVPINSRD, OpPinsrq: x86.AVPINSRQ,
-	OpPtest: x86.AVPTEST,
+	OpPtest:        x86.AVPTEST,
+	OpVpbroadcastb: x86.AVPBROADCASTB, OpVpbroadcastw: x86.AVPBROADCASTW,
+	OpVpbroadcastd: x86.AVPBROADCASTD, OpVpbroadcastq: x86.AVPBROADCASTQ,
+	OpVbroadcastss: x86.AVBROADCASTSS,
 }
 
 // vexSized maps the ops whose form depends on an integer size.

@@ -201,8 +201,15 @@ func Execute(pool *Pool, bin []byte, plan *Plan) (outs []*Outcome, mm []Mismatch
 	}
 	outs = append(outs, ref)
 	comparableAll := true
+	engines := make([]string, 0, len(Levels)+1)
 	for _, l := range Levels {
-		got, err := pool.Run(EngineName(l), bin, plan)
+		engines = append(engines, EngineName(l))
+	}
+	if CPUEngine != "" {
+		engines = append(engines, CPUEngine)
+	}
+	for _, engine := range engines {
+		got, err := pool.Run(engine, bin, plan)
 		if err != nil {
 			return nil, nil, "", err
 		}

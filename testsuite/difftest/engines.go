@@ -18,6 +18,7 @@ import (
 	"github.com/wasiaot/wasiaot/compiler/validate"
 	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/runtime"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
 
 // Features are the proposals the runner exercises: all of WebAssembly
@@ -120,23 +121,54 @@ const RefEngine = "wazero-interpreter"
 // EngineName names wasiaot at an optimisation level.
 func EngineName(level int) string { return fmt.Sprintf("wasiaot -O%d", level) }
 
+// CPUEngine is wasiaot -O2 compiled for the highest CPU level of this
+// machine's architecture when the machine has it (x86-64-v3 on amd64: VEX
+// encodings, AVX2, BMI2), "wasiaot -O2 --cpu LEVEL"; "" if there is no
+// such level or the machine lacks it. Execute runs it besides Levels.
+var CPUEngine = func() string {
+	host := artifact.DetectHost()
+	levels, err := compiler.CPULevels(host.Arch.String())
+	if err != nil {
+		return ""
+	}
+	for i := len(levels) - 1; i > 0; i-- {
+		if levels[i] == compiler.CPUNative {
+			continue
+		}
+		cpu, err := compiler.ParseCPU(host.Arch.String(), levels[i])
+		if err != nil || cpu&^host.Features != 0 {
+			return ""
+		}
+		return EngineName(2) + " --cpu " + levels[i]
+	}
+	return ""
+}()
+
 // Run executes plan on bin in the named engine, in this process.
 func Run(engine string, bin []byte, plan *Plan) *Outcome {
 	if engine == RefEngine {
 		return runWazero(bin, plan)
 	}
-	var level int
-	if _, err := fmt.Sscanf(engine, "wasiaot -O%d", &level); err != nil {
+	name, level, _ := strings.Cut(engine, " --cpu ")
+	var opt int
+	if _, err := fmt.Sscanf(name, "wasiaot -O%d", &opt); err != nil {
 		return &Outcome{Engine: engine, Err: "unknown engine " + engine}
 	}
-	return runWasiaot(engine, level, bin, plan)
+	var cpu artifact.Features
+	if level != "" {
+		var err error
+		if cpu, err = compiler.ParseCPU("", level); err != nil {
+			return &Outcome{Engine: engine, Err: err.Error()}
+		}
+	}
+	return runWasiaot(engine, opt, cpu, bin, plan)
 }
 
 var wasiaotRuntime *runtime.Runtime
 
-func runWasiaot(engine string, level int, bin []byte, plan *Plan) *Outcome {
+func runWasiaot(engine string, level int, cpu artifact.Features, bin []byte, plan *Plan) *Outcome {
 	out := &Outcome{Engine: engine}
-	art, err := compiler.Compile(bin, compiler.Options{Features: Features, OptLevel: level, Parallelism: 1})
+	art, err := compiler.Compile(bin, compiler.Options{Features: Features, OptLevel: level, Parallelism: 1, CPU: cpu})
 	if err != nil {
 		if strings.Contains(err.Error(), "not supported: ") {
 			out.Unsupported = err.Error()

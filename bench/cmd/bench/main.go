@@ -163,7 +163,11 @@ func run() error {
 func openEngines(names []string) ([]engine.Engine, []report.EngineInfo, error) {
 	explicit := len(names) > 0
 	if !explicit {
-		names = engine.Names()
+		for _, n := range engine.Names() {
+			if !engine.OnRequest(n) {
+				names = append(names, n)
+			}
+		}
 	}
 	if !contains(names, report.Baseline) {
 		names = append([]string{report.Baseline}, names...)

@@ -122,6 +122,25 @@ func Register(name string, rank int, f Factory) {
 	order[name] = rank
 }
 
+// onRequest holds the engines that run only when named (-engines):
+// variants of another engine, such as wasiaot at a higher CPU level.
+var onRequest = map[string]bool{}
+
+// RegisterOnRequest is Register for an engine left out of the default set.
+func RegisterOnRequest(name string, rank int, f Factory) {
+	Register(name, rank, f)
+	mu.Lock()
+	defer mu.Unlock()
+	onRequest[name] = true
+}
+
+// OnRequest reports whether the named engine runs only when named.
+func OnRequest(name string) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	return onRequest[name]
+}
+
 // Names lists registered engines in column order.
 func Names() []string {
 	mu.Lock()

@@ -10,10 +10,14 @@ import (
 
 	"github.com/wasiaot/wasiaot/compiler"
 	"github.com/wasiaot/wasiaot/runtime"
+	"github.com/wasiaot/wasiaot/runtime/artifact"
 	"github.com/wasiaot/wasiaot/wasi"
 )
 
-func init() { Register("wasiaot", 15, newWasiaot) }
+func init() {
+	Register("wasiaot", 15, newWasiaot)
+	RegisterOnRequest("wasiaot-v3", 16, newWasiaotV3)
+}
 
 // wasiaotEngine runs modules with this repository's compiler and runtime,
 // in-process. A module is compiled once per process to an artifact file
@@ -23,15 +27,33 @@ func init() { Register("wasiaot", 15, newWasiaot) }
 // prebuilt artifact would.
 type wasiaotEngine struct {
 	artifacts buildCache // wasm path → artifact path
+	name      string
+	opts      compiler.Options
 }
 
 func newWasiaot() (Engine, error) {
-	return &wasiaotEngine{artifacts: buildCache{prefix: "bench-wasiaot-"}}, nil
+	return &wasiaotEngine{artifacts: buildCache{prefix: "bench-wasiaot-"}, name: "wasiaot", opts: compiler.DefaultOptions()}, nil
 }
 
-func (e *wasiaotEngine) Name() string { return "wasiaot" }
+// newWasiaotV3 is wasiaot with code for x86-64-v3 (--cpu x86-64-v3: VEX
+// encodings, AVX2, BMI2), on machines that have it; run it by name
+// (-engines wasiaot,wasiaot-v3) to compare with the default level.
+func newWasiaotV3() (Engine, error) {
+	opts := compiler.DefaultOptions()
+	cpu, err := compiler.ParseCPU(opts.Target, "x86-64-v3")
+	if err != nil {
+		return nil, err
+	}
+	if missing := cpu &^ artifact.DetectHost().Features; missing != 0 {
+		return nil, fmt.Errorf("this machine lacks %v", missing)
+	}
+	opts.CPU = cpu
+	return &wasiaotEngine{artifacts: buildCache{prefix: "bench-wasiaot-v3-"}, name: "wasiaot-v3", opts: opts}, nil
+}
+
+func (e *wasiaotEngine) Name() string { return e.name }
 func (e *wasiaotEngine) Version() string {
-	return "wasiaot " + compiler.Version + " (in-process, OptLevel 2)"
+	return "wasiaot " + compiler.Version + " (in-process, OptLevel 2, --cpu " + compiler.CPUName(e.opts.Target, e.opts.CPU) + ")"
 }
 func (e *wasiaotEngine) Native() bool { return false }
 
@@ -112,7 +134,7 @@ func (e *wasiaotEngine) CompileOnly(_ context.Context, wasm string) (time.Durati
 		return 0, err
 	}
 	t0 := time.Now()
-	_, err = compiler.Compile(bin, compiler.DefaultOptions())
+	_, err = compiler.Compile(bin, e.opts)
 	took := time.Since(t0)
 	if err != nil {
 		return 0, fmt.Errorf("compile: %w", err)
@@ -129,7 +151,7 @@ func (e *wasiaotEngine) build(wasm string) (string, time.Duration, error) {
 			return "", 0, err
 		}
 		t0 := time.Now()
-		so, err := compiler.Compile(bin, compiler.DefaultOptions())
+		so, err := compiler.Compile(bin, e.opts)
 		compile := time.Since(t0)
 		if err != nil {
 			return "", 0, fmt.Errorf("compile: %w", err)
