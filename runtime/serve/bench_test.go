@@ -40,6 +40,9 @@ func BenchmarkRequest(b *testing.B) {
 			b.StopTimer()
 			sum, n := histogram(b, s, "wasiaot_serve_instance_start_seconds")
 			b.ReportMetric(sum/float64(n)*1e9, "ns/start")
+			if sum, n = histogram(b, s, "wasiaot_serve_instance_start_cpu_seconds"); n > 0 {
+				b.ReportMetric(sum/float64(n)*1e9, "cpu-ns/start")
+			}
 		})
 	}
 }

@@ -14,7 +14,8 @@ type metrics struct {
 
 	requests      *prometheus.CounterVec   // route, code
 	duration      *prometheus.HistogramVec // route
-	instanceStart *prometheus.HistogramVec // route
+	instanceStart *prometheus.HistogramVec // route: wall time
+	startCPU      *prometheus.HistogramVec // route: CPU time
 	failures      *prometheus.CounterVec   // route, kind
 	inUse         *prometheus.GaugeVec     // route
 	queued        *prometheus.GaugeVec     // route
@@ -34,8 +35,11 @@ func newMetrics() *metrics {
 		Help:    "Time from a request's arrival to the end of its response.",
 		Buckets: prometheus.ExponentialBuckets(25e-6, 2, 20)}, []string{"route"})
 	m.instanceStart = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "instance_start_seconds",
-		Help:    "Time to make a request's sandbox: WASI context and instantiation, before _start runs.",
+		Help:    "Wall time to make a request's sandbox: WASI context and instantiation, before _start runs; waiting for a CPU included.",
 		Buckets: prometheus.ExponentialBuckets(1e-6, 2, 16)}, []string{"route"})
+	m.startCPU = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "instance_start_cpu_seconds",
+		Help:    "CPU time the server spends making a request's sandbox (WASI context and instantiation, before _start runs): the work, without waiting for a CPU.",
+		Buckets: cpuBuckets}, []string{"route"})
 	m.failures = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "failures_total",
 		Help: "Requests that failed, by kind: a trap's kind, deadline, exit, bad_response, request_too_large, response_too_large, client_gone, rejected."},
 		[]string{"route", "kind"})
@@ -52,12 +56,17 @@ func newMetrics() *metrics {
 		Help: "Artifact loads and reloads, by result (ok, error)."}, []string{"route", "result"})
 	m.responseBytes = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "response_body_bytes_total",
 		Help: "Response body bytes sent."}, []string{"route"})
-	m.reg.MustRegister(m.requests, m.duration, m.instanceStart, m.failures, m.inUse, m.queued,
+	m.reg.MustRegister(m.requests, m.duration, m.instanceStart, m.startCPU, m.failures, m.inUse, m.queued,
 		m.slots, m.memory, m.loads, m.responseBytes,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// cpuBuckets are the instance start CPU histogram's bounds: fine around
+// the 10 µs a start should take.
+var cpuBuckets = []float64{1e-6, 2e-6, 3e-6, 4e-6, 5e-6, 6e-6, 8e-6, 10e-6, 12e-6, 15e-6, 20e-6,
+	30e-6, 50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 20e-3, 50e-3}
 
 // poolGauges registers the idle linear memories that idle reports.
 func (m *metrics) poolGauges(idle func() runtime.IdleMemory) {
@@ -75,6 +84,7 @@ func (m *metrics) poolGauges(idle func() runtime.IdleMemory) {
 // not look labels up.
 type routeMetrics struct {
 	duration, instanceStart, memory prometheus.Observer
+	instanceStartCPU                prometheus.Observer
 	inUse, queued                   prometheus.Gauge
 	responseBytes                   prometheus.Counter
 	ok                              prometheus.Counter // 200
@@ -84,15 +94,16 @@ type routeMetrics struct {
 
 func (m *metrics) forRoute(route string) *routeMetrics {
 	return &routeMetrics{
-		duration:      m.duration.WithLabelValues(route),
-		instanceStart: m.instanceStart.WithLabelValues(route),
-		memory:        m.memory.WithLabelValues(route),
-		inUse:         m.inUse.WithLabelValues(route),
-		queued:        m.queued.WithLabelValues(route),
-		responseBytes: m.responseBytes.WithLabelValues(route),
-		ok:            m.requests.WithLabelValues(route, "200"),
-		m:             m,
-		route:         route,
+		duration:         m.duration.WithLabelValues(route),
+		instanceStart:    m.instanceStart.WithLabelValues(route),
+		instanceStartCPU: m.startCPU.WithLabelValues(route),
+		memory:           m.memory.WithLabelValues(route),
+		inUse:            m.inUse.WithLabelValues(route),
+		queued:           m.queued.WithLabelValues(route),
+		responseBytes:    m.responseBytes.WithLabelValues(route),
+		ok:               m.requests.WithLabelValues(route, "200"),
+		m:                m,
+		route:            route,
 	}
 }
 

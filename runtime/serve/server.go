@@ -363,6 +363,7 @@ type route struct {
 	slots  chan struct{}
 	queued atomic.Int64
 	met    *routeMetrics
+	starts atomic.Uint32 // instance starts, to sample their CPU time
 }
 
 func (s *Server) newRoute(rc Route, lim Limits, cfg *Config, keys []ed25519.PublicKey) (*route, error) {

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package serve
+
+// threadCPUTime is not known here: the CPU histogram stays empty.
+func threadCPUTime() (int64, bool) { return 0, false }
