@@ -32,6 +32,8 @@ func TestThreadCPUTime(t *testing.T) {
 	// even on a loaded machine.
 	require.Greater(t, t2-t1, int64(time.Millisecond))
 	require.Less(t, t2-t1, int64(time.Second))
+	// What reading the clock costs, taken off every measurement.
+	require.Less(t, clockOverhead(), int64(100*time.Microsecond))
 }
 
 // The CPU time of instance starts is sampled, one in cpuSample, beside

@@ -173,8 +173,9 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 // work of the start, without waiting for a CPU): reading a thread's CPU
 // clock is a system call, about as costly as the rest of a small start.
 // The goroutine is locked to its thread meanwhile so that the thread's
-// clock is the goroutine's. A nil host means the WASI context could not be
-// made; with a host, err is the instantiation's.
+// clock is the goroutine's; the clock's own cost is taken off. A nil host
+// means the WASI context could not be made; with a host, err is the
+// instantiation's.
 func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in *guestStdin, out *guestStdout, errw *guestStderr) (*wasi.Host, *runtime.Instance, error) {
 	var cpu0 int64
 	sampled := r.starts.Add(1)%cpuSample == 0
@@ -198,7 +199,7 @@ func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in
 	r.met.instanceStart.Observe(time.Since(start).Seconds())
 	if sampled {
 		if cpu1, ok := threadCPUTime(); ok {
-			r.met.instanceStartCPU.Observe(float64(cpu1-cpu0) / 1e9)
+			r.met.instanceStartCPU.Observe(float64(max(cpu1-cpu0-clockOverhead(), 0)) / 1e9)
 		}
 	}
 	return host, inst, nil
