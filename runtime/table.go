@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	goruntime "runtime"
-	"syscall"
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
 )
@@ -64,7 +63,7 @@ type extElems struct {
 // unmap drops the element mapping (the table is being resized or freed).
 func (e *extElems) unmap() {
 	if e.b != nil {
-		syscall.Munmap(e.b)
+		unmapElems(e.b)
 		e.b = nil
 	}
 }
