@@ -168,6 +168,7 @@ func (t *Table) grow(delta uint32, init uint64) (uint32, bool) {
 	if n > uint64(d.Max) || n > maxTableElems {
 		return old, false
 	}
+	fresh := false // the new elements are in a new, zeroed mapping
 	if n > uint64(t.cap) {
 		c := max(n, 2*uint64(t.cap), 8)
 		c = min(c, uint64(d.Max), maxTableElems)
@@ -179,9 +180,12 @@ func (t *Table) grow(delta uint32, init uint64) (uint32, bool) {
 		t.ext.unmap()
 		t.ext.b, t.cap = b, uint32(c)
 		d.Elems = addrOf(b)
+		fresh = true
 	}
-	for i := old; i < uint32(n); i++ {
-		*t.slot(i) = init
+	if init != 0 || !fresh {
+		for i := old; i < uint32(n); i++ {
+			*t.slot(i) = init
+		}
 	}
 	d.Len = uint32(n)
 	return old, true
