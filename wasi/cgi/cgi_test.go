@@ -54,6 +54,33 @@ func TestEnv(t *testing.T) {
 	}, env)
 }
 
+// REQUEST_URI is the path as sent, escaped as URL.RequestURI escapes it.
+func TestEnvRequestURI(t *testing.T) {
+	for _, target := range []string{"/a%20b?q=%41", "/x/y", "/p?", "/caf%C3%A9/%2F?x", "*"} {
+		r := httptest.NewRequest("OPTIONS", "http://h"+strings.TrimPrefix(target, "*"), nil)
+		if target == "*" {
+			r.URL.Path = "*"
+		}
+		env := Env(nil, r, "", Server{})
+		require.Contains(t, env, "REQUEST_URI="+r.URL.RequestURI(), target)
+	}
+}
+
+// The variables of a request cost a couple of allocations, not one each.
+func TestEnvAllocs(t *testing.T) {
+	r := httptest.NewRequest("GET", "http://example.com/app/x?a=1", nil)
+	r.RemoteAddr = "192.0.2.7:51234"
+	r.Header.Set("Accept", "*/*")
+	r.Header.Set("User-Agent", "test")
+	r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9000}))
+	dst := make([]string, 0, 40)
+	var env []string
+	allocs := testing.AllocsPerRun(100, func() { env = Env(dst[:0], r, "/app", Server{Software: "wasiaot"}) })
+	require.LessOrEqual(t, allocs, 2.0)
+	require.Contains(t, env, "SERVER_PORT=9000")
+	require.Contains(t, env, "HTTP_USER_AGENT=test")
+}
+
 func TestEnvNoBody(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	env := Env(nil, r, "", Server{Name: "node1"})

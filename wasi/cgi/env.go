@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Server describes the server side of the meta-variables.
@@ -53,11 +54,14 @@ func Env(dst []string, r *http.Request, scriptName string, srv Server) []string 
 	if name == "" {
 		name = hostOnly(r.Host)
 	}
-	port := "80"
+	port, tcpPort := "80", -1
 	if r.TLS != nil {
 		port = "443"
 	}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+	switch la := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr:
+		tcpPort = la.Port // the usual case, formatted without a string of its own
+	case net.Addr:
 		if _, p, err := net.SplitHostPort(la.String()); err == nil {
 			port = p
 		}
@@ -66,55 +70,111 @@ func Env(dst []string, r *http.Request, scriptName string, srv Server) []string 
 	if err != nil {
 		remoteHost, remotePort = r.RemoteAddr, ""
 	}
-	dst = append(dst,
-		"GATEWAY_INTERFACE=CGI/1.1",
-		"SERVER_SOFTWARE="+srv.Software,
-		"SERVER_NAME="+name,
-		"SERVER_PORT="+port,
-		"SERVER_PROTOCOL="+r.Proto,
-		"REQUEST_METHOD="+r.Method,
-		"SCRIPT_NAME="+scriptName,
-		"PATH_INFO="+pathInfo,
-		"QUERY_STRING="+r.URL.RawQuery,
-		"REQUEST_URI="+r.URL.RequestURI(),
-		"REMOTE_ADDR="+remoteHost,
-		"REMOTE_HOST="+remoteHost,
-	)
+	// Every variable goes into one buffer, and the strings returned are
+	// pieces of it: a request costs one allocation for all of them, not
+	// one per variable.
+	e := envBuilder{buf: make([]byte, 0, 512), ends: make([]int, 0, 40)}
+	e.add("GATEWAY_INTERFACE=", "CGI/1.1")
+	e.add("SERVER_SOFTWARE=", srv.Software)
+	e.add("SERVER_NAME=", name)
+	if tcpPort >= 0 {
+		e.buf = strconv.AppendInt(append(e.buf, "SERVER_PORT="...), int64(tcpPort), 10)
+		e.end()
+	} else {
+		e.add("SERVER_PORT=", port)
+	}
+	e.add("SERVER_PROTOCOL=", r.Proto)
+	e.add("REQUEST_METHOD=", r.Method)
+	e.add("SCRIPT_NAME=", scriptName)
+	e.add("PATH_INFO=", pathInfo)
+	e.add("QUERY_STRING=", r.URL.RawQuery)
+	if r.URL.Opaque == "" {
+		// URL.RequestURI, without the concatenations.
+		path := r.URL.EscapedPath() // the path itself when nothing needs escaping
+		if path == "" {
+			path = "/"
+		}
+		e.buf = append(append(e.buf, "REQUEST_URI="...), path...)
+		if r.URL.ForceQuery || r.URL.RawQuery != "" {
+			e.buf = append(append(e.buf, '?'), r.URL.RawQuery...)
+		}
+		e.end()
+	} else {
+		e.add("REQUEST_URI=", r.URL.RequestURI())
+	}
+	e.add("REMOTE_ADDR=", remoteHost)
+	e.add("REMOTE_HOST=", remoteHost)
 	if remotePort != "" {
-		dst = append(dst, "REMOTE_PORT="+remotePort)
+		e.add("REMOTE_PORT=", remotePort)
 	}
 	if r.TLS != nil {
-		dst = append(dst, "HTTPS=on")
+		e.add("HTTPS=", "on")
 	}
 	if r.ContentLength > 0 || (r.ContentLength == 0 && hasBodyMethod(r.Method)) {
-		dst = append(dst, "CONTENT_LENGTH="+strconv.FormatInt(r.ContentLength, 10))
+		e.buf = strconv.AppendInt(append(e.buf, "CONTENT_LENGTH="...), r.ContentLength, 10)
+		e.end()
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && clean(ct) {
-		dst = append(dst, "CONTENT_TYPE="+ct)
+		e.add("CONTENT_TYPE=", ct)
 	}
 	for k, vs := range r.Header {
 		switch k {
 		case "Content-Type", "Content-Length", "Proxy":
 			continue
 		}
-		if !token(k) {
+		if !token(k) || !cleanAll(vs) {
 			continue
 		}
 		sep := ", "
 		if k == "Cookie" {
 			sep = "; "
 		}
-		v := strings.Join(vs, sep)
-		if !clean(v) {
-			continue
+		e.buf = append(e.buf, "HTTP_"...)
+		e.buf = appendEnvName(e.buf, k)
+		e.buf = append(e.buf, '=')
+		for i, v := range vs {
+			if i > 0 {
+				e.buf = append(e.buf, sep...)
+			}
+			e.buf = append(e.buf, v...)
 		}
-		dst = append(dst, "HTTP_"+envName(k)+"="+v)
+		e.end()
 	}
 	if r.Host != "" && r.Header.Get("Host") == "" && clean(r.Host) {
 		// net/http moves Host out of the header map.
-		dst = append(dst, "HTTP_HOST="+r.Host)
+		e.add("HTTP_HOST=", r.Host)
+	}
+	all := unsafe.String(unsafe.SliceData(e.buf), len(e.buf)) // e.buf is not written again
+	start := 0
+	for _, end := range e.ends {
+		dst = append(dst, all[start:end])
+		start = end
 	}
 	return dst
+}
+
+// envBuilder collects variables back to back, and where each ends.
+type envBuilder struct {
+	buf  []byte
+	ends []int
+}
+
+func (e *envBuilder) add(prefix, value string) {
+	e.buf = append(append(e.buf, prefix...), value...)
+	e.end()
+}
+
+func (e *envBuilder) end() {
+	e.ends = append(e.ends, len(e.buf))
+}
+
+func cleanAll(vs []string) bool {
+	for _, v := range vs {
+		if !clean(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // hasBodyMethod reports whether an empty body with a known length is worth
@@ -124,24 +184,29 @@ func hasBodyMethod(m string) bool {
 }
 
 func hostOnly(hostport string) string {
+	if !strings.Contains(hostport, ":") {
+		return hostport // without SplitHostPort's error
+	}
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		return h
 	}
 	return hostport
 }
 
-// envName turns a canonical header name into its meta-variable suffix.
-func envName(k string) string {
-	b := []byte(k)
-	for i, c := range b {
-		switch {
+// appendEnvName appends the meta-variable suffix of a canonical header
+// name.
+func appendEnvName(dst []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
 		case c == '-':
-			b[i] = '_'
+			dst = append(dst, '_')
 		case 'a' <= c && c <= 'z':
-			b[i] = c - ('a' - 'A')
+			dst = append(dst, c-('a'-'A'))
+		default:
+			dst = append(dst, c)
 		}
 	}
-	return string(b)
+	return dst
 }
 
 // token reports whether s is an RFC 9110 token made of letters, digits and '-'
