@@ -92,9 +92,10 @@ type preopenRoot struct{ fd int }
 // New builds a Host. Errors name the preopen or listener that is unusable.
 func New(cfg Config) (*Host, error) {
 	h := &Host{cfg: cfg, start: time.Now(), wakeFd: -1}
-	// Sized once: a server makes a Host per request.
-	h.args = make([]byte, 0, joinedLen(cfg.Args))
-	h.env = make([]byte, 0, joinedLen(cfg.Env))
+	// Sized once, in one piece: a server makes a Host per request.
+	la, le := joinedLen(cfg.Args), joinedLen(cfg.Env)
+	buf := make([]byte, 0, la+le)
+	h.args, h.env = buf[:0:la], buf[la:la:la+le]
 	for _, a := range cfg.Args {
 		if err := checkNoNUL("argument", a); err != nil {
 			return nil, err
@@ -111,10 +112,11 @@ func New(cfg Config) (*Host, error) {
 	h.nenv = uint32(len(cfg.Env))
 
 	h.fds = make([]*fileEntry, 0, 3+len(cfg.Preopens)+len(cfg.Listeners))
+	std := new([3]fileEntry)
 	h.fds = append(h.fds,
-		newStdio(cfg.Stdin, nil, true),
-		newStdio(nil, cfg.Stdout, false),
-		newStdio(nil, cfg.Stderr, false))
+		newStdio(&std[0], cfg.Stdin, nil, true),
+		newStdio(&std[1], nil, cfg.Stdout, false),
+		newStdio(&std[2], nil, cfg.Stderr, false))
 	for i, p := range cfg.Preopens {
 		e, err := openPreopen(p)
 		if err == nil {
@@ -270,8 +272,9 @@ func (e *fileEntry) close() error {
 	return nil
 }
 
-func newStdio(r io.Reader, w io.Writer, in bool) *fileEntry {
-	e := &fileEntry{filetype: filetypeCharacterDevice, hostFd: -1,
+// newStdio makes e a standard stream reading r (in) or writing w.
+func newStdio(e *fileEntry, r io.Reader, w io.Writer, in bool) *fileEntry {
+	*e = fileEntry{filetype: filetypeCharacterDevice, hostFd: -1,
 		rightsBase: rightFdFdstatSetFlags | rightFdFilestatGet | rightPollFdReadwrite}
 	if in {
 		if r == nil {
