@@ -113,7 +113,14 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 				rc.SetReadDeadline(time.Now())
 			}
 			if out.writing.Load() {
-				rc.SetWriteDeadline(time.Now())
+				// Not now but a little later: the write in progress may
+				// be the first, with the status line, to a client that
+				// reads. Failed at once, it would send nothing, and the
+				// status being committed, the client would see the
+				// connection closed before any answer instead of a cut
+				// response. A client that does not read is stopped
+				// writeGrace later all the same.
+				rc.SetWriteDeadline(time.Now().Add(writeGrace))
 			}
 		}
 	})
@@ -166,6 +173,10 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	}
 	return resp.Status()
 }
+
+// writeGrace is how long a write to the client in progress when a request
+// is stopped may still take.
+const writeGrace = 100 * time.Millisecond
 
 // startInstance makes the request's sandbox: its WASI context and an
 // instance of the route's module, ready for _start. It records the wall

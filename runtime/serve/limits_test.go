@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,4 +197,44 @@ func TestTrapUnknownImports(t *testing.T) {
 	resp, _ = get(t, ts.URL+"/f/call")
 	require.Equal(t, 500, resp.StatusCode)
 	require.Contains(t, logs.String(), `unknown import \"host\" \"missing\" called`)
+}
+
+// A deadline that comes while the status line is being written does not
+// close the connection before it: the client gets the status and a cut
+// body, or the 504 if nothing went out. (Failing the write in progress at
+// once used to send nothing after the status was committed, one request
+// in a few hundred here.)
+func TestDeadlineDuringFirstWrite(t *testing.T) {
+	lim := hostileLimits
+	lim.Timeout = Duration(3 * time.Millisecond) // comes during the flood's first writes
+	lim.Concurrency = 8
+	ts := startServer(t, oneRoute("/h", artifactPath(t, "c/hostile"), lim), nil)
+	var (
+		mu   sync.Mutex
+		errs []error
+		n    atomic.Int64
+	)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			defer c.CloseIdleConnections()
+			for range 100 {
+				code, cut, err := getCase("/h/flood")(c, ts.URL)
+				n.Add(1)
+				if err == nil && !(code == 200 && cut) && code != 504 {
+					err = fmt.Errorf("status %d (cut %v), want a cut 200 or a 504", code, cut)
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Empty(t, errs, "of %d requests", n.Load())
 }
