@@ -271,20 +271,37 @@ func getWorker(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo) *w
 // otherwise.
 const serialBelow = 64 << 10
 
-// reorderWindow and reorderBytes bound how far compilation may run ahead
-// of the first function not yet compiled: finished functions wait until
-// every function before them is done and they can go to the linker, so
-// besides the text at most reorderWindow functions per worker, or about
-// reorderBytes of their code, are held. The window is wide so that a big
-// function holds up the other workers as little as possible.
-const (
-	reorderWindow = 256
-	reorderBytes  = 8 << 20
-)
+// bigFunc is the body size (bytes of wasm) from which a function is
+// compiled before the others, biggest first. Compile time grows faster
+// than a function's size: one giant function taken last (or late, in
+// index order) would leave the other workers idle while it finishes.
+const bigFunc = 4 << 10
+
+// compileOrder returns the order in which the defined functions of m are
+// taken: those of at least bigFunc bytes first, biggest first (the
+// longest jobs start while there is other work to balance them), then
+// the others in index order, so that most functions reach the linker as
+// soon as they are compiled.
+func compileOrder(m *wasm.Module) []int32 {
+	order := make([]int32, 0, len(m.Code))
+	for i := range m.Code {
+		if len(m.Code[i].Body) >= bigFunc {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return len(m.Code[b].Body) - len(m.Code[a].Body) })
+	for i := range m.Code {
+		if len(m.Code[i].Body) < bigFunc {
+			order = append(order, int32(i))
+		}
+	}
+	return order
+}
 
 // compileFuncs compiles every defined function, in parallel, and hands
 // each to l in index order as soon as it and every function before it
-// are done.
+// are done. A compiled function waiting for those before it holds only
+// its code and tables (the output), not its compilation's storage.
 func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo, opts Options, ws *workerSet, l *linker, codeSize int) (artifact.Features, error) {
 	n := len(m.Functions)
 	nimp := uint32(m.NumImportedFuncs())
@@ -299,10 +316,7 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 		nworkers = 1
 	}
 	ws.keep = codeSize < keepWorkersBelow
-	window := reorderWindow * nworkers
-	// Functions are taken in index order, at most window beyond the first
-	// one not linked yet (and not while pending bytes are waiting): done[i%window]
-	// holds function i once compiled.
+	order := compileOrder(m)
 	type result struct {
 		code *backend.Code
 		err  error
@@ -310,13 +324,11 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 	}
 	var (
 		mu       sync.Mutex
-		moved    = sync.NewCond(&mu)
-		done     = make([]result, window)
-		next     int   // the next function to take
-		linked   int   // the functions handed to l
-		pending  int   // bytes of code compiled and waiting in done
-		failedAt = n   // no function at or after it is taken
-		firstErr error // of the lowest failing function
+		done     = make([]result, n) // by defined function index
+		next     int                 // the next position in order to take
+		compiled int                 // functions compiled, for Progress
+		linked   int                 // the functions handed to l
+		failedAt = n                 // the lowest failing index: no function after it is taken
 		dumpMu   sync.Mutex
 		wg       sync.WaitGroup
 	)
@@ -326,48 +338,36 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 		wk := getWorker(target, m, mi)
 		ws.list[w] = wk
 		mu.Lock()
-		for {
-			for next < failedAt && (next >= linked+window || pending >= reorderBytes) {
-				moved.Wait()
-			}
-			if next >= failedAt {
-				break
-			}
-			i := next
+		for next < len(order) {
+			i := int(order[next])
 			next++
+			if i >= failedAt {
+				continue
+			}
 			mu.Unlock()
 			code, err := wk.compile(m, nimp+uint32(i), opts, &dumpMu)
 			mu.Lock()
-			done[i%window] = result{code, err, true}
-			if code != nil {
-				pending += len(code.Bytes)
-			}
+			done[i] = result{code, err, true}
+			compiled++
 			if err != nil && i < failedAt {
-				// Every function before i was taken already: the first
-				// error the linking loop meets is the lowest one.
+				// Every function before it is still compiled: the error
+				// reported is the lowest failing function's, whatever the
+				// order and the number of workers.
 				failedAt = i
 			}
-			before := linked
-			for linked < n && firstErr == nil && done[linked%window].ok {
-				r := &done[linked%window]
-				if r.err != nil {
-					firstErr = r.err
-					failedAt = linked
-					break
-				}
+			for linked < failedAt && done[linked].ok {
+				r := &done[linked]
 				if opts.AllocStats != nil {
 					idx := nimp + uint32(linked)
 					opts.AllocStats(idx, m.FuncName(idx), r.code.Alloc)
 				}
 				l.add(r.code)
-				pending -= len(r.code.Bytes)
-				*r = result{}
+				*r = result{ok: true}
 				linked++
 			}
-			if linked != before && opts.Progress != nil {
-				opts.Progress(linked, n)
+			if opts.Progress != nil && failedAt == n {
+				opts.Progress(compiled, n)
 			}
-			moved.Broadcast()
 		}
 		mu.Unlock()
 		usedBy[w] = wk.comp.Features()
@@ -381,8 +381,11 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 	}
 	run(0)
 	wg.Wait()
-	if firstErr != nil {
-		return 0, firstErr
+	if failedAt < n {
+		return 0, done[failedAt].err
+	}
+	if linked != n {
+		return 0, fmt.Errorf("internal compiler error: %d of %d functions linked", linked, n)
 	}
 	var used artifact.Features
 	for _, u := range usedBy {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -191,8 +192,7 @@ func TestFirstError(t *testing.T) {
 
 // TestProgress checks the progress callback: one call at a time, done
 // rising to the number of defined functions, the total constant, and the
-// output the same as without it, with more functions than the reorder
-// window of one or two workers holds.
+// output the same as without it and for any number of workers.
 func TestProgress(t *testing.T) {
 	const n = 600
 	var src strings.Builder
@@ -230,5 +230,57 @@ func TestProgress(t *testing.T) {
 			prev = c[0]
 		}
 		require.Equal(t, n, prev, "the last call reports every function done")
+	}
+}
+
+// TestBigFunctionsFirst checks that functions of bigFunc bytes or more
+// are taken first, biggest first, and that the output and the error
+// reported do not depend on it: a big failing function taken first does
+// not hide a smaller failing function with a lower index.
+func TestBigFunctionsFirst(t *testing.T) {
+	body := func(src *strings.Builder, adds int, tail bool) {
+		src.WriteString("  (func (param i32) (result i32)\n")
+		for range adds {
+			src.WriteString("    local.get 0 i32.const 1 i32.add local.set 0\n")
+		}
+		if tail {
+			src.WriteString("    local.get 0 return_call 0)\n")
+		} else {
+			src.WriteString("    local.get 0)\n")
+		}
+	}
+	// 7 bytes of wasm per add.
+	sizes := []int{3, 800, 10, 1500, 5, 700, 2}
+	build := func(failing ...int) []byte {
+		var src strings.Builder
+		src.WriteString("(module\n")
+		for i, n := range sizes {
+			body(&src, n, slices.Contains(failing, i))
+		}
+		src.WriteString(")\n")
+		b, err := wat.Parse([]byte(src.String()), wasm.FeaturesV2|wasm.FeatureTailCall)
+		require.NoError(t, err)
+		return b
+	}
+	b := build()
+	m, err := wasm.Decode(b, wasm.FeaturesV2)
+	require.NoError(t, err)
+	require.Equal(t, []int32{3, 1, 5, 0, 2, 4, 6}, compileOrder(m))
+
+	want, err := Compile(b, DefaultOptions())
+	require.NoError(t, err)
+	bad := build(2, 3) // 3 is big and taken first; 2 is small and fails too
+	for _, par := range []int{1, 2, 8} {
+		opts := DefaultOptions()
+		opts.Parallelism = par
+		got, err := Compile(b, opts)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "parallelism %d", par)
+
+		opts.Features |= wasm.FeatureTailCall
+		_, err = Compile(bad, opts)
+		var ce *Error
+		require.True(t, errors.As(err, &ce), "parallelism %d: %v", par, err)
+		require.Equal(t, uint32(2), ce.Func, "parallelism %d", par)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -55,6 +57,10 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	verbose := fs.BoolP("verbose", "v", false, "print what was built: sizes and time")
 	regAlloc := fs.String("regalloc", "linear", "the register allocator: linear (linear scan) or greedy (backtracking)")
 	stats := fs.Bool("stats", false, "print the spills, reloads and moves register allocation inserted, per function and in total")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the compilation to this file (for go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile, taken when the compilation ends, to this file")
+	fs.MarkHidden("cpuprofile")
+	fs.MarkHidden("memprofile")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -107,9 +113,16 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 			allocStats = append(allocStats, funcAllocStats{fn, name, s})
 		}
 	}
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	so, err := compiler.Compile(src, opts)
 	finish()
+	if perr := stopProfiles(); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
@@ -158,4 +171,40 @@ func printAllocStats(w io.Writer, fs []funcAllocStats) {
 		}
 	}
 	fmt.Fprintf(w, "%-8s %8d %8d %8d %8d  (%d functions)\n", "total", total.Spills, total.Reloads, total.Moves, total.Remats, len(fs))
+}
+
+// startProfiles starts a CPU profile into cpuPath (if not empty); the
+// function it returns stops it and writes a heap profile of everything
+// allocated so far into memPath (if not empty).
+func startProfiles(cpuPath, memPath string) (stop func() error, err error) {
+	var cpu *os.File
+	if cpuPath != "" {
+		if cpu, err = os.Create(cpuPath); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+	}
+	return func() error {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				return err
+			}
+		}
+		if memPath == "" {
+			return nil
+		}
+		f, err := os.Create(memPath)
+		if err != nil {
+			return err
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			f.Close()
+			return fmt.Errorf("--memprofile: %w", err)
+		}
+		return f.Close()
+	}, nil
 }
