@@ -259,12 +259,17 @@ func (l *funcLowerer) zeroValue(t ssa.Type) ssa.ID {
 }
 
 // defTable maps (block, local) to a value: open addressing with linear
-// probing, cleared in O(1) by bumping the generation.
+// probing, cleared in O(1) by bumping the generation. Every function
+// starts with a small table in the prefix of the storage the largest one
+// grew: hashing a small function's keys over a giant function's table
+// would scatter them over many megabytes, a cache miss on every access.
 type defTable struct {
-	slots []defSlot
-	shift uint // 64 - log2(len(slots))
-	gen   uint32
-	n     int
+	store   []defSlot // reused between functions
+	slots   []defSlot // the table: a power-of-two prefix of store
+	shift   uint      // 64 - log2(len(slots))
+	gen     uint32
+	n       int
+	scratch []defSlot // the entries being moved by grow
 }
 
 type defSlot struct {
@@ -273,22 +278,29 @@ type defSlot struct {
 	gen uint32
 }
 
+// defTableStart is log2 of a table's size at the start of a function.
+const defTableStart = 10
+
 func defKey(b ssa.BlockID, v uint32) uint64 { return uint64(uint32(b))<<32 | uint64(v) }
 
 func (t *defTable) reset() {
-	if t.slots == nil {
-		t.alloc(10)
-	}
-	t.gen++
-	if t.gen == 0 {
-		clear(t.slots)
-		t.gen = 1
-	}
+	t.use(defTableStart)
 	t.n = 0
 }
 
-func (t *defTable) alloc(log2 uint) {
-	t.slots = make([]defSlot, 1<<log2)
+// use makes the table the first 1<<log2 slots of store, all empty.
+func (t *defTable) use(log2 uint) {
+	size := 1 << log2
+	if len(t.store) < size {
+		t.store = make([]defSlot, size)
+		t.gen = 0
+	}
+	t.gen++
+	if t.gen == 0 {
+		clear(t.store)
+		t.gen = 1
+	}
+	t.slots = t.store[:size]
 	t.shift = 64 - log2
 }
 
@@ -327,13 +339,18 @@ func (t *defTable) put(k uint64, v ssa.ID) {
 	}
 }
 
+// grow doubles the table, in place when store has room.
 func (t *defTable) grow() {
-	old, gen := t.slots, t.gen
-	t.alloc(uint(65 - t.shift))
-	t.gen, t.n = 1, 0
-	for i := range old {
-		if old[i].gen == gen {
-			t.put(old[i].key, old[i].val)
+	live := t.scratch[:0]
+	for _, s := range t.slots {
+		if s.gen == t.gen {
+			live = append(live, s)
 		}
+	}
+	t.scratch = live[:0]
+	t.use(uint(65 - t.shift))
+	t.n = 0
+	for _, s := range live {
+		t.put(s.key, s.val)
 	}
 }
