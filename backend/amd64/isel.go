@@ -36,15 +36,15 @@ type Selector struct {
 	// Used accumulates the CPU features of everything selected so far.
 	Used Features
 	s    isel
-	slab slab // instruction storage, reused from one function to the next
+	slab instrSlab // instruction storage, reused from one function to the next
 	// side holds the trap blocks: taken from slab, they would stop the
 	// block being filled from growing in place.
-	side slab
+	side instrSlab
 }
 
 // NewSelector returns a selector for functions of the described module.
 func NewSelector(mi *ModuleInfo) *Selector {
-	return &Selector{mi: mi, side: slab{first: 256}} // trap blocks are small
+	return &Selector{mi: mi, side: instrSlab{First: 256}} // trap blocks are small
 }
 
 // Reset makes s select functions of the module mi, as NewSelector(mi)
@@ -65,8 +65,8 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 		}
 	}()
 	s.s.reset(s.mi, f)
-	s.slab.reset()
-	s.side.reset()
+	s.slab.Reset()
+	s.side.Reset()
 	s.s.slab, s.s.side = &s.slab, &s.side
 	s.s.run()
 	if s.s.out.VEX {
@@ -87,7 +87,7 @@ func (s *isel) has(f Features) bool { return s.allowed&f == f }
 
 // take returns an empty instruction slice with room for n, carved from
 // the slab (appending beyond n moves it to the heap).
-func (s *isel) take(n int) []Instr { return s.slab.take(n) }
+func (s *isel) take(n int) []Instr { return s.slab.Take(n) }
 
 // isel holds the state of selecting one function.
 type isel struct {
@@ -112,9 +112,9 @@ type isel struct {
 	folded []bool    // per SSA value: a load that is its user's memory operand
 	tuples map[ssa.ID][]Reg
 	curBlk *ssa.Block
-	slab   *slab // instruction storage, owned by the Selector
-	side   *slab // trap block storage, owned by the Selector
-	resPtr Reg   // the results area of a function with results beyond registers
+	slab   *instrSlab // instruction storage, owned by the Selector
+	side   *instrSlab // trap block storage, owned by the Selector
+	resPtr Reg        // the results area of a function with results beyond registers
 
 	// Per machine block caches, dropped when a new block starts.
 	membase Reg
@@ -219,7 +219,7 @@ func (s *isel) switchTo(b int32) {
 func (s *isel) leave(b int32) {
 	if int(s.cur) < len(s.blocks) && s.cur != b {
 		blk := s.blocks[s.cur]
-		blk.Instrs = s.slab.trim(blk.Instrs)
+		blk.Instrs = s.slab.Trim(blk.Instrs)
 	}
 }
 
@@ -237,7 +237,7 @@ func (s *isel) emit(in Instr) {
 // heap.
 func (s *isel) addTo(blk *Block, in Instr) {
 	if len(blk.Instrs) == cap(blk.Instrs) {
-		blk.Instrs = s.slab.grow(blk.Instrs, 1)
+		blk.Instrs = s.slab.Grow(blk.Instrs, 1)
 	}
 	blk.Instrs = append(blk.Instrs, in)
 }
@@ -280,7 +280,7 @@ func (s *isel) after(b int32) int32 {
 // trapIf traps with kind when c holds, continuing in a new block.
 func (s *isel) trapIf(c Cond, kind trap.Kind, pos int32) {
 	t := s.coldBlock()
-	s.blocks[t].Instrs = append(s.side.take(1), Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1, Dst2: NoReg})
+	s.blocks[t].Instrs = append(s.side.Take(1), Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1, Dst2: NoReg})
 	s.branch(c, t)
 }
 
@@ -329,7 +329,7 @@ func (s *isel) run() {
 		// Storage is taken when the block is filled, so that it is the
 		// slab's newest and grows in place.
 		head := s.blocks[s.head[b.ID]]
-		head.Instrs = s.slab.grow(head.Instrs, len(b.Instrs)+len(b.Params)+8)
+		head.Instrs = s.slab.Grow(head.Instrs, len(b.Instrs)+len(b.Params)+8)
 		if i == 0 {
 			s.params(b)
 		}

@@ -70,28 +70,6 @@ func TestRewriteInPlace(t *testing.T) {
 	}
 }
 
-// TestSlabGrow checks that the newest storage grows in place and that
-// older storage is moved with its contents.
-func TestSlabGrow(t *testing.T) {
-	var s slab
-	a := append(s.take(2), Instr{Op: OpAdd}, Instr{Op: OpSub})
-	b := append(s.take(1), Instr{Op: OpMov})
-	b2 := s.grow(b, 4)
-	require.Same(t, &b[0], &b2[0], "the newest storage grows in place")
-	require.GreaterOrEqual(t, cap(b2)-len(b2), 4)
-	a2 := s.grow(a, 1)
-	require.NotSame(t, &a[0], &a2[0], "older storage moves")
-	require.Equal(t, a, a2)
-	require.GreaterOrEqual(t, cap(a2)-len(a2), 1)
-	// What grew in place does not overlap what was taken after it.
-	b2 = append(b2, Instr{Op: OpNeg})
-	c := append(s.take(3), Instr{Op: OpNot})
-	b2 = append(b2, Instr{Op: OpXor})
-	require.Equal(t, []Instr{{Op: OpMov}, {Op: OpNeg}, {Op: OpXor}}, b2)
-	require.Equal(t, []Instr{{Op: OpNot}}, c)
-	require.Equal(t, []Instr{{Op: OpAdd}, {Op: OpSub}}, a2)
-}
-
 func TestDistinct(t *testing.T) {
 	require.Equal(t, []int32{3, 1, 2}, distinct([]int32{3, 1, 3, 2, 1}))
 	require.Empty(t, distinct(nil))

@@ -12,7 +12,7 @@ import (
 func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, error) {
 	f := &Func{Name: name}
 	// A stub is a few dozen instructions: a small first chunk.
-	s := &isel{out: f, slab: &slab{first: 64}, side: &slab{first: 64}}
+	s := &isel{out: f, slab: &instrSlab{First: 64}, side: &instrSlab{First: 64}}
 	s.blocks = []*Block{{}}
 	s.cur = 0
 	s.emit(Instr{Op: OpParams})
