@@ -15,6 +15,9 @@ type Allocator struct {
 	Check bool   // run the independent checker on every allocation
 	// Last holds the result of the last allocation (for tests and stats).
 	Last *regalloc.Result
+	// buf holds the rewritten blocks that have edits; a function's
+	// instructions stay valid until the next Allocate.
+	buf []Instr
 }
 
 // NewAllocator returns an allocator for arm64.
@@ -229,9 +232,35 @@ func isCopy(in *Instr) bool {
 // rewrite inserts the allocator's copies, drops copies made redundant,
 // and lays out the frame.
 func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
-	e, idx := 0, int32(0)
+	// Blocks with edits are rebuilt in one buffer reused from function
+	// to function; the others drop their redundant copies in place.
+	need, e, idx := 0, 0, int32(0)
 	for _, blk := range f.Blocks {
-		out := make([]Instr, 0, len(blk.Instrs)+4)
+		end := idx + int32(len(blk.Instrs))
+		k := e
+		for k < len(res.Edits) && res.Edits[k].At < end {
+			k++
+		}
+		if k > e {
+			need += len(blk.Instrs) + k - e
+		}
+		e, idx = k, end
+	}
+	if cap(a.buf) < need {
+		a.buf = make([]Instr, need+need/4)
+	}
+	buf := a.buf[:need]
+	e, idx = 0, 0
+	for _, blk := range f.Blocks {
+		n := 0
+		for k := e; k < len(res.Edits) && res.Edits[k].At < idx+int32(len(blk.Instrs)); k++ {
+			n++
+		}
+		out := blk.Instrs[:0]
+		if n > 0 {
+			size := len(blk.Instrs) + n
+			out, buf = buf[:0:size], buf[size:]
+		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
 				out = append(out, editInstr(f, res, res.Edits[e]))

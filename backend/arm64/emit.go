@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/twitchyliquid64/golang-asm/obj"
@@ -45,8 +46,10 @@ const BigFrame = 32 << 10
 var initMu sync.Mutex
 
 type assembler struct {
-	ctxt *obj.Link
-	errs []string
+	ctxt   *obj.Link
+	errs   []string
+	progs  [][]obj.Prog // instruction chunks, reused by the next function
+	labels []*obj.Prog  // reused by the next function
 }
 
 func newAssembler() *assembler {
@@ -90,6 +93,9 @@ type emitter struct {
 	sites  []site
 	cold   []*obj.Prog
 	tables []table
+	asm    *assembler
+	progs  []obj.Prog // the rest of the current chunk
+	chunk  int        // next chunk of asm.progs
 }
 
 type site struct {
@@ -111,12 +117,16 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 		return nil, fmt.Errorf("arm64: %s: emit before register allocation", f.Name)
 	}
 	asm.errs = asm.errs[:0]
-	e := &emitter{f: f, ctxt: asm.ctxt}
+	e := &emitter{f: f, ctxt: asm.ctxt, asm: asm}
 	e.funcs = &obj.LSym{Name: "wasiaot.funcs"}
 	text := e.newProg()
 	text.As = obj.ATEXT
 	e.add(text)
-	e.labels = make([]*obj.Prog, len(f.Blocks))
+	e.labels = slices.Grow(asm.labels[:0], len(f.Blocks))[:len(f.Blocks)]
+	defer func() {
+		clear(e.labels)
+		asm.labels = e.labels[:0]
+	}()
 	for b := range f.Blocks {
 		e.labels[b] = e.newProg()
 		e.labels[b].As = obj.ANOP
@@ -217,9 +227,22 @@ func instrSize(p *obj.Prog) int64 {
 	return 4
 }
 
+// progChunk is how many instructions newProg allocates at once.
+const progChunk = 1024
+
+// newProg hands out instructions from the assembler's chunks: nothing
+// refers to them once Emit returns, so the next function reuses them.
 func (e *emitter) newProg() *obj.Prog {
-	p := new(obj.Prog)
-	p.Ctxt = e.ctxt
+	if len(e.progs) == 0 {
+		if e.chunk == len(e.asm.progs) {
+			e.asm.progs = append(e.asm.progs, make([]obj.Prog, progChunk))
+		}
+		e.progs = e.asm.progs[e.chunk]
+		e.chunk++
+	}
+	p := &e.progs[0]
+	e.progs = e.progs[1:]
+	*p = obj.Prog{Ctxt: e.ctxt}
 	return p
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/wasiaot/wasiaot/backend"
+	"github.com/wasiaot/wasiaot/backend/internal/slab"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/trap"
 )
@@ -26,16 +27,26 @@ type Selector struct {
 	// Used accumulates the CPU features of everything selected so far.
 	Used Features
 	s    isel
+	slab instrSlab // instruction storage, reused from one function to the next
+	// side holds the trap blocks: taken from slab, they would stop the
+	// block being filled from growing in place.
+	side instrSlab
 }
 
+// instrSlab is the selector's instruction storage (package slab).
+type instrSlab = slab.Slab[Instr]
+
 // NewSelector returns a selector for functions of the described module.
-func NewSelector(mi *ModuleInfo) *Selector { return &Selector{mi: mi} }
+func NewSelector(mi *ModuleInfo) *Selector {
+	return &Selector{mi: mi, side: instrSlab{First: 256}} // trap blocks are small
+}
 
 // Reset makes s select functions of the module mi.
 func (s *Selector) Reset(mi *ModuleInfo) { s.mi, s.Used = mi, 0 }
 
 // Select translates f into machine IR over virtual registers. f must be
-// valid SSA; its predecessor lists are recomputed.
+// valid SSA; its predecessor lists are recomputed. The result shares
+// storage with the next Select's: allocate and emit it before then.
 func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -46,9 +57,10 @@ func (s *Selector) Select(f *ssa.Func) (out *Func, err error) {
 			panic(r)
 		}
 	}()
-	s.s = isel{mi: s.mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
-		tuples: map[ssa.ID][]Reg{}, consts: map[ssa.ID]Reg{}, addrs: map[ssa.ID]Reg{},
-		pages: map[uint32]Reg{}}
+	s.s.reset(s.mi, f)
+	s.slab.Reset()
+	s.side.Reset()
+	s.s.slab, s.s.side = &s.slab, &s.side
 	s.s.run()
 	s.Used |= s.s.used
 	return s.s.out, nil
@@ -81,6 +93,56 @@ type isel struct {
 	addrs   map[ssa.ID]Reg // per index value: membase + the zero-extended index
 	pages   map[uint32]Reg // per 4 KiB page of the module area: x26 + its offset
 	consts  map[ssa.ID]Reg
+
+	// Storage kept from one function to the next.
+	slab        *instrSlab // instruction storage, owned by the Selector
+	side        *instrSlab // trap block storage, owned by the Selector
+	blockChunks [][]Block
+	nblk        int // Blocks handed out from blockChunks
+	rpoBuf      ssa.OrderBuf
+	order       []int32 // layout's block order
+	index       []int32 // layout's new index per block
+	preds       []int32 // layout's predecessor counts
+	loopOrder   []int   // loops' reverse postorder numbers
+	loopMark    []int
+	loopWork    []ssa.BlockID
+	splitAt     map[int32]int32
+}
+
+// reset prepares s for selecting f, keeping the storage of the slices
+// and maps it grew for earlier functions.
+func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
+	clear(s.tuples)
+	clear(s.consts)
+	clear(s.addrs)
+	clear(s.pages)
+	clear(s.blocks)
+	*s = isel{
+		mi: mi, f: f, out: &Func{Name: f.Name, CoalesceCopies: f.Threaded},
+		blocks: s.blocks[:0], lists: s.lists, cold: s.cold[:0],
+		head: s.head, depth: s.depth, header: s.header,
+		vreg: s.vreg, uses: s.uses, fused: s.fused,
+		tuples: s.tuples, consts: s.consts, addrs: s.addrs, pages: s.pages,
+		blockChunks: s.blockChunks, rpoBuf: s.rpoBuf, order: s.order, index: s.index,
+		preds: s.preds, loopOrder: s.loopOrder, loopMark: s.loopMark, loopWork: s.loopWork,
+		splitAt: s.splitAt,
+	}
+	if s.tuples == nil {
+		s.tuples, s.consts, s.addrs, s.pages = map[ssa.ID][]Reg{}, map[ssa.ID]Reg{}, map[ssa.ID]Reg{}, map[uint32]Reg{}
+	}
+}
+
+// blockChunk is how many Blocks are allocated at once.
+const blockChunk = 64
+
+// zeroed returns b resized to n zero elements, reusing its storage.
+func zeroed[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
 }
 
 func (s *isel) fail(pos int32, format string, args ...any) {
@@ -92,7 +154,15 @@ func (s *isel) notSupported(pos int32, format string, args ...any) {
 }
 
 func (s *isel) newBlock(depth int32) int32 {
-	s.blocks = append(s.blocks, &Block{LoopDepth: depth})
+	// Blocks come from chunks: they are many and small, and a
+	// function's blocks die together.
+	if s.nblk%blockChunk == 0 && s.nblk/blockChunk == len(s.blockChunks) {
+		s.blockChunks = append(s.blockChunks, make([]Block, blockChunk))
+	}
+	blk := &s.blockChunks[s.nblk/blockChunk][s.nblk%blockChunk]
+	s.nblk++
+	*blk = Block{LoopDepth: depth}
+	s.blocks = append(s.blocks, blk)
 	return int32(len(s.blocks) - 1)
 }
 
@@ -112,17 +182,35 @@ func (s *isel) coldBlock() int32 {
 
 // switchTo makes b the block instructions go to.
 func (s *isel) switchTo(b int32) {
+	s.leave(b)
 	s.cur = b
 	s.dropMemory()
 	clear(s.consts)
 	clear(s.pages)
 }
 
+// leave gives the storage the current block does not use back to the
+// slab before instructions go to block b.
+func (s *isel) leave(b int32) {
+	if int(s.cur) < len(s.blocks) && s.cur != b {
+		blk := s.blocks[s.cur]
+		blk.Instrs = s.slab.Trim(blk.Instrs)
+	}
+}
+
 func (s *isel) emit(in Instr) {
 	if in.Func == 0 && in.Op != OpCall {
 		in.Func = -1
 	}
-	blk := s.blocks[s.cur]
+	s.addTo(s.blocks[s.cur], in)
+}
+
+// addTo appends in to blk, growing it within the slab rather than on the
+// heap.
+func (s *isel) addTo(blk *Block, in Instr) {
+	if len(blk.Instrs) == cap(blk.Instrs) {
+		blk.Instrs = s.slab.Grow(blk.Instrs, 1)
+	}
 	blk.Instrs = append(blk.Instrs, in)
 }
 
@@ -155,6 +243,9 @@ func (s *isel) after(b int32) int32 {
 func (s *isel) branch(c Cond, t int32) {
 	next := s.after(s.cur)
 	s.bcond(c, t, next)
+	// The fall-through block has no other predecessor, so what the
+	// current block cached stays valid.
+	s.leave(next)
 	s.cur = next
 }
 
@@ -162,12 +253,13 @@ func (s *isel) branch(c Cond, t int32) {
 func (s *isel) branchZero(op Op, r Reg, size uint8, t int32) {
 	next := s.after(s.cur)
 	s.emit(Instr{Op: op, Size: size, Src: [3]Operand{R(r)}, Target: [2]int32{t, next}})
+	s.leave(next)
 	s.cur = next
 }
 
 func (s *isel) trapBlock(kind trap.Kind, pos int32) int32 {
 	t := s.coldBlock()
-	s.blocks[t].Instrs = append(s.blocks[t].Instrs, Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1})
+	s.blocks[t].Instrs = append(s.side.Take(1), Instr{Op: OpTrap, Trap: uint32(kind), Pos: pos, Func: -1})
 	return t
 }
 
@@ -198,20 +290,23 @@ func (s *isel) tmp(float bool) Reg { return s.out.NewVReg(float) }
 func (s *isel) run() {
 	f := s.f
 	f.ComputePreds()
-	rpo := f.ReversePostorder()
+	rpo := f.ReversePostorderBuf(&s.rpoBuf)
 	nb := f.NumBlocks()
-	s.head = make([]int32, nb)
-	s.depth = make([]int32, nb)
-	s.header = make([]bool, nb)
-	s.vreg = make([]Reg, f.NumValues())
-	s.uses = make([]int32, f.NumValues())
-	s.fused = make([]bool, f.NumValues())
+	s.head = zeroed(s.head, nb)
+	s.depth = zeroed(s.depth, nb)
+	s.header = zeroed(s.header, nb)
+	s.vreg = zeroed(s.vreg, f.NumValues())
+	s.uses = zeroed(s.uses, f.NumValues())
+	s.fused = zeroed(s.fused, f.NumValues())
 	s.loops(rpo)
 	s.countUses(rpo)
-	s.lists = make([][]int32, len(rpo))
+	if cap(s.lists) < len(rpo) {
+		s.lists = append(s.lists[:cap(s.lists)], make([][]int32, len(rpo)-cap(s.lists))...)
+	}
+	s.lists = s.lists[:len(rpo)] // the lists' storage is reused too
 	for i, b := range rpo {
 		s.head[b.ID] = s.newBlock(s.depth[b.ID])
-		s.lists[i] = []int32{s.head[b.ID]}
+		s.lists[i] = append(s.lists[i][:0], s.head[b.ID])
 	}
 	// No polls: preemption and interruption are asynchronous (a signal
 	// stops generated code at any instruction, docs/abi.md), so loops and
@@ -219,6 +314,10 @@ func (s *isel) run() {
 	for i, b := range rpo {
 		s.pos, s.curBlk = i, b
 		s.switchTo(s.head[b.ID])
+		// Storage is taken when the block is filled, so that it is the
+		// slab's newest and grows in place.
+		head := s.blocks[s.head[b.ID]]
+		head.Instrs = s.slab.Grow(head.Instrs, len(b.Instrs)+len(b.Params)+8)
 		if i == 0 {
 			s.params(b)
 		}
@@ -235,14 +334,16 @@ func (s *isel) run() {
 // loops finds loop headers and loop depths as the amd64 selector does:
 // the target of every retreating edge in reverse postorder is a header.
 func (s *isel) loops(rpo []*ssa.Block) {
-	order := make([]int, s.f.NumBlocks())
+	s.loopOrder = zeroed(s.loopOrder, s.f.NumBlocks())
+	order := s.loopOrder
 	for i, b := range rpo {
 		order[b.ID] = i
 	}
-	mark := make([]int, s.f.NumBlocks())
+	s.loopMark = zeroed(s.loopMark, s.f.NumBlocks())
+	mark := s.loopMark
 	gen := 0
 	for _, h := range rpo {
-		var work []ssa.BlockID
+		work := s.loopWork[:0]
 		for _, p := range h.Preds {
 			if order[p] >= order[h.ID] && s.f.Block(p) != nil {
 				work = append(work, p)
@@ -269,6 +370,7 @@ func (s *isel) loops(rpo []*ssa.Block) {
 				}
 			}
 		}
+		s.loopWork = work
 	}
 }
 

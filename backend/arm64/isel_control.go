@@ -10,12 +10,13 @@ import (
 // block's extra blocks after it, cold blocks last), splits critical edges
 // and renumbers the jump targets.
 func (s *isel) layout() {
-	var order []int32
+	order := s.order[:0]
 	for _, l := range s.lists {
 		order = append(order, l...)
 	}
 	order = append(order, s.cold...)
-	preds := make([]int32, len(s.blocks))
+	s.preds = zeroed(s.preds, len(s.blocks))
+	preds := s.preds
 	for _, b := range order {
 		for _, t := range s.succs(s.blocks[b]) {
 			preds[t]++
@@ -23,7 +24,7 @@ func (s *isel) layout() {
 	}
 	edge := func(t int32, depth int32) int32 {
 		e := s.newBlock(depth)
-		s.blocks[e].Instrs = []Instr{{Op: OpB, Target: [2]int32{t}, Func: -1}}
+		s.blocks[e].Instrs = append(s.slab.Take(1), Instr{Op: OpB, Target: [2]int32{t}, Func: -1})
 		order = append(order, e)
 		return e
 	}
@@ -32,7 +33,11 @@ func (s *isel) layout() {
 		last := &blk.Instrs[len(blk.Instrs)-1]
 		switch ops[last.Op].form {
 		case fJmpTab:
-			split := map[int32]int32{}
+			if s.splitAt == nil {
+				s.splitAt = map[int32]int32{}
+			}
+			split := s.splitAt
+			clear(split)
 			for k, t := range last.Table {
 				if e, ok := split[t]; ok {
 					last.Table[k] = e
@@ -54,7 +59,9 @@ func (s *isel) layout() {
 			}
 		}
 	}
-	index := make([]int32, len(s.blocks))
+	s.order = order
+	s.index = zeroed(s.index, len(s.blocks))
+	index := s.index
 	for i, b := range order {
 		index[b] = int32(i)
 	}

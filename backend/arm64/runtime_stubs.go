@@ -82,7 +82,7 @@ func (e *emitter) word(w uint32) {
 // SP: ldr x16, [x26, #EntrySP]; mov sp, x16; ldr x16, [sp]; br x16.
 func RuntimeStubs() (*backend.RuntimeStubs, error) {
 	asm := newAssembler()
-	e := &emitter{f: &Func{}, ctxt: asm.ctxt}
+	e := &emitter{f: &Func{}, ctxt: asm.ctxt, asm: asm}
 	text := e.prog(obj.ATEXT)
 	_ = text
 	labels := map[string]*obj.Prog{}

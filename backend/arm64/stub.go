@@ -11,7 +11,8 @@ import (
 // returns.
 func EntryStub(name string, sig *ssa.Signature, entryTarget uint32) (*Func, error) {
 	f := &Func{Name: name}
-	s := &isel{out: f}
+	// A stub is a few dozen instructions: a small first chunk.
+	s := &isel{out: f, slab: &instrSlab{First: 64}, side: &instrSlab{First: 64}}
 	s.blocks = []*Block{{}}
 	s.cur = 0
 	s.emit(Instr{Op: OpParams})
