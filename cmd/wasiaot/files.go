@@ -99,15 +99,31 @@ func readInput(path string, limit int64, sniff func(head []byte) error) ([]byte,
 	if n < 4096 {
 		return head, nil
 	}
-	rest, err := io.ReadAll(io.LimitReader(f, limit+1-int64(n)))
-	if err != nil {
-		return nil, err
+	// Read into one buffer of the file's size (plus one byte, to see the
+	// end), not into a growing one copied again at the end: a module of
+	// 30 MB would cost three times its size.
+	hint := int64(64 << 10)
+	if st.Mode().IsRegular() {
+		hint = st.Size() + 1
 	}
-	b := append(head, rest...)
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: more than the input limit of %d bytes (--max-input)", path, limit)
+	b := make([]byte, n, max(int64(n)+1, min(hint, limit+1)))
+	copy(b, head)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		m, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("%s: more than the input limit of %d bytes (--max-input)", path, limit)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return b, nil
 }
 
 // sniffModule refuses what is neither a binary module nor text: an empty
