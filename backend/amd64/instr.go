@@ -113,7 +113,7 @@ const (
 	fPoll               // preemption and interrupt poll
 	fJmpTab             // jump to Table[Src0] through the constant Src1
 	fBinImm             // Dst = Src0 op Src1 with the immediate Src2; Dst shares Src0's register
-	fBin3               // Dst = Src0 op Src1, three registers (BMI2's shlx, shrx, sarx)
+	fBin3               // Dst = Src0 op Src1, three registers (BMI's andn, shlx, shrx, sarx)
 	fRep                // rep string op: Src0 (RDI) destination address, Src1 (RSI or RAX) source address or byte, Src2 (RCX) count; all three clobbered
 )
 
@@ -156,6 +156,7 @@ const (
 	OpShlx // BMI2: Dst = Src0 << Src1, any registers, flags untouched
 	OpShrx
 	OpSarx
+	OpAndn // BMI1: Dst = ^Src0 & Src1, any registers
 	OpRorx // BMI2: Dst = Src0 rotated right by the immediate Src1, flags untouched
 	OpBsr  // without LZCNT; ZF set and the destination undefined for a zero source
 	OpBsf // without BMI1's TZCNT; likewise
@@ -383,6 +384,7 @@ var ops = [numOps]opInfo{
 	OpShlx:         {"shlx", fBin3, sz(0, 0, x86.ASHLXL, x86.ASHLXQ)},
 	OpShrx:         {"shrx", fBin3, sz(0, 0, x86.ASHRXL, x86.ASHRXQ)},
 	OpSarx:         {"sarx", fBin3, sz(0, 0, x86.ASARXL, x86.ASARXQ)},
+	OpAndn:         {"andn", fBin3, sz(0, 0, x86.AANDNL, x86.AANDNQ)},
 	OpRorx:         {"rorx", fMov, sz(0, 0, x86.ARORXL, x86.ARORXQ)},
 	OpBsr:          {"bsr", fMov, sz(0, 0, x86.ABSRL, x86.ABSRQ)},
 	OpBsf:          {"bsf", fMov, sz(0, 0, x86.ABSFL, x86.ABSFQ)},

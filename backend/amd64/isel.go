@@ -427,6 +427,16 @@ func (s *isel) countUses(rpo []*ssa.Block) {
 				if fusible(v.Args[0], b) {
 					s.fused[v.Args[0]] = true
 				}
+			case ssa.OpI32And, ssa.OpI64And:
+				// and(x, xor(y, -1)) is BMI1's andn: the not is fused.
+				if s.has(FeatBMI1) {
+					for _, a := range v.Args {
+						if s.uses[a] == 1 && f.Value(a).Block == b.ID && s.notOf(a) != 0 {
+							s.fused[a] = true
+							break
+						}
+					}
+				}
 			case ssa.OpI32Add, ssa.OpI64Add:
 				for _, a := range v.Args {
 					if sh := f.Value(a); s.uses[a] == 1 && sh.Block == b.ID && s.scaleShift(sh) != 0 {
@@ -441,6 +451,21 @@ func (s *isel) countUses(rpo []*ssa.Block) {
 		}
 		s.foldLoads(b)
 	}
+}
+
+// notOf returns y if value id is xor(y, -1) (or xor(-1, y)), else 0.
+func (s *isel) notOf(id ssa.ID) ssa.ID {
+	v := s.f.Value(id)
+	if v.Op != ssa.OpI32Xor && v.Op != ssa.OpI64Xor {
+		return 0
+	}
+	size := intSize(v.Type)
+	for k, a := range v.Args {
+		if c, ok := s.constOf(a); ok && (c == -1 || size == 4 && int32(c) == -1) {
+			return v.Args[1-k]
+		}
+	}
+	return 0
 }
 
 // foldLoads marks loads that become the memory operand of their single

@@ -20,6 +20,9 @@ func (s *isel) value(v *ssa.Value) {
 	case ssa.OpI32Mul, ssa.OpI64Mul:
 		s.mul(v)
 	case ssa.OpI32And, ssa.OpI64And:
+		if s.andn(v) {
+			break
+		}
 		s.alu(v, OpAnd, true)
 	case ssa.OpI32Or, ssa.OpI64Or:
 		s.alu(v, OpOr, true)
@@ -262,6 +265,20 @@ func (s *isel) shift(v *ssa.Value, op Op) {
 		}
 	}
 	s.emit(Instr{Op: op, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(v.Args[0])), cnt}})
+}
+
+// andn selects and(x, xor(y, -1)) as andn d, y, x when countUses fused
+// the not.
+func (s *isel) andn(v *ssa.Value) bool {
+	for k, a := range v.Args {
+		if s.fused[a] {
+			y := s.notOf(a)
+			s.used |= FeatBMI1
+			s.emit(Instr{Op: OpAndn, Size: intSize(v.Type), Dst: R(s.vr(v.ID)), Src: [3]Operand{R(s.use(y)), R(s.use(v.Args[1-k]))}})
+			return true
+		}
+	}
+	return false
 }
 
 // bmi2Shift returns BMI2's form of a shift by a register, or 0.
