@@ -159,7 +159,7 @@ const (
 	OpAndn // BMI1: Dst = ^Src0 & Src1, any registers
 	OpRorx // BMI2: Dst = Src0 rotated right by the immediate Src1, flags untouched
 	OpBsr  // without LZCNT; ZF set and the destination undefined for a zero source
-	OpBsf // without BMI1's TZCNT; likewise
+	OpBsf  // without BMI1's TZCNT; likewise
 	OpImul3
 	OpStore
 	OpCmp
