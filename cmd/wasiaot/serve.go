@@ -126,6 +126,7 @@ Examples:
 		return err
 	}
 	defer srv.Close()
+	serve.TuneGC()
 
 	addr := cfg.Listen
 	if addr == "" {

@@ -45,6 +45,7 @@ func runServer(engine, addr, admin, dir string) error {
 			return err
 		}
 		defer s.Close()
+		serve.TuneGC() // as wasiaot serve does
 		adm, err := net.Listen("tcp", admin)
 		if err != nil {
 			return err

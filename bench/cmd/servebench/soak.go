@@ -56,6 +56,7 @@ func soakServer(ctx context.Context, ln net.Listener, adminAddr, dir string) err
 		return err
 	}
 	defer s.Close()
+	serve.TuneGC() // as wasiaot serve does
 	adm, err := net.Listen("tcp", adminAddr)
 	if err != nil {
 		return err
