@@ -576,16 +576,34 @@ func (inst *Instance) release() error {
 	return err
 }
 
-// instances finds an instance by its vmctx address, for call_ref.
-var instances sync.Map // uintptr → *Instance
+// instances finds an instance by its vmctx address, for call_ref. A plain
+// map under a lock: every instantiation adds to it and every close removes
+// from it, which a sync.Map pays for with an allocation each, while lookups
+// (a call_ref into another instance) are rare.
+var instances struct {
+	mu sync.RWMutex
+	m  map[uintptr]*Instance
+}
 
-func registerInstance(inst *Instance)   { instances.Store(inst.vm, inst) }
-func unregisterInstance(inst *Instance) { instances.CompareAndDelete(inst.vm, inst) }
+func registerInstance(inst *Instance) {
+	instances.mu.Lock()
+	if instances.m == nil {
+		instances.m = map[uintptr]*Instance{}
+	}
+	instances.m[inst.vm] = inst
+	instances.mu.Unlock()
+}
+
+func unregisterInstance(inst *Instance) {
+	instances.mu.Lock()
+	if instances.m[inst.vm] == inst {
+		delete(instances.m, inst.vm)
+	}
+	instances.mu.Unlock()
+}
 
 func instanceAt(vm uintptr) *Instance {
-	v, ok := instances.Load(vm)
-	if !ok {
-		return nil
-	}
-	return v.(*Instance)
+	instances.mu.RLock()
+	defer instances.mu.RUnlock()
+	return instances.m[vm]
 }

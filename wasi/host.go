@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -153,10 +154,8 @@ func joinedLen(ss []string) int {
 }
 
 func checkNoNUL(what, s string) error {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return fmt.Errorf("wasi: %s %q contains a NUL byte", what, s)
-		}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("wasi: %s %q contains a NUL byte", what, s)
 	}
 	return nil
 }
