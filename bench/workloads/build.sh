@@ -7,4 +7,5 @@ need_tools
 "$WORKLOADS_DIR/gostd.sh"
 "$WORKLOADS_DIR/micro.sh"
 "$WORKLOADS_DIR/simd.sh"
+"$WORKLOADS_DIR/compile.sh"
 log "done: $OUT_DIR"

@@ -34,7 +34,7 @@ func main() {
 func run() error {
 	var (
 		engines     = flag.String("engines", "", "comma-separated engines (default: all available; see -list)")
-		workloads   = flag.String("workloads", "", "comma-separated workloads or groups C, Go, simd, micro (default: all)")
+		workloads   = flag.String("workloads", "", "comma-separated workloads or groups C, Go, simd, micro, compile (default: all)")
 		reps        = flag.Int("reps", 5, "repetitions per engine")
 		slowReps    = flag.Int("slow-reps", 1, "repetitions for slow engines (interpreters)")
 		timeout     = flag.Duration("timeout", 2*time.Minute, "time cap per run")

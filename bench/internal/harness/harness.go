@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wasiaot/wasiaot/bench/internal/engine"
@@ -58,6 +59,10 @@ type Cell struct {
 	Samples  []engine.Sample `json:"samples"`
 	// Compiles are the compile phase's times (engine.Compiler).
 	Compiles []time.Duration `json:"compiles_ns,omitempty"`
+	// CompileCPU is, per compile in Compiles, the CPU time (user + system,
+	// every thread) the bench process used meanwhile: the engines compile
+	// in-process, some on several threads.
+	CompileCPU []time.Duration `json:"compile_cpu_ns,omitempty"`
 }
 
 // Reference is native's answer for a workload.
@@ -112,6 +117,14 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 				c.Status, c.Detail = st, detail
 			}
 		}
+		if w.CompileOnly {
+			for _, e := range cfg.Engines {
+				if _, ok := e.(engine.Compiler); !ok || engine.IsSlow(e) {
+					c := cells[e.Name()]
+					c.Status, c.Detail = Skipped, "a module that is only compiled, and this engine does not compile apart from running"
+				}
+			}
+		}
 		if miss := w.Missing(cfg.Env); len(miss) > 0 {
 			fail(Unavailable, "not built: "+strings.Join(miss, ", ")+" (run workloads/build.sh)")
 			logf("%s: skipped, binaries missing", w.Name)
@@ -119,6 +132,10 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		}
 		wasm, native := w.Paths(cfg.Env)
 		prog := engine.Program{Name: w.Name, Wasm: wasm, Native: native}
+		if w.CompileOnly {
+			compilePhase(ctx, cfg, w, prog, cells, logf)
+			continue
+		}
 		stdin := ""
 		if w.Stdin != nil {
 			p, err := w.Stdin(cfg.Env)
@@ -137,29 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		}
 		out.References[w.Name] = ref
 
-		// The compile phase: engines take turns, before any run. The
-		// first round is untimed: it warms what a process's first
-		// compiles pay for (heap growth, lazily built tables).
-		for rep := -1; rep < cfg.CompileReps && cfg.CompileReps > 0; rep++ {
-			for i := range cfg.Engines {
-				e := cfg.Engines[(i+max(rep, 0))%len(cfg.Engines)]
-				comp, ok := e.(engine.Compiler)
-				if !ok || engine.IsSlow(e) {
-					continue
-				}
-				c := cells[e.Name()]
-				d, err := comp.CompileOnly(ctx, prog.Wasm)
-				if err != nil {
-					logf("%-18s %-14s compile %d: %v", w.Name, e.Name(), rep+1, err)
-					continue // the runs report it
-				}
-				if rep < 0 {
-					continue
-				}
-				c.Compiles = append(c.Compiles, d)
-				logf("%-18s %-14s compile %d: %s", w.Name, e.Name(), rep+1, d.Round(time.Microsecond))
-			}
-		}
+		compilePhase(ctx, cfg, w, prog, cells, logf)
 		if cfg.Warmup {
 			// First-use costs (page faults, lazily initialised engine
 			// state, disk cache) land here, not in the first sample. A
@@ -193,6 +188,49 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// compilePhase compiles the module of w with every engine that can
+// compile apart from running, the engines taking turns, before any run.
+// The first round is untimed: it warms what a process's first compiles
+// pay for (heap growth, lazily built tables).
+func compilePhase(ctx context.Context, cfg Config, w *workload.Workload, prog engine.Program, cells map[string]*Cell, logf func(string, ...any)) {
+	for rep := -1; rep < cfg.CompileReps && cfg.CompileReps > 0; rep++ {
+		for i := range cfg.Engines {
+			e := cfg.Engines[(i+max(rep, 0))%len(cfg.Engines)]
+			comp, ok := e.(engine.Compiler)
+			if !ok || engine.IsSlow(e) {
+				continue
+			}
+			c := cells[e.Name()]
+			cpu0 := processCPU()
+			d, err := comp.CompileOnly(ctx, prog.Wasm)
+			cpu := processCPU() - cpu0
+			if err != nil {
+				logf("%-18s %-14s compile %d: %v", w.Name, e.Name(), rep+1, err)
+				if w.CompileOnly {
+					c.Status, c.Detail = Failed, "compile: "+err.Error()
+				}
+				continue // the runs report it
+			}
+			if rep < 0 {
+				continue
+			}
+			c.Compiles = append(c.Compiles, d)
+			c.CompileCPU = append(c.CompileCPU, cpu)
+			logf("%-18s %-14s compile %d: %s (CPU %s)", w.Name, e.Name(), rep+1, d.Round(time.Microsecond), cpu.Round(time.Microsecond))
+		}
+	}
+}
+
+// processCPU returns the CPU time (user + system) the process has used,
+// or 0 if it cannot be read.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reference runs the native build once to learn the expected output. It

@@ -182,3 +182,36 @@ func TestCompilePhase(t *testing.T) {
 	assert.Equal(t, OK, out.Cell("hello", "a").Status)
 	assert.Len(t, out.Cell("hello", "a").Samples, 2)
 }
+
+// A compile-only workload is compiled by the engines that compile apart
+// from running, with the CPU time of each compile, and never run: it
+// needs no native build, and the other engines' cells say why they are
+// empty.
+func TestCompileOnly(t *testing.T) {
+	var order []string
+	a := &compiler{fake: fake{name: "a"}, order: &order}
+	plain := &fake{name: "plain"}
+	w := helloWorkload()
+	w.Name, w.Group, w.Bin, w.CompileOnly = "only", workload.GroupCompile, "wasm-only", true
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "wasm-only.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644))
+	env := testEnv(t)
+	env.BinDir = bin
+	out, err := Run(context.Background(), Config{
+		Engines: []engine.Engine{mustEngine(t, "native"), a, plain}, Workloads: []*workload.Workload{w},
+		Env: env, Reps: 2, CompileReps: 2, Timeout: time.Minute, WorkDir: t.TempDir(),
+	})
+	require.NoError(t, err)
+	c := out.Cell("only", "a")
+	assert.Equal(t, OK, c.Status)
+	assert.Len(t, c.Compiles, 2)
+	assert.Len(t, c.CompileCPU, 2)
+	assert.Empty(t, c.Samples)
+	assert.Zero(t, a.calls+plain.calls, "nothing runs")
+	for _, e := range []string{"native", "plain"} {
+		assert.Equal(t, Skipped, out.Cell("only", e).Status, e)
+		assert.Contains(t, out.Cell("only", e).Detail, "only compiled", e)
+	}
+	_, ok := out.References["only"]
+	assert.False(t, ok, "no native reference")
+}

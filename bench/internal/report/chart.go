@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/wasiaot/wasiaot/bench/internal/workload"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -25,7 +27,9 @@ func (r *Report) Chart(width vg.Length) (*plot.Plot, error) {
 
 	var names []string
 	for _, wi := range r.Workloads {
-		names = append(names, wi.Name)
+		if wi.Group != workload.GroupCompile { // compiled only: no ratio to native
+			names = append(names, wi.Name)
+		}
 	}
 	var engines []string
 	for _, e := range r.Columns() {

@@ -159,9 +159,16 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("Other engines, or without a compile phase: wasmtime: Cranelift compile to serialized code; node: V8 baseline (Liftoff) compile, optimized tier-up happens during the run; " +
 		"wasm2c: wasm2c + gcc -O2, once per module (the binary is reused); wasiaot: compiler.Compile to an artifact, once per module; engines that cannot separate the phase, and compile-once engines on a workload whose module an earlier one already compiled (the decompress runs), show –.\n\n")
-	r.table(&b, wasmCols, &n, false, func(c *harness.Cell) string {
+	b.WriteString("In parentheses the CPU time (user + system, every thread of the bench process) during the same compiles, median: " +
+		"the engines compile in-process, and CPU time above wall time is work done in parallel. " +
+		"The " + workload.GroupCompile + " rows are modules that are compiled only (they import host functions beyond WASI).\n\n")
+	r.rows(&b, wasmCols, &n, false, true, func(c *harness.Cell) string {
 		if len(c.Compiles) > 0 {
-			return FormatSeconds(stats.Summarize(c.Compiles).Median)
+			wall := FormatSeconds(stats.Summarize(c.Compiles).Median)
+			if len(c.CompileCPU) == len(c.Compiles) {
+				return wall + " (CPU " + FormatSeconds(stats.Summarize(c.CompileCPU).Median) + ")"
+			}
+			return wall
 		}
 		// Engines that compile once report it on one sample only.
 		var ds []time.Duration
@@ -206,15 +213,23 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-// table writes one Markdown table with a row per workload; with geo, each
-// group ends with a geometric-mean-of-ratios row.
+// table writes one Markdown table with a row per workload (the workloads
+// that only compile only in the compile table); with geo, each group ends
+// with a geometric-mean-of-ratios row.
 func (r *Report) table(b *strings.Builder, cols []EngineInfo, n *notes, geo bool, cell func(*harness.Cell) string) {
+	r.rows(b, cols, n, geo, false, cell)
+}
+
+func (r *Report) rows(b *strings.Builder, cols []EngineInfo, n *notes, geo, compileOnly bool, cell func(*harness.Cell) string) {
 	b.WriteString("| workload |")
 	for _, c := range cols {
 		b.WriteString(" " + c.Name + " |")
 	}
 	b.WriteString("\n| --- |" + strings.Repeat(" ---: |", len(cols)) + "\n")
 	for _, g := range workload.Groups {
+		if g == workload.GroupCompile && !compileOnly {
+			continue
+		}
 		rows := 0
 		for _, wi := range r.Workloads {
 			if wi.Group != g {
@@ -225,6 +240,9 @@ func (r *Report) table(b *strings.Builder, cols []EngineInfo, n *notes, geo bool
 			for _, col := range cols {
 				c := r.Outcome.Cell(wi.Name, col.Name)
 				txt := cellProblem(c, n)
+				if g == workload.GroupCompile && c != nil && c.Status == harness.OK && len(c.Compiles) > 0 {
+					txt = "" // compiled only: no samples
+				}
 				if txt == "" {
 					txt = cell(c)
 				}

@@ -52,11 +52,12 @@ func sampleReport() *Report {
 			{Name: "c-one", Group: "C", Args: []string{"-9"}, Check: "exact", Note: "first"},
 			{Name: "c-two", Group: "C", Args: nil, Check: "exact"},
 			{Name: "m-one", Group: "micro", Args: []string{"100"}, Check: "exact"},
+			{Name: "big", Group: "compile", Args: nil, Check: "exact", Note: "compiled only"},
 		},
 		Outcome: &harness.Outcome{Cells: []*harness.Cell{
 			{Workload: "c-one", Engine: "native", Status: harness.OK, Samples: nativeRuns(100, 110, 90)},
 			{Workload: "c-one", Engine: "fast", Status: harness.OK, Samples: wasmRuns(200, 210, 190),
-				Compiles: []time.Duration{3 * time.Millisecond, 5 * time.Millisecond}},
+				Compiles: []time.Duration{3 * time.Millisecond, 5 * time.Millisecond}, CompileCPU: []time.Duration{5 * time.Millisecond, 9 * time.Millisecond}},
 			{Workload: "c-one", Engine: "slowpoke", Status: harness.Capped, Detail: "> 20s"},
 			{Workload: "c-two", Engine: "native", Status: harness.OK, Samples: nativeRuns(1000, 1000, 1000)},
 			{Workload: "c-two", Engine: "fast", Status: harness.OK, Samples: wasmRuns(8000, 8000, 8000)},
@@ -64,6 +65,10 @@ func sampleReport() *Report {
 			{Workload: "m-one", Engine: "native", Status: harness.OK, Samples: nativeRuns(1, 1, 1)},
 			{Workload: "m-one", Engine: "fast", Status: harness.Failed, Detail: "run: trap"},
 			{Workload: "m-one", Engine: "slowpoke", Status: harness.OK, Samples: wasmRuns(150)},
+			{Workload: "big", Engine: "native", Status: harness.Skipped, Detail: "compiled only"},
+			{Workload: "big", Engine: "fast", Status: harness.OK,
+				Compiles: []time.Duration{2 * time.Second, 3 * time.Second}, CompileCPU: []time.Duration{3 * time.Second, 5 * time.Second}},
+			{Workload: "big", Engine: "slowpoke", Status: harness.Skipped, Detail: "compiled only"},
 		}},
 	}
 }

@@ -19,10 +19,12 @@ const (
 	// GroupSIMD holds C built with clang -O3 -msimd128 (autovectorised
 	// wasm) and gcc -O3 -march=x86-64-v2 (native) from the same source.
 	GroupSIMD = "simd"
+	// GroupCompile holds modules that are only compiled (CompileOnly).
+	GroupCompile = "compile"
 )
 
 // Groups lists the groups in table order.
-var Groups = []string{GroupC, GroupGo, GroupSIMD, GroupMicro}
+var Groups = []string{GroupC, GroupGo, GroupSIMD, GroupMicro, GroupCompile}
 
 // Env locates the built binaries and generated inputs.
 type Env struct {
@@ -50,6 +52,10 @@ type Workload struct {
 	Check Check
 	// Note is shown in the report next to the workload.
 	Note string
+	// CompileOnly marks a module that is compiled but never run (it
+	// imports host functions beyond WASI): it has no native build, and
+	// only its compile times are measured.
+	CompileOnly bool
 }
 
 // Paths returns the wasm and native binary paths.
@@ -61,7 +67,11 @@ func (w *Workload) Paths(e *Env) (wasm, native string) {
 func (w *Workload) Missing(e *Env) []string {
 	var miss []string
 	wasm, native := w.Paths(e)
-	for _, p := range []string{wasm, native} {
+	paths := []string{wasm, native}
+	if w.CompileOnly {
+		paths = paths[:1]
+	}
+	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
 			miss = append(miss, p)
 		}
@@ -147,6 +157,9 @@ func All() []*Workload {
 			Check: Exact},
 		{Name: "cat-100MiB", Group: GroupMicro, Bin: "micro-cat", Args: fixed(),
 			Stdin: binaryInput("stream", 100*mib), Check: Exact, Note: "stdin → stdout, 64 KiB blocks"},
+
+		{Name: "ruby", Group: GroupCompile, Bin: "ruby", Args: fixed(), CompileOnly: true,
+			Note: "CRuby 3.4 with its standard library (npm @ruby/3.4-wasm-wasi 2.10.1, dist/ruby+stdlib.wasm, 30.6 MB, one 138 KB interpreter function); compiled only: it imports JavaScript host functions"},
 	}
 }
 
