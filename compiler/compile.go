@@ -259,12 +259,20 @@ func getWorker(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo) *w
 		wk.comp.Reset(mi)
 		return wk
 	}
+	return newWorker(target, m, mi)
+}
+
+func newWorker(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo) *worker {
 	return &worker{
 		target: target,
 		low:    lower.NewLowerer(m, lower.Options{Workers: 1}),
 		comp:   target.NewCompiler(mi),
 	}
 }
+
+// dropAfter is the body size of a function after which the worker that
+// compiled it starts again with new storage.
+const dropAfter = 16 << 10
 
 // serialBelow is the size of code (bytes of function bodies) below which
 // a module is compiled by one worker unless Options.Parallelism says
@@ -277,25 +285,84 @@ const serialBelow = 64 << 10
 // index order) would leave the other workers idle while it finishes.
 const bigFunc = 4 << 10
 
-// compileOrder returns the order in which the defined functions of m are
-// taken: those of at least bigFunc bytes first, biggest first (the
-// longest jobs start while there is other work to balance them), then
-// the others in index order, so that most functions reach the linker as
-// soon as they are compiled.
-func compileOrder(m *wasm.Module) []int32 {
-	order := make([]int32, 0, len(m.Code))
+// hugeFunc is the body size from which a function is compiled only while
+// no other function of that size is: the working set of compiling one
+// (hundreds of megabytes for an interpreter loop of 100 KiB of wasm)
+// bounds the peak memory of a compile, not the sum of several.
+var hugeFunc = 64 << 10 // a variable for tests
+
+// schedule hands out the defined functions to the workers: those of at
+// least bigFunc bytes first, biggest first (the longest jobs start while
+// there is other work to balance them), then the others in index order,
+// so that most functions reach the linker as soon as they are compiled;
+// a function of hugeFunc bytes or more only when no other one is being
+// compiled, the others meanwhile.
+type schedule struct {
+	order    []int32 // the huge functions, then the others
+	nhuge    int     // the huge functions at the start of order
+	hugeNext int     // the next huge function to take
+	next     int     // the next other function to take
+	hugeBusy bool    // a huge function is being compiled
+}
+
+func newSchedule(m *wasm.Module) *schedule {
+	s := &schedule{order: make([]int32, 0, len(m.Code))}
+	size := func(i int32) int { return len(m.Code[i].Body) }
 	for i := range m.Code {
 		if len(m.Code[i].Body) >= bigFunc {
-			order = append(order, int32(i))
+			s.order = append(s.order, int32(i))
 		}
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return len(m.Code[b].Body) - len(m.Code[a].Body) })
+	slices.SortStableFunc(s.order, func(a, b int32) int { return size(b) - size(a) })
+	for s.nhuge < len(s.order) && size(s.order[s.nhuge]) >= hugeFunc {
+		s.nhuge++
+	}
 	for i := range m.Code {
 		if len(m.Code[i].Body) < bigFunc {
-			order = append(order, int32(i))
+			s.order = append(s.order, int32(i))
 		}
 	}
-	return order
+	s.next = s.nhuge
+	return s
+}
+
+// take returns the next function to compile, skipping those at or after
+// failedAt, and whether it is huge. It returns wait if only huge
+// functions are left while one is being compiled, and -1 when nothing is
+// left.
+func (s *schedule) take(failedAt int) (fn int, huge bool) {
+	for {
+		switch {
+		case !s.hugeBusy && s.hugeNext < s.nhuge:
+			fn = int(s.order[s.hugeNext])
+			s.hugeNext++
+			if fn < failedAt {
+				s.hugeBusy = true
+				return fn, true
+			}
+		case s.next < len(s.order):
+			fn = int(s.order[s.next])
+			s.next++
+			if fn < failedAt {
+				return fn, false
+			}
+		case s.hugeNext < s.nhuge:
+			return wait, false
+		default:
+			return -1, false
+		}
+	}
+}
+
+// wait is take's answer when a worker must wait for a huge function to
+// be done.
+const wait = -2
+
+// done records that a function take returned, huge or not, is compiled.
+func (s *schedule) done(huge bool) {
+	if huge {
+		s.hugeBusy = false
+	}
 }
 
 // compileFuncs compiles every defined function, in parallel, and hands
@@ -316,7 +383,7 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 		nworkers = 1
 	}
 	ws.keep = codeSize < keepWorkersBelow
-	order := compileOrder(m)
+	sched := newSchedule(m)
 	type result struct {
 		code *backend.Code
 		err  error
@@ -324,8 +391,8 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 	}
 	var (
 		mu       sync.Mutex
+		hugeDone = sync.NewCond(&mu)
 		done     = make([]result, n) // by defined function index
-		next     int                 // the next position in order to take
 		compiled int                 // functions compiled, for Progress
 		linked   int                 // the functions handed to l
 		failedAt = n                 // the lowest failing index: no function after it is taken
@@ -338,15 +405,30 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 		wk := getWorker(target, m, mi)
 		ws.list[w] = wk
 		mu.Lock()
-		for next < len(order) {
-			i := int(order[next])
-			next++
-			if i >= failedAt {
+		for {
+			i, huge := sched.take(failedAt)
+			if i == wait {
+				hugeDone.Wait()
 				continue
+			}
+			if i < 0 {
+				break
 			}
 			mu.Unlock()
 			code, err := wk.compile(m, nimp+uint32(i), opts, &dumpMu)
+			if len(m.Code[i].Body) >= dropAfter {
+				// Its storage grew to this function's working set: drop
+				// it rather than hold it through the rest of the
+				// compile (the functions after it are smaller).
+				usedBy[w] |= wk.comp.Features()
+				wk = newWorker(target, m, mi)
+				ws.list[w] = wk
+			}
 			mu.Lock()
+			if huge {
+				sched.done(true)
+				hugeDone.Broadcast()
+			}
 			done[i] = result{code, err, true}
 			compiled++
 			if err != nil && i < failedAt {
@@ -370,7 +452,8 @@ func compileFuncs(target backend.Target, m *wasm.Module, mi *backend.ModuleInfo,
 			}
 		}
 		mu.Unlock()
-		usedBy[w] = wk.comp.Features()
+		ws.list[w] = wk
+		usedBy[w] |= wk.comp.Features()
 	}
 	for w := 1; w < nworkers; w++ {
 		wg.Add(1)

@@ -249,7 +249,9 @@ func TestBigFunctionsFirst(t *testing.T) {
 			src.WriteString("    local.get 0)\n")
 		}
 	}
-	// 7 bytes of wasm per add.
+	// 7 bytes of wasm per add; 1 and 3 are huge, compiled one at a time.
+	defer func(old int) { hugeFunc = old }(hugeFunc)
+	hugeFunc = 5 << 10
 	sizes := []int{3, 800, 10, 1500, 5, 700, 2}
 	build := func(failing ...int) []byte {
 		var src strings.Builder
@@ -265,7 +267,7 @@ func TestBigFunctionsFirst(t *testing.T) {
 	b := build()
 	m, err := wasm.Decode(b, wasm.FeaturesV2)
 	require.NoError(t, err)
-	require.Equal(t, []int32{3, 1, 5, 0, 2, 4, 6}, compileOrder(m))
+	require.Equal(t, []int32{3, 1, 5, 0, 2, 4, 6}, newSchedule(m).order)
 
 	want, err := Compile(b, DefaultOptions())
 	require.NoError(t, err)
@@ -283,4 +285,42 @@ func TestBigFunctionsFirst(t *testing.T) {
 		require.True(t, errors.As(err, &ce), "parallelism %d: %v", par, err)
 		require.Equal(t, uint32(2), ce.Func, "parallelism %d", par)
 	}
+}
+
+// TestScheduleHuge checks that a huge function is handed out only while
+// no other one is being compiled, the other functions meanwhile, and
+// that failing functions' successors are skipped.
+func TestScheduleHuge(t *testing.T) {
+	defer func(old int) { hugeFunc = old }(hugeFunc)
+	hugeFunc = 8 << 10
+	m := &wasm.Module{}
+	for _, size := range []int{100, 9 << 10, 5 << 10, 20 << 10, 200, 10 << 10} {
+		m.Code = append(m.Code, wasm.Code{Body: make([]byte, size)})
+	}
+	s := newSchedule(m)
+	require.Equal(t, []int32{3, 5, 1, 2, 0, 4}, s.order)
+	next := func() (int, bool) { return s.take(len(m.Code)) }
+	fn, huge := next()
+	require.Equal(t, []any{3, true}, []any{fn, huge}, "the biggest first")
+	fn, huge = next()
+	require.Equal(t, []any{2, false}, []any{fn, huge}, "not a second huge one meanwhile")
+	fn, _ = next()
+	require.Equal(t, 0, fn)
+	fn, _ = next()
+	require.Equal(t, 4, fn)
+	fn, _ = next()
+	require.Equal(t, wait, fn, "only huge ones left")
+	s.done(true)
+	fn, huge = next()
+	require.Equal(t, []any{5, true}, []any{fn, huge})
+	s.done(true)
+	fn, huge = s.take(5) // function 5 failed: 1 still comes, being before it
+	require.Equal(t, []any{1, true}, []any{fn, huge})
+	s.done(true)
+	fn, _ = next()
+	require.Equal(t, -1, fn)
+
+	s = newSchedule(m)
+	fn, _ = s.take(2) // 3 and 5 are after the failure at 2
+	require.Equal(t, 1, fn)
 }
