@@ -151,11 +151,21 @@ func TestInterruptInsideMemoryCopy(t *testing.T) {
 	_, err := inst.Call(context.Background(), "copy")
 	require.NoError(t, err)
 	whole := time.Since(start)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel()
-	start = time.Now()
-	_, err = inst.Call(ctx, "copy")
-	took := time.Since(start)
+	// On a loaded machine the timer that interrupts may run only after the
+	// copy ended; a copy that completes is no wrong answer, so try again,
+	// but a copy that is never stopped in three tries fails.
+	var took time.Duration
+	for try := 0; try < 3; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		start = time.Now()
+		_, err = inst.Call(ctx, "copy")
+		took = time.Since(start)
+		cancel()
+		if err != nil {
+			break
+		}
+		t.Logf("try %d: the copy ended (%v) before the interrupt", try, took)
+	}
 	var tr *wrt.Trap
 	require.ErrorAs(t, err, &tr)
 	require.Equal(t, wrt.TrapInterrupted, tr.Kind)
