@@ -1,9 +1,11 @@
 package amd64
 
 import (
+	"cmp"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,11 +21,22 @@ import (
 // test programs and a Go one with both register allocators, each result
 // verified by the independent checker, and compares the copies they
 // insert: the greedy allocator must not insert more in total, nor more
-// weighted by loop depth.
+// weighted by loop depth. WASIAOT_BENCH_WASM (a path list) replaces the
+// corpus, and the functions whose weighted cost differs most are logged.
 func TestAllocatorsOnCorpus(t *testing.T) {
 	files, err := filepath.Glob("../../wasi/testdata/c/*.wasm")
 	require.NoError(t, err)
 	files = append(files, "../../wasi/testdata/go/copy.wasm")
+	if env := os.Getenv("WASIAOT_BENCH_WASM"); env != "" {
+		files = filepath.SplitList(env)
+	}
+	type funcCost struct {
+		file        string
+		idx         uint32
+		cost        [2]float64
+		spill, load [2]int
+	}
+	var diffs []funcCost
 	var total [2]regalloc.Stats
 	// cost weighs every copy by 10^loop depth, spills and reloads twice
 	// a move: an estimate of the copies executed.
@@ -53,6 +66,7 @@ func TestAllocatorsOnCorpus(t *testing.T) {
 			allocs[k].Check = true
 		}
 		for idx := uint32(m.NumImportedFuncs()); idx < uint32(m.NumFuncs()); idx++ {
+			fc := funcCost{file: filepath.Base(file), idx: idx}
 			for k, a := range allocs {
 				f, err := low.Lower(idx)
 				require.NoError(t, err)
@@ -72,13 +86,22 @@ func TestAllocatorsOnCorpus(t *testing.T) {
 						w *= 2
 					}
 					cost[k] += w
+					fc.cost[k] += w
 				}
 				s := a.Last.Stats
+				fc.spill[k], fc.load[k] = s.Spills, s.Reloads
 				total[k].Spills += s.Spills
 				total[k].Reloads += s.Reloads
 				total[k].Moves += s.Moves
 			}
+			diffs = append(diffs, fc)
 		}
+	}
+	slices.SortFunc(diffs, func(x, y funcCost) int {
+		return cmp.Compare(math.Abs(y.cost[1]-y.cost[0]), math.Abs(x.cost[1]-x.cost[0]))
+	})
+	for _, d := range diffs[:min(len(diffs), 12)] {
+		t.Logf("%s func %d: weighted %.4g -> %.4g, spills %d -> %d, reloads %d -> %d", d.file, d.idx, d.cost[0], d.cost[1], d.spill[0], d.spill[1], d.load[0], d.load[1])
 	}
 	t.Logf("linear: %+v, weighted %.4g", total[0], cost[0])
 	t.Logf("greedy: %+v, weighted %.4g", total[1], cost[1])

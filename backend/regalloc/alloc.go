@@ -73,7 +73,9 @@ type Allocator struct {
 	instrDepth []int32
 	markEpoch  uint32
 	evicted    []*interval
-	remat      []int32 // per value: its Instr.Remat definition, or < 0
+	defAt      []int32   // storeOnce scratch: per value, its definition
+	spillW     []float64 // storeOnce scratch: per value, its stores' weight
+	remat      []int32   // per value: its Instr.Remat definition, or < 0
 	evictions  int
 	evictLimit int
 

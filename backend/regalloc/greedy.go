@@ -275,6 +275,18 @@ func (a *Allocator) dequeue() *interval {
 // stack if it needs no register.
 func (a *Allocator) place(cur *interval) error {
 	if len(cur.uses) == 0 {
+		// It needs no register. A value only copied (into fixed
+		// registers: a call's arguments) still takes one free all
+		// along if there is one: its loads then vanish. It weighs
+		// nothing, so it comes last and only fills what is left. A
+		// piece split off keeps to the stack: a register for it costs
+		// moves where it meets its neighbours.
+		if cur.prev == nil && len(cur.soft) > 0 {
+			if r := a.freeReg(cur); r != NoPReg {
+				a.assign(cur, r)
+				return nil
+			}
+		}
 		cur.stack = true
 		return nil
 	}
@@ -328,6 +340,22 @@ func (a *Allocator) place(cur *interval) error {
 		return fmt.Errorf("regalloc: out of %s registers at instr %d", c, a.posInstr[gapFloor(cur.uses[0])/4])
 	}
 	return a.splitBundle(cur, &conflict)
+}
+
+// freeReg returns a register free wherever cur lives, hints first, or
+// NoPReg.
+func (a *Allocator) freeReg(cur *interval) PReg {
+	for _, h := range a.greedyHints(cur) {
+		if h != NoPReg && a.allocatable[cur.class].Has(h) && a.firstConflict(h, cur) < 0 {
+			return h
+		}
+	}
+	for _, r := range a.info.Order[cur.class] {
+		if a.firstConflict(r, cur) < 0 {
+			return r
+		}
+	}
+	return NoPReg
 }
 
 // greedyHints lists the registers cur would like, best first: a fixed

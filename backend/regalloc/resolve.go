@@ -217,6 +217,7 @@ func (a *Allocator) resolve() (*Result, error) {
 		}
 	}
 
+	moves = a.storeOnce(moves)
 	moves = a.sortMoves(moves)
 	// Usually one edit per move; breaking a cycle adds one.
 	if len(moves) > 0 {

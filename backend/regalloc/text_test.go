@@ -254,6 +254,14 @@ func (t *testFunc) checkExpect(e string, r *Result) error {
 					}
 				}
 			}
+		case "loop-spills": // stores inserted inside blocks with depth > 0
+			for _, ed := range r.Edits {
+				for _, b := range t.f.Blocks {
+					if ed.At >= b.First && ed.At < b.End && b.LoopDepth > 0 && ed.From.IsReg() && ed.To.IsSlot() {
+						got++
+					}
+				}
+			}
 		case "callee-saved":
 			for s := r.UsedCalleeSaved; s != 0; s &= s - 1 {
 				got++
