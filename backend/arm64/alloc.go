@@ -2,6 +2,7 @@ package arm64
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/wasiaot/wasiaot/backend/regalloc"
 )
@@ -18,6 +19,20 @@ type Allocator struct {
 	// buf holds the rewritten blocks that have edits; a function's
 	// instructions stay valid until the next Allocate.
 	buf []Instr
+	// remat holds the constant loads marked rematerializable, by
+	// allocator instruction index ascending: an edit executing one again
+	// copies it.
+	remat []rematDef
+}
+
+type rematDef struct {
+	at int32
+	in Instr
+}
+
+// rematAt finds the constant load at allocator instruction index at.
+func (a *Allocator) rematAt(at int32) (int, bool) {
+	return slices.BinarySearchFunc(a.remat, at, func(d rematDef, at int32) int { return int(d.at - at) })
 }
 
 // NewAllocator returns an allocator for arm64.
@@ -42,6 +57,7 @@ func (a *Allocator) Allocate(f *Func) error {
 		rf.VRegClass = append(rf.VRegClass, c)
 	}
 	a.ptrs = a.ptrs[:0]
+	a.remat = a.remat[:0]
 	for b, blk := range f.Blocks {
 		if len(blk.Instrs) == 0 {
 			return fmt.Errorf("arm64: b%d is empty", b)
@@ -68,6 +84,11 @@ func (a *Allocator) Allocate(f *Func) error {
 	if a.Check {
 		if err := regalloc.Check(rf, RegInfo, res); err != nil {
 			return fmt.Errorf("arm64: %s: %v", f.Name, err)
+		}
+	}
+	for _, ed := range res.Edits {
+		if _, ok := a.rematAt(ed.Def); ed.From == regalloc.RematLoc && (!ok || !ed.To.IsReg()) {
+			return fmt.Errorf("arm64: %s: internal error: instr %d executed again, but it is not a constant load", f.Name, ed.Def)
 		}
 	}
 	a.Last = res
@@ -192,7 +213,12 @@ func (a *Allocator) collect(f *Func, in *Instr) error {
 	if err != nil {
 		return err
 	}
-	rf.CloseInstr(first, clobbers, isCopy(in))
+	i := rf.CloseInstr(first, clobbers, isCopy(in))
+	// An integer constant load may be executed again instead of reloaded.
+	if in.Op == OpMovImm && in.Dst.Kind == KReg && clobbers == 0 && len(rf.Operands)-first == 1 {
+		rf.Instrs[i].Remat = true
+		a.remat = append(a.remat, rematDef{int32(i), *in})
+	}
 	return nil
 }
 
@@ -263,7 +289,7 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 		}
 		for i := range blk.Instrs {
 			for ; e < len(res.Edits) && res.Edits[e].At == idx; e++ {
-				out = append(out, editInstr(f, res, res.Edits[e]))
+				out = append(out, a.editInstr(f, res, res.Edits[e]))
 			}
 			in := blk.Instrs[i]
 			dropped := res.Dropped != nil && res.Dropped[idx]
@@ -297,8 +323,15 @@ func (a *Allocator) rewrite(f *Func, res *regalloc.Result) {
 	f.allocated = true
 }
 
-// editInstr returns the move of an allocator edit.
-func editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
+// editInstr returns the move of an allocator edit, or the constant load
+// it executes again (Allocate checked that there is one).
+func (a *Allocator) editInstr(f *Func, res *regalloc.Result, ed regalloc.Edit) Instr {
+	if ed.From == regalloc.RematLoc {
+		k, _ := a.rematAt(ed.Def)
+		in := a.remat[k].in
+		in.Dst.Reg, in.Pos = fromPReg(ed.To.Reg()), 0
+		return in
+	}
 	slot := func(l regalloc.Loc) Operand {
 		return Base(SP, f.spillBase+res.SlotOffset[l.Slot()])
 	}

@@ -82,7 +82,12 @@ func (c *compiler) Compile(f *ssa.Func) (*Code, error) {
 	if err := c.alloc.Allocate(mf); err != nil {
 		return nil, err
 	}
-	return c.emit.Emit(mf)
+	code, err := c.emit.Emit(mf)
+	if err != nil {
+		return nil, err
+	}
+	code.Alloc = c.alloc.Last.Stats
+	return code, nil
 }
 
 func (c *compiler) Reset(mi *ModuleInfo) {

@@ -274,19 +274,10 @@ func (a *Allocator) dequeue() *interval {
 // place gives cur a register, evicting or splitting as needed, or the
 // stack if it needs no register.
 func (a *Allocator) place(cur *interval) error {
-	if len(cur.uses) == 0 {
-		// It needs no register. A value only copied (into fixed
-		// registers: a call's arguments) still takes one free all
-		// along if there is one: its loads then vanish. It weighs
-		// nothing, so it comes last and only fills what is left. A
-		// piece split off keeps to the stack: a register for it costs
-		// moves where it meets its neighbours.
-		if cur.prev == nil && len(cur.soft) > 0 {
-			if r := a.freeReg(cur); r != NoPReg {
-				a.assign(cur, r)
-				return nil
-			}
-		}
+	if len(cur.uses) == 0 && cur.prev != nil {
+		// It needs no register, and a piece split off keeps to the
+		// stack: a register for it would cost moves where it meets
+		// its neighbours.
 		cur.stack = true
 		return nil
 	}
@@ -306,6 +297,10 @@ func (a *Allocator) place(cur *interval) error {
 			return nil
 		}
 	}
+	if h := cur.hint; h != NoPReg && a.allocatable[c].Has(h) && a.recolor(h, cur) {
+		a.assign(cur, h)
+		return nil
+	}
 	for _, r := range order {
 		if conflict[r] != unknown {
 			continue
@@ -314,6 +309,24 @@ func (a *Allocator) place(cur *interval) error {
 			a.assign(cur, r)
 			return nil
 		}
+	}
+	if len(cur.uses) == 0 {
+		// A whole value that needs no register (read as a memory
+		// operand, or only copied: into a call's argument registers, or
+		// as a two-address source) weighs nothing, so it comes last and
+		// takes what is left: a register free all along (above), else
+		// the one free longest, up to its conflict, if that covers a
+		// read; the rest goes to the stack.
+		if best := a.longestFree(cur, conflict); best != NoPReg && len(cur.soft) > 0 {
+			if hi := gapFloor(conflict[best]); hi > cur.soft[0] && hi > cur.start() {
+				rest := a.splitAt(cur, a.splitPos(cur.start(), hi))
+				a.assign(cur, best)
+				a.enqueue(rest)
+				return nil
+			}
+		}
+		cur.stack = true
+		return nil
 	}
 	if !cur.minimal {
 		if pos := a.loopBoundary(cur); pos >= 0 {
@@ -342,20 +355,86 @@ func (a *Allocator) place(cur *interval) error {
 	return a.splitBundle(cur, &conflict)
 }
 
-// freeReg returns a register free wherever cur lives, hints first, or
-// NoPReg.
-func (a *Allocator) freeReg(cur *interval) PReg {
-	for _, h := range a.greedyHints(cur) {
-		if h != NoPReg && a.allocatable[cur.class].Has(h) && a.firstConflict(h, cur) < 0 {
-			return h
+// maxRecolor is the most bundles recolor moves for one.
+const maxRecolor = 4
+
+// recolor frees register h for cur, which is copied to or from h (a fixed
+// register: an argument, a result), by moving the few bundles in its way
+// that do not want h themselves to other registers free for them. Without
+// it, a bundle that merely came first keeps h, and cur's copy stays.
+// Nothing is queued again: either every bundle in the way finds a
+// register, or all of them are put back.
+func (a *Allocator) recolor(h PReg, cur *interval) bool {
+	a.markEpoch++
+	epoch := a.markEpoch
+	ev := a.evicted[:0]
+	ok := true
+	a.conflicts(h, cur, func(o *interval) bool {
+		if o == nil || o.hint == h || o.minimal || len(ev) == maxRecolor {
+			ok = false
+			return false
 		}
+		if o.mark != epoch {
+			o.mark = epoch
+			ev = append(ev, o)
+		}
+		return true
+	})
+	defer func() {
+		clear(ev)
+		a.evicted = ev[:0]
+	}()
+	if !ok || len(ev) == 0 {
+		return false
 	}
+	for _, o := range ev {
+		a.unassign(o)
+	}
+	moved := 0
+	for _, o := range ev {
+		r := NoPReg
+		hints := a.greedyHints(o)
+		for _, x := range append(hints[:], a.info.Order[o.class]...) {
+			if x != h && x != NoPReg && a.allocatable[o.class].Has(x) && a.firstConflict(x, o) < 0 {
+				r = x
+				break
+			}
+		}
+		if r == NoPReg {
+			break
+		}
+		a.assign(o, r)
+		moved++
+	}
+	if moved == len(ev) {
+		return true
+	}
+	for _, o := range ev[:moved] {
+		a.unassign(o)
+	}
+	for _, o := range ev {
+		a.assign(o, h)
+	}
+	return false
+}
+
+func (a *Allocator) unassign(o *interval) {
+	for _, rg := range o.ranges {
+		a.maps.remove(o.reg, rg.from, &a.steps)
+	}
+	o.reg = NoPReg
+}
+
+// longestFree returns the register whose first conflict with cur comes
+// last, given every register's first conflict.
+func (a *Allocator) longestFree(cur *interval, conflict [64]int32) PReg {
+	best := NoPReg
 	for _, r := range a.info.Order[cur.class] {
-		if a.firstConflict(r, cur) < 0 {
-			return r
+		if best == NoPReg || conflict[r] > conflict[best] {
+			best = r
 		}
 	}
-	return NoPReg
+	return best
 }
 
 // greedyHints lists the registers cur would like, best first: a fixed
@@ -488,13 +567,7 @@ func (a *Allocator) assign(cur *interval, r PReg) {
 // above. conflict holds every register's first conflict with cur.
 func (a *Allocator) splitBundle(cur *interval, conflict *[64]int32) error {
 	start, u := cur.start(), cur.uses[0]
-	best := NoPReg
-	for _, r := range a.info.Order[cur.class] {
-		if best == NoPReg || conflict[r] > conflict[best] {
-			best = r
-		}
-	}
-	if best != NoPReg {
+	if best := a.longestFree(cur, *conflict); best != NoPReg {
 		if hi := gapFloor(conflict[best]); hi > u {
 			pos := a.splitPos(start, hi)
 			if pos <= u {
