@@ -93,7 +93,8 @@ type ModuleInfo struct {
 	// GlobalImported says, per global index, whether the vmctx slot holds
 	// the address of the exporter's cell rather than the value.
 	GlobalImported []bool
-	// RegAlloc is the register allocation algorithm.
+	// RegAlloc is the register allocation algorithm (the zero value:
+	// greedy).
 	RegAlloc regalloc.Algorithm
 	// CPU is the set of CPU features code may use; 0 means the target's
 	// first CPU level (its baseline).

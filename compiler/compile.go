@@ -45,7 +45,8 @@ type Options struct {
 	// order, with what register allocation inserted into it. Calls come
 	// one at a time, from the compiling goroutines.
 	AllocStats func(fn uint32, name string, s regalloc.Stats)
-	// RegAlloc is the register allocation algorithm.
+	// RegAlloc is the register allocation algorithm (the zero value:
+	// greedy).
 	RegAlloc regalloc.Algorithm
 	// CPU is the set of CPU features the code may use (ParseCPU names
 	// them by level); 0 means the target's default level, which every

@@ -10,7 +10,8 @@ import (
 // Allocator holds the reusable state of the allocator. It is not safe for
 // concurrent use; use one per compiling goroutine.
 type Allocator struct {
-	// Algorithm is the allocation algorithm of the next Allocate.
+	// Algorithm is the allocation algorithm of the next Allocate (the
+	// zero value: Greedy).
 	Algorithm Algorithm
 
 	info        *RegInfo

@@ -9,13 +9,14 @@ import (
 type Algorithm uint8
 
 const (
+	// Greedy, the default, is a backtracking allocator: lifetimes,
+	// joined across copies wherever they do not overlap, are assigned
+	// whole, heaviest first, into per-register maps; a lifetime that
+	// finds no free register evicts lighter ones or is split, and the
+	// pieces are queued again.
+	Greedy Algorithm = iota
 	// Linear is linear scan with interval splitting (alloc.go).
-	Linear Algorithm = iota
-	// Greedy is a backtracking allocator: lifetimes, joined across copies
-	// wherever they do not overlap, are assigned whole, heaviest first,
-	// into per-register maps; a lifetime that finds no free register
-	// evicts lighter ones or is split, and the pieces are queued again.
-	Greedy
+	Linear
 )
 
 func (g Algorithm) String() string {

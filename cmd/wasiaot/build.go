@@ -55,7 +55,7 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 	dumpFunc := fs.String("dump-ssa", "", "print the SSA of this function (name-section name or index) to stderr")
 	dumpPass := fs.String("dump-pass", "", "with --dump-ssa: only after this pass (\"lower\", or a pass name); default: after every pass")
 	verbose := fs.BoolP("verbose", "v", false, "print what was built: sizes and time")
-	regAlloc := fs.String("regalloc", "linear", "the register allocator: linear (linear scan) or greedy (backtracking)")
+	regAlloc := fs.String("regalloc", "greedy", "the register allocator: greedy (backtracking) or linear (linear scan)")
 	stats := fs.Bool("stats", false, "print the spills, reloads and moves register allocation inserted, per function and in total")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the compilation to this file (for go tool pprof)")
 	memProfile := fs.String("memprofile", "", "write a heap profile, taken when the compilation ends, to this file")

@@ -132,8 +132,8 @@ func Key(wasmBytes []byte, opts compiler.Options) string {
 	}
 	src := sha256.Sum256(wasmBytes)
 	h := sha256.New()
-	fmt.Fprintf(h, "wasiaot cache 1\ncompiler %s\nbuild %s\nabi %d\ntarget %s\nfeatures %s\nopt %d\ncpu %s\nmodule %x\n",
-		compiler.Version, compilerBuild(), abi.Version, target, features, opts.OptLevel, compiler.CPUName(target, opts.CPU), src)
+	fmt.Fprintf(h, "wasiaot cache 1\ncompiler %s\nbuild %s\nabi %d\ntarget %s\nfeatures %s\nopt %d\ncpu %s\nregalloc %s\nmodule %x\n",
+		compiler.Version, compilerBuild(), abi.Version, target, features, opts.OptLevel, compiler.CPUName(target, opts.CPU), opts.RegAlloc, src)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
