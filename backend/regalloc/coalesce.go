@@ -34,6 +34,9 @@ func (a *Allocator) coalesce(always bool) {
 	}
 	for i := range f.Instrs {
 		in := &f.Instrs[i]
+		if always {
+			a.joinReuse(in)
+		}
 		if !in.Move || in.End-in.First != 2 {
 			continue
 		}
@@ -75,6 +78,42 @@ func (a *Allocator) coalesce(always bool) {
 }
 
 const maxCoalesceRanges = 4096
+
+// joinReuse joins the destination of a two-address instruction with the
+// source it must share a register with, where the source dies there (the
+// greedy allocator's: it does not place them in program order, so a hint
+// from one to the other often comes too late). The copy in the gap then
+// has nothing to do; the instruction stays.
+func (a *Allocator) joinReuse(in *Instr) {
+	ops := a.f.Operands[in.First:in.End]
+	for _, d := range ops {
+		if d.Reuse < 0 || int(d.Reuse) >= len(ops) || d.Fixed != NoPReg {
+			continue
+		}
+		u := ops[d.Reuse]
+		if u.Fixed != NoPReg {
+			continue
+		}
+		rd, ru := a.find(d.V), a.find(u.V)
+		if rd == ru || a.f.VRegClass[rd] != a.f.VRegClass[ru] {
+			continue
+		}
+		dst, src := a.children[rd], a.children[ru]
+		// Only lifetimes within a block: joining longer ones makes
+		// bundles that are harder to place than the copy costs.
+		if dst == nil || src == nil || len(dst.ranges) != 1 || len(src.ranges) != 1 || a.blockOf(dst.start()) != a.blockOf(src.end()-1) {
+			continue
+		}
+		if intersect(dst.ranges, src.ranges, 0, &a.steps) >= 0 {
+			continue
+		}
+		a.join(dst, src, -1)
+		a.remat[rd], a.remat[ru] = -2, -2
+		a.alias[ru] = rd
+		a.children[ru] = nil
+		a.anyDropped = true // the checker needs the joined names
+	}
+}
 
 // find returns the value v was joined into (v itself if none).
 func (a *Allocator) find(v VReg) VReg {

@@ -174,6 +174,9 @@ func (a *Allocator) resolve() (*Result, error) {
 	}
 	// Constraint copies.
 	for _, c := range a.copies {
+		if c.fromFix == NoPReg && c.toFix == NoPReg && a.find(c.fromV) == a.find(c.toV) {
+			continue // a reuse joined: the moves between its pieces do it
+		}
 		from, to := RegLoc(c.fromFix), RegLoc(c.toFix)
 		var err error
 		if c.fromFix == NoPReg {
