@@ -60,6 +60,7 @@ type Allocator struct {
 	pieceMem  arena[interval]
 	rangeMem  arena[rng]
 	slot      []int32 // per virtual register, -1 if it never spills
+	pieceCur  []int32 // per virtual register, the piece pieceIndex found last
 	scratch   int32
 	// Coalescing, see coalesce.go.
 	alias      []VReg // per virtual register: the value it joined, or itself

@@ -1,5 +1,7 @@
 package regalloc
 
+import "slices"
+
 // coalesce joins the source and destination of a copy into one value when
 // their lifetimes never overlap: the copy then has nothing to do and is
 // dropped (Result.Dropped), and the joined value gets one location on both
@@ -52,7 +54,7 @@ func (a *Allocator) coalesce(always bool) {
 		if rd == ru {
 			// Joined already: a copy within one value.
 			if it := a.children[rd]; it != nil {
-				it.uses = a.mergePositions(it.uses, nil, p+2)
+				it.uses = dropPosition(it.uses, p+2)
 				a.dropped[i], a.anyDropped = true, true
 			}
 			continue
@@ -152,6 +154,14 @@ func (a *Allocator) join(dst, src *interval, defPos int32) {
 	if dst.hintV < 0 || a.find(dst.hintV) == a.find(src.v) {
 		dst.hintV, dst.hintAt = src.hintV, src.hintAt
 	}
+}
+
+// dropPosition removes pos from the ascending ps, if there.
+func dropPosition(ps []int32, pos int32) []int32 {
+	if i, ok := slices.BinarySearch(ps, pos); ok {
+		return slices.Delete(ps, i, i+1)
+	}
+	return ps
 }
 
 // mergePositions returns the ascending union of x and y without drop,

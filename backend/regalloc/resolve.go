@@ -60,7 +60,31 @@ func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
 // pieceIndex returns the index of the last piece of v starting at or
 // before pos, or -1.
 func (a *Allocator) pieceIndex(v VReg, pos int32) int {
-	return a.pieceBefore(a.pieces[a.find(v)], pos)
+	r := a.find(v)
+	ps := a.pieces[r]
+	if len(ps) == 1 {
+		// Most values are never split: no need to look at the piece
+		// (its caller checks that it covers pos where that is not
+		// known).
+		return 0
+	}
+	// The operands are resolved in position order: the piece found last
+	// for a value is usually the one wanted, or one of the next few.
+	c := int(a.pieceCur[r])
+	if c < len(ps) && ps[c].start() <= pos {
+		for k := 0; c+1 < len(ps) && ps[c+1].start() <= pos; k++ {
+			a.steps++
+			if k == 4 {
+				c += a.pieceBefore(ps[c+1:], pos) + 1
+				break
+			}
+			c++
+		}
+	} else if c = a.pieceBefore(ps, pos); c < 0 {
+		return -1
+	}
+	a.pieceCur[r] = int32(c)
+	return c
 }
 
 // liveLocAt is locAt for a position where v is known to be live (an
@@ -82,6 +106,8 @@ func (a *Allocator) resolve() (*Result, error) {
 	for v := range a.slot {
 		a.slot[v] = -1
 	}
+	a.pieceCur = grow(a.pieceCur, len(f.VRegClass))
+	clear(a.pieceCur)
 	a.scratch = -1
 	for v := range a.pieces {
 		ps := a.pieces[v] // sorted by start (addPiece)
