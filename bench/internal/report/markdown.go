@@ -129,23 +129,30 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "Every run's stdout (and exit code) is checked against native's; a wrong answer is shown, never timed.\n\n")
 
 	var n notes
-	b.WriteString("## Execution time: instantiate + run\n\n")
-	b.WriteString("Median, in parentheses the ratio to native. Native is the whole process (exec to exit). " +
-		"Compilation is excluded here and shown below.\n\n")
-	r.table(&b, cols, &n, true, func(c *harness.Cell) string {
-		s := summary(c, execPhase)
-		if c.Engine == Baseline {
-			return FormatSeconds(s.Median)
-		}
-		return fmt.Sprintf("%s (%s)", FormatSeconds(s.Median), FormatRatio(r.Ratio(c.Workload, c.Engine)))
-	})
+	runs := false // a workload that runs, not only compiled
+	for _, wi := range r.Workloads {
+		runs = runs || wi.Group != workload.GroupCompile
+	}
+	if runs {
+		b.WriteString("## Execution time: instantiate + run\n\n")
+		b.WriteString("Median, in parentheses the ratio to native. Native is the whole process (exec to exit). " +
+			"Compilation is excluded here and shown below.\n\n")
+		r.table(&b, cols, &n, true, func(c *harness.Cell) string {
+			s := summary(c, execPhase)
+			if c.Engine == Baseline {
+				return FormatSeconds(s.Median)
+			}
+			return fmt.Sprintf("%s (%s)", FormatSeconds(s.Median), FormatRatio(r.Ratio(c.Workload, c.Engine)))
+		})
 
-	b.WriteString("\n## Spread of execution time: min – max\n\n")
-	fmt.Fprintf(&b, "Over %d timed repetitions (%d for slow engines).\n\n", r.Config.Reps, r.Config.SlowReps)
-	r.table(&b, cols, &n, false, func(c *harness.Cell) string {
-		s := summary(c, execPhase)
-		return fmt.Sprintf("%s – %s", FormatSeconds(s.Min), FormatSeconds(s.Max))
-	})
+		b.WriteString("\n## Spread of execution time: min – max\n\n")
+		fmt.Fprintf(&b, "Over %d timed repetitions (%d for slow engines).\n\n", r.Config.Reps, r.Config.SlowReps)
+		r.table(&b, cols, &n, false, func(c *harness.Cell) string {
+			s := summary(c, execPhase)
+			return fmt.Sprintf("%s – %s", FormatSeconds(s.Min), FormatSeconds(s.Max))
+		})
+
+	}
 
 	var wasmCols []EngineInfo
 	for _, e := range cols {
@@ -182,15 +189,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		return FormatSeconds(stats.Summarize(ds).Median)
 	})
-	b.WriteString("\n## Instantiation time (median)\n\n")
-	b.WriteString("wasmtime includes deserializing the precompiled module; wasiaot includes loading (mapping) the artifact file.\n\n")
-	r.table(&b, wasmCols, &n, false, func(c *harness.Cell) string {
-		if !c.Samples[0].Split {
-			return "–"
-		}
-		return FormatSeconds(summary(c, instantiatePhase).Median)
-	})
+	if runs {
+		b.WriteString("\n## Instantiation time (median)\n\n")
+		b.WriteString("wasmtime includes deserializing the precompiled module; wasiaot includes loading (mapping) the artifact file.\n\n")
+		r.table(&b, wasmCols, &n, false, func(c *harness.Cell) string {
+			if !c.Samples[0].Split {
+				return "–"
+			}
+			return FormatSeconds(summary(c, instantiatePhase).Median)
+		})
 
+	}
 	b.WriteString("\n## Workloads\n\n")
 	for _, wi := range r.Workloads {
 		note := ""

@@ -157,3 +157,15 @@ func TestRatioTicks(t *testing.T) {
 	}
 	assert.Equal(t, []string{"0.1×", "1×", "10×", "100×"}, labels)
 }
+
+// A report of modules that are only compiled has the compile table and
+// no execution or instantiation tables.
+func TestMarkdownCompileOnly(t *testing.T) {
+	r := sampleReport()
+	r.Workloads = r.Workloads[3:] // big: compile group
+	var b bytes.Buffer
+	require.NoError(t, r.WriteMarkdown(&b))
+	assert.Contains(t, b.String(), "| big | 2.5 s (CPU 4 s) | n/a [1] |")
+	assert.NotContains(t, b.String(), "## Execution time")
+	assert.NotContains(t, b.String(), "## Instantiation time")
+}
