@@ -15,7 +15,12 @@ import (
 // artifact bytes, load into a fresh runtime, instantiate with im. The
 // cleanup closes all three.
 func instantiateWasm(tb testing.TB, bin []byte, im runtime.Imports) (*runtime.Instance, func()) {
-	art, err := compiler.Compile(bin, compiler.DefaultOptions())
+	return instantiateWasmWith(tb, bin, im, compiler.DefaultOptions())
+}
+
+// instantiateWasmWith is instantiateWasm with the given compiler options.
+func instantiateWasmWith(tb testing.TB, bin []byte, im runtime.Imports, opts compiler.Options) (*runtime.Instance, func()) {
+	art, err := compiler.Compile(bin, opts)
 	require.NoError(tb, err)
 	rt := runtime.New(runtime.Config{})
 	m, err := rt.Load(art)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
+	"github.com/wasiaot/wasiaot/compiler"
 )
 
 // A kernel is one module of testdata/kernels (built from its .c by build.sh) exporting
@@ -53,7 +54,11 @@ var kernelEngines = []struct {
 
 // startWasiaot goes through the real pipeline: compile to artifact bytes, load, instantiate.
 func startWasiaot(tb testing.TB, wasm []byte) (kernelCall, func()) {
-	inst, done := instantiateWasm(tb, wasm, nil)
+	return startWasiaotWith(tb, wasm, compiler.DefaultOptions())
+}
+
+func startWasiaotWith(tb testing.TB, wasm []byte, opts compiler.Options) (kernelCall, func()) {
+	inst, done := instantiateWasmWith(tb, wasm, nil, opts)
 	fn := inst.ExportedFunction("run")
 	require.NotNil(tb, fn)
 	stack := make([]uint64, 1)
