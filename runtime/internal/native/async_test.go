@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasiaot/wasiaot/runtime/abi"
@@ -105,9 +106,25 @@ func TestAsyncPreemptionLetsGCRun(t *testing.T) {
 			runtime.Gosched()
 		}
 	}
+	// Whatever fails below, the guests must stop before the contexts'
+	// cleanups unmap the memory they run on.
+	stopped := false
+	defer func() {
+		if stopped {
+			return
+		}
+		for _, c := range ctxs {
+			c.Interrupt()
+		}
+		for range ctxs {
+			<-errs
+		}
+	}()
 	lat := gcLatencies(10)
 	t.Logf("runtime.GC with %d spinning guests: %v", n, lat)
-	require.Less(t, lat[len(lat)/2], 500*time.Millisecond, "a loose bound: the machine is shared")
+	// Without preemption a collection would never finish; the bound is
+	// loose because the machine may be shared and emulated.
+	assert.Less(t, lat[len(lat)/2], 2*time.Second, "median runtime.GC latency")
 	// The guests ran on between the collections.
 	before := make([]uint64, n)
 	for i, c := range ctxs {
@@ -121,6 +138,7 @@ func TestAsyncPreemptionLetsGCRun(t *testing.T) {
 	for _, c := range ctxs {
 		c.Interrupt()
 	}
+	stopped = true
 	for range ctxs {
 		var trap *Trap
 		require.ErrorAs(t, <-errs, &trap)
