@@ -47,10 +47,10 @@ ARM64_SKIP ?= ^TestPageStatesMincore$$
 # One process per suite: under qemu-user the memory of one process running every suite grew to
 # 12 GB of RSS (v2 alone peaks near 9 GB; natively the suite stays far below that).
 ARM64_SPEC_SUITES ?= v1,v2,tail-call,extended-const
-# The preemption, interruption, host-call and v128-call tests and the kernels (-msimd128 builds
-# included, checked against Go references) of the testsuite on arm64 (compiled code without
-# polls, stopped by the signal under qemu-user too).
-ARM64_TESTSUITE_RUN ?= ^(TestHostCall.*|TestInterrupt.*|TestPreemptedGuestSameResult|TestHostCallsUnderPreemption|TestGCWithSpinningGuests|TestV128.*|TestPreemptedSIMDSameResult|TestKernels)$$
+# The preemption, interruption, host-call and v128-call tests, the trap backtraces and the kernels
+# (-msimd128 builds included, checked against Go references) of the testsuite on arm64 (compiled
+# code without polls, stopped by the signal under qemu-user too).
+ARM64_TESTSUITE_RUN ?= ^(TestHostCall.*|TestInterrupt.*|TestBacktrace|TestBacktraceLeaves|TestPreemptedGuestSameResult|TestHostCallsUnderPreemption|TestGCWithSpinningGuests|TestV128.*|TestPreemptedSIMDSameResult|TestKernels)$$
 # The WASI tests on arm64: the C and Go programs (sandbox-escape attempts included), exit codes,
 # stdin, and the path-resolution and symlink-race tests.
 # Go standard-library tests on arm64: built for wasip1 and compiled with --target arm64 on the

@@ -36,13 +36,15 @@ func (f Frame) String() string {
 const maxFrames = 1024
 
 // backtrace fills t.Frames from the activation of inst that stopped at pc
-// with its innermost frame's native SP at sp, appending to the frames a
-// nested trap already has. The frames are read off the native stack the
-// activation left: from each function's prologue (how much it pushes and
-// reserves) and the return address above its frame, which must be a call
-// site the artifact records, or the walk stops. Every read is bounded by
-// the stack's limits, so a corrupted stack ends the walk, never the process.
-func (inst *Instance) backtrace(t *Trap, first Frame, pc, sp uintptr) {
+// with its innermost frame's native SP at sp (and link register lr, on a
+// machine that has one), appending to the frames a nested trap already
+// has. The frames are read off the native stack the activation left: from
+// each function's prologue (how much it pushes and reserves, where its
+// return address is) and that return address, which must be a call site
+// the artifact records, or the walk stops. Only the innermost frame may
+// still have its return address in lr. Every read is bounded by the
+// stack's limits, so a corrupted stack ends the walk, never the process.
+func (inst *Instance) backtrace(t *Trap, first Frame, pc, sp, lr uintptr) {
 	t.Frames = append(t.Frames, first)
 	m := inst.mod
 	nimp := uint32(len(inst.funcs))
@@ -58,13 +60,17 @@ func (inst *Instance) backtrace(t *Trap, first Frame, pc, sp uintptr) {
 		}
 		f := m.m.Funcs[fidx-nimp]
 		code := bytesAt(m.text+uintptr(f.Offset), int(min(f.Size, prologueMax)))
-		size, ok := frameSize(code, uint32(pc-m.text)-f.Offset)
+		fr, ok := frameOf(code, uint32(pc-m.text)-f.Offset)
 		if !ok {
 			return
 		}
-		raAddr := sp + size
-		ra, ok := inst.ctx.StackWord(raAddr)
-		if !ok || uintptr(ra) < m.text || uintptr(ra)-m.text >= textSize {
+		var ra uint64
+		if fr.raInReg {
+			ra, lr = uint64(lr), 0 // valid in the innermost frame only
+		} else if ra, ok = inst.ctx.StackWord(sp + fr.ra); !ok {
+			return
+		}
+		if ra == 0 || uintptr(ra) < m.text || uintptr(ra)-m.text >= textSize {
 			return
 		}
 		s, ok := m.art.Code.CallAt(uint32(uintptr(ra) - m.text))
@@ -72,11 +78,20 @@ func (inst *Instance) backtrace(t *Trap, first Frame, pc, sp uintptr) {
 			return // the entry stub's call, where the activation began
 		}
 		t.Frames = append(t.Frames, Frame{Func: s.Func, FuncName: m.FuncName(s.Func), Offset: s.WasmOffset, HasOffset: true})
-		fidx, pc, sp = s.Func, uintptr(ra), raAddr+8
+		fidx, pc, sp, lr = s.Func, uintptr(ra), sp+fr.caller, 0
 	}
 }
 
-// frameOf is the first frame of a trap located at t's function and offset.
-func frameOf(t *Trap) Frame {
+// frame is where a function's activation keeps its return address and
+// where its caller's frame starts, relative to its SP at some offset in
+// its code (see frameOf in backtrace_<arch>.go).
+type frame struct {
+	raInReg bool    // the return address is still in the link register
+	ra      uintptr // else it is at SP + ra
+	caller  uintptr // the caller's SP at the call is SP + caller
+}
+
+// trapFrame is the first frame of a trap located at t's function and offset.
+func trapFrame(t *Trap) Frame {
 	return Frame{Func: t.Func, FuncName: t.FuncName, Offset: t.Offset, HasOffset: t.HasOffset}
 }

@@ -3,6 +3,14 @@ package runtime
 // prologueMax bounds the bytes of a function's code that frameSize reads.
 const prologueMax = 64
 
+// frameOf returns the frame of function code at offset at: its return
+// address is right above what it has pushed and reserved (frameSize), and
+// the caller's SP above that.
+func frameOf(code []byte, at uint32) (frame, bool) {
+	size, ok := frameSize(code, at)
+	return frame{ra: size, caller: size + 8}, ok
+}
+
 // frameSize returns how many bytes function code has pushed and reserved
 // below its return address when it is at offset at: its prologue (see
 // docs/calling-convention.md) is an optional stack-limit check for big

@@ -1,8 +1,9 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package runtime
 
 const prologueMax = 0
 
-// frameSize is not known off amd64: backtraces hold the trapping frame only.
-func frameSize(code []byte, at uint32) (uintptr, bool) { return 0, false }
+// frameOf is not known off amd64 and arm64: backtraces hold the trapping
+// frame only.
+func frameOf(code []byte, at uint32) (frame, bool) { return frame{}, false }

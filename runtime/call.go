@@ -457,13 +457,13 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 		if inText {
 			first := len(t.Frames) == 0
 			m.locate(t, off, false)
-			f := frameOf(t)
+			f := trapFrame(t)
 			if !first {
 				// The trap came from a nested activation, which has its
 				// frames already; this one continues at its host call.
 				f = m.callFrame(off)
 			}
-			inst.backtrace(t, f, nt.PC, nt.SP)
+			inst.backtrace(t, f, nt.PC, nt.SP, nt.LR)
 		}
 		return t
 	default:
@@ -471,7 +471,7 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 	}
 	if inText {
 		m.locate(t, off, true)
-		inst.backtrace(t, frameOf(t), nt.PC, nt.SP)
+		inst.backtrace(t, trapFrame(t), nt.PC, nt.SP, nt.LR)
 	}
 	return t
 }

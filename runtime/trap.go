@@ -109,5 +109,5 @@ func (m *Module) locate(t *Trap, off uint32, site bool) {
 func (m *Module) callFrame(off uint32) Frame {
 	t := &Trap{Func: noFunc}
 	m.locate(t, off, false)
-	return frameOf(t)
+	return trapFrame(t)
 }

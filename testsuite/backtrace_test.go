@@ -3,6 +3,8 @@ package testsuite
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,4 +159,114 @@ func BenchmarkHostErrorTrap(b *testing.B) {
 			b.Fatal("no error")
 		}
 	}
+}
+
+// bigFrameLocals is enough i64 locals, live across a call, for a frame above the backends'
+// BigFrame (32 KiB), whose prologue checks the stack limit before it builds anything.
+const bigFrameLocals = 4400
+
+// leafTrapModule has leaves that trap without saving a return address (no call of their own),
+// reached through call_indirect, and a recursion of big frames that overflows in the prologue's
+// stack check.
+func leafTrapModule() string {
+	var b strings.Builder
+	b.WriteString(`(module
+  (type $t (func (param i32) (result i32)))
+  (memory 1)
+  (table 3 funcref)
+  (elem (i32.const 0) $unr $oob $divz)
+  (func $unr (param i32) (result i32) unreachable)
+  (func $oob (param i32) (result i32) (i32.load (i32.add (local.get 0) (i32.const 70000))))
+  (func $divz (param i32) (result i32) (i32.div_u (i32.const 1) (i32.sub (local.get 0) (i32.const 2))))
+  (func $dispatch (param i32) (result i32)
+    (i32.add (call_indirect (type $t) (local.get 0) (local.get 0)) (i32.const 1)))
+  (func $outer (param i32) (result i32) (i32.mul (call $dispatch (local.get 0)) (i32.const 3)))
+  (func (export "run") (param i32) (result i32) (call $outer (local.get 0)))
+  (func $big (param i32) (result i32)`)
+	for i := range bigFrameLocals {
+		fmt.Fprintf(&b, " (local $l%d i64)", i)
+	}
+	for i := range bigFrameLocals {
+		fmt.Fprintf(&b, "\n    (local.set $l%d (i64.extend_i32_u (i32.add (local.get 0) (i32.const %d))))", i, i)
+	}
+	b.WriteString("\n    (local.set 0 (call $big (i32.add (local.get 0) (i32.const 1))))")
+	for i := range bigFrameLocals {
+		fmt.Fprintf(&b, "\n    (local.set 0 (i32.add (local.get 0) (i32.wrap_i64 (local.get $l%d))))", i)
+	}
+	b.WriteString(`
+    (local.get 0))
+  (func (export "big") (param i32) (result i32) (i32.add (call $big (local.get 0)) (i32.const 1))))`)
+	return b.String()
+}
+
+// Function indices in leafTrapModule.
+const (
+	ltUnr = iota
+	ltOOB
+	ltDivz
+	ltDispatch
+	ltOuter
+	ltRun
+	ltBig
+	ltBigExport
+)
+
+// TestBacktraceLeaves: a trap in a function that never saved its return address (an explicit
+// unreachable, an out-of-bounds load, a division by zero in a leaf), reached through
+// call_indirect, and a stack overflow caught by the stack check of a big frame's prologue, each
+// keep every frame above them (on arm64 the return address is then still in x30).
+func TestBacktraceLeaves(t *testing.T) {
+	bin, err := wat.Parse([]byte(leafTrapModule()), wasm.FeaturesV2)
+	require.NoError(t, err)
+	inst, done := instantiateWasm(t, bin, nil)
+	defer done()
+
+	frames := func(err error, kind runtime.TrapKind, op byte) []uint32 {
+		t.Helper()
+		var tr *runtime.Trap
+		require.ErrorAs(t, err, &tr)
+		require.Equal(t, kind, tr.Kind, "%v", err)
+		var got []uint32
+		for i, f := range tr.Frames {
+			got = append(got, f.Func)
+			require.True(t, f.HasOffset, "frame %d: %v", i, f)
+			require.Less(t, int(f.Offset), len(bin))
+			if i == 0 {
+				require.Equal(t, op, bin[f.Offset], "frame %d (%v): opcode", i, f)
+			} else {
+				require.Contains(t, []byte{0x10, 0x11}, bin[f.Offset], "frame %d (%v): a call", i, f)
+			}
+		}
+		return got
+	}
+	for _, c := range []struct {
+		sel  uint64
+		kind runtime.TrapKind
+		op   byte
+		leaf uint32
+	}{
+		{0, runtime.TrapUnreachable, 0x00, ltUnr},
+		{1, runtime.TrapMemoryOutOfBounds, 0x28, ltOOB},
+		{2, runtime.TrapIntegerDivideByZero, 0x6e, ltDivz},
+	} {
+		_, err := inst.Call(context.Background(), "run", c.sel)
+		require.Equal(t, []uint32{c.leaf, ltDispatch, ltOuter, ltRun}, frames(err, c.kind, c.op), "%v", err)
+	}
+
+	_, err = inst.Call(context.Background(), "big", 0)
+	var tr *runtime.Trap
+	require.ErrorAs(t, err, &tr)
+	require.Equal(t, runtime.TrapStackExhausted, tr.Kind, "%v", err)
+	// No more frames than the default stack holds of 32 KiB ones: they are big frames.
+	require.Greater(t, len(tr.Frames), 3)
+	require.LessOrEqual(t, len(tr.Frames), 8<<20/(32<<10))
+	for i, f := range tr.Frames[:len(tr.Frames)-1] {
+		require.Equal(t, uint32(ltBig), f.Func, "frame %d", i)
+	}
+	require.Equal(t, uint32(ltBigExport), tr.Frames[len(tr.Frames)-1].Func)
+
+	// A trap in the call_indirect's own check (an index past the table) is in a function with a
+	// call; the instance still works after the overflow.
+	_, err = inst.Call(context.Background(), "run", 3)
+	require.Equal(t, []uint32{ltDispatch, ltOuter, ltRun}, frames(err, runtime.TrapTableOutOfBounds, 0x11), "%v", err)
 }

@@ -867,16 +867,23 @@ func fmovEncodable(bits uint64, size uint8) bool {
 	return exp == 0xff || exp == 0x100
 }
 
+// trapCall emits an explicit trap: a branch to the trap stub with the
+// address of the brk that follows in x16 (the trap table's key). A branch,
+// not blr, leaves x30 as the function had it, so that a backtrace finds
+// the return address of a function that never saved it.
 func (e *emitter) trapCall(in *Instr) {
 	p := e.prog(arm64.AMOVD)
 	p.From, p.To = memAddr(VMCtx, abi.VMCtxTrapStub), regAddr(Scratch2)
-	p = e.prog(arm64.ABL)
-	p.To = regAddr(Scratch2)
+	brk := e.newProg()
+	brk.As = arm64.ABRK
+	brk.From = constAddr(0)
+	e.add(e.adr(brk))
+	p = e.prog(arm64.AB)
+	p.To = memAddr(Scratch2, 0)
 	e.sites = append(e.sites, site{p: p, in: in, trap: true})
-	// The trap stub never returns; brk keeps the return address distinct
-	// from the next instruction's and stops speculation.
-	p = e.prog(arm64.ABRK)
-	p.From = constAddr(0)
+	// The trap stub never returns; brk keeps the trap PC distinct from
+	// the next instruction's and stops speculation.
+	e.add(brk)
 }
 
 // adr emits adr x16, target.

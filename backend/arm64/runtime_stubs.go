@@ -14,7 +14,7 @@ const (
 	StubHostCall = "hostcall" // branch target of an import call (abi.VMCtxHostCallStub), resume PC in x16
 	StubPreempt  = "preempt"  // branch target of a poll that hit (abi.VMCtxPreemptStub), resume PC in x16
 	StubAsync    = "async"    // where the SIGURG handler sends a thread it preempts
-	StubTrap     = "trap"     // blr target of an explicit trap (abi.VMCtxTrapStub), trap PC in x30
+	StubTrap     = "trap"     // br target of an explicit trap (abi.VMCtxTrapStub), trap PC in x16
 	StubFault    = "fault"    // where the fault handler sends a faulting thread
 )
 
@@ -74,9 +74,11 @@ func (e *emitter) word(w uint32) {
 //     through x18, the one register generated code never uses;
 //   - preempt: x16 is the poll's resume PC; push it and continue as async
 //     (x16, x17 and the flags are scratch across a poll);
-//   - trap: entered by blr, so x30 identifies the trap site; record it
-//     and leave with ExitTrap;
-//   - fault: the signal handler set the trap fields; leave with ExitTrap.
+//   - trap: entered by br with x16 identifying the trap site (x30 is
+//     the function's own); record it and continue as fault;
+//   - fault: the signal handler set the trap fields (or trap did); leave
+//     with ExitTrap, storing the trapping SP and x30 at the entry SP
+//     (after reading the address there) for the backtrace.
 //
 // Leaving is a branch to the address the trampoline left at the entry
 // SP: ldr x16, [x26, #EntrySP]; mov sp, x16; ldr x16, [sp]; br x16.
@@ -173,12 +175,21 @@ func RuntimeStubs() (*backend.RuntimeStubs, error) {
 	p.To = memAddr(Platform, 0)
 
 	label(StubTrap)
-	mov(arm64.AMOVD, regAddr(LR), vm(abi.ARM64VMCtxTrapPC))
+	mov(arm64.AMOVD, regAddr(Scratch), vm(abi.ARM64VMCtxTrapPC))
 	e.movImm(Scratch2, int64(abi.TrapExplicit), 4)
 	mov(arm64.AMOVW, regAddr(Scratch2), vm(abi.ARM64VMCtxTrapKind))
 	label(StubFault)
+	// Leave, keeping the innermost SP and x30 in the 16 bytes at the
+	// entry SP (whose first word, the address to leave to, is read
+	// before): where the runtime's backtrace starts.
+	mov(arm64.AMOVD, regAddr(SP), regAddr(Scratch2))
+	mov(arm64.AMOVD, vm(abi.VMCtxEntrySP), regAddr(Scratch))
+	mov(arm64.AMOVD, regAddr(Scratch), regAddr(SP))
+	mov(arm64.AMOVD, sp(0), regAddr(Scratch))
+	pair(arm64.ASTP, Scratch2, LR, sp(0))
 	exitCode(abi.ExitTrap)
-	leave()
+	p = e.prog(arm64.AB)
+	p.To = memAddr(Scratch, 0)
 
 	fn := &obj.FuncInfo{Text: e.first}
 	sym := &obj.LSym{Name: "runtime_stubs", Func: fn}

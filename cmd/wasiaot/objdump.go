@@ -151,8 +151,9 @@ func (d *disassembler) print(w io.Writer, r codeRange) {
 			continue
 		}
 		note := ""
-		// An explicit trap is a call through the vmctx's trap stub, keyed by its return address
-		// (the end of the call); an instruction that may fault is keyed by its own offset.
+		// An explicit trap is a call through the vmctx's trap stub (on arm64 a br followed by a
+		// brk), keyed by its return address (the end of the call); an instruction that may fault is
+		// keyed by its own offset.
 		end := uint32(pc) + uint32(n)
 		if t, ok := d.traps[end]; ok && call {
 			note = fmt.Sprintf("\t; trap: %v (wasm offset %#x)", t.Kind, t.WasmOffset)
@@ -209,7 +210,9 @@ func (d *disassembler) decodeARM64(pc, end uint64) (int, string, bool, bool) {
 			}
 		}
 	}
-	return 4, text, inst.Op == arm64asm.BL || inst.Op == arm64asm.BLR, true
+	// An explicit trap branches to the trap stub with br, right before a brk #0 (the trap site).
+	trapBranch := inst.Op == arm64asm.BR && end-pc >= 8 && binary.LittleEndian.Uint32(d.a.Text[pc+4:]) == 0xd4200000
+	return 4, text, inst.Op == arm64asm.BL || inst.Op == arm64asm.BLR || trapBranch, true
 }
 
 func isBranch(op x86asm.Op) bool {

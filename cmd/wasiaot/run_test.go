@@ -356,7 +356,7 @@ func TestObjdumpARM64(t *testing.T) {
 	assert.Regexp(t, `\tadd w0, w0, w1\n`, out)
 	assert.Regexp(t, `\tsdiv w0, w0, w1\n`, out)
 	assert.Regexp(t, `\tfmax d0, d0, d1\n`, out)
-	assert.Regexp(t, `blr x17\t; trap: integer divide by zero \(wasm offset 0x`, out)
+	assert.Regexp(t, `br x17\t; trap: integer divide by zero \(wasm offset 0x`, out)
 	assert.Regexp(t, `ldr w0, \[x\d+,#4\]\t; may trap: out of bounds memory access \(wasm offset 0x`, out)
 	assert.Regexp(t, `b\.\w+ \.\+0x[0-9a-f]+\t// 0x[0-9a-f]+ <div\+0x[0-9a-f]+>`, out)
 	assert.Contains(t, out, "\t.word 0x")

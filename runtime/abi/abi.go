@@ -80,7 +80,7 @@ type TrapKind uint32
 
 const (
 	TrapNone           TrapKind = 0
-	TrapExplicit       TrapKind = 1 // CALL through VMCtxTrapStub; TrapPC is the return address
+	TrapExplicit       TrapKind = 1 // CALL through VMCtxTrapStub; TrapPC is the return address (arm64: x16)
 	TrapMemoryFault    TrapKind = 2 // SIGSEGV/SIGBUS in code; TrapPC is the faulting instruction
 	TrapStackExhausted TrapKind = 3 // a fault on the native stack guard region
 	TrapInterrupted    TrapKind = 4 // the interrupt word was set; TrapPC is where the code stopped
@@ -136,7 +136,10 @@ const (
 // at any instruction (docs/abi.md, "Preemption and interruption").
 // Version 4: arm64 code has no polls either; the runtime may write x18 at
 // any instruction of arm64 code.
-const Version uint32 = 4
+// Version 5: arm64 code enters the trap stub with br (trap PC in x16, x30
+// left as it was) and the arm64 fault stub leaves the trapping SP and x30
+// at the entry SP, for backtraces.
+const Version uint32 = 5
 
 // vmContextPublic is the part of the vmctx header every architecture shares:
 // the fields generated code uses and the runtime's common private fields, up

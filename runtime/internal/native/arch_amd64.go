@@ -67,20 +67,23 @@ func currentG() uintptr
 // frames (BLOCK in enter_amd64.s).
 const nestBlock = 96
 
-// trapSP returns the native SP the fault stub saw when the activation that
-// just trapped was unwound: the SP of the innermost wasm frame, which the
-// stub leaves in the word below the activation's EntrySP. Called after the
-// trampoline returned, when ExitSP again describes the enclosing parked
+// trapRegs returns the native SP the fault stub saw when the activation
+// that just trapped was unwound: the SP of the innermost wasm frame, which
+// the stub leaves in the word below the activation's EntrySP. Called after
+// the trampoline returned, when ExitSP again describes the enclosing parked
 // activation (0 if none), from which that EntrySP follows as enter
-// computed it.
-func (c *Context) trapSP() uintptr {
+// computed it. amd64 has no link register: lr is 0.
+func (c *Context) trapRegs() (sp, lr uintptr) {
 	entry := c.hdr.StackTop - 8
 	if sp := c.hdr.ExitSP; sp != 0 {
 		entry = sp&^15 - nestBlock - 8
 	}
 	w, ok := c.stack.word(entry - 8)
 	if !ok {
-		return 0
+		return 0, 0
 	}
-	return uintptr(w)
+	return uintptr(w), 0
 }
+
+// parkedLR is the link register of a parked exit: none on amd64.
+func (c *Context) parkedLR() uintptr { return 0 }

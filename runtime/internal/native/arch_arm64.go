@@ -62,7 +62,27 @@ const (
 	vmExitArg      = abi.VMCtxExitArg
 )
 
-// trapSP would return the native SP the fault stub saw when the activation
-// that just trapped was unwound (see the amd64 version), for backtraces.
-// The arm64 fault stub does not leave it yet: traps carry no SP there.
-func (c *Context) trapSP() uintptr { return 0 }
+// nestBlock is the size of the block a nested enter keeps below the parked
+// frames (BLOCK in enter_arm64.s).
+const nestBlock = 208
+
+// trapRegs returns the native SP and x30 the fault stub saw when the
+// activation that just trapped was unwound, which it leaves in the 16
+// bytes at the activation's EntrySP. Called after the trampoline returned,
+// when ExitSP again describes the enclosing parked activation (0 if none),
+// from which that EntrySP follows as enter computed it.
+func (c *Context) trapRegs() (sp, lr uintptr) {
+	entry := c.hdr.StackTop - 16
+	if p := c.hdr.ExitSP; p != 0 {
+		entry = p&^15 - nestBlock - 16
+	}
+	s, ok1 := c.stack.word(entry)
+	l, ok2 := c.stack.word(entry + 8)
+	if !ok1 || !ok2 {
+		return 0, 0
+	}
+	return uintptr(s), uintptr(l)
+}
+
+// parkedLR is x30 of the parked exit (the async stub parks it with x19-x29).
+func (c *Context) parkedLR() uintptr { return uintptr(c.hdr.SavedLR) }

@@ -28,4 +28,5 @@ func installFaultHandler() error { return nil }
 // port must flush here after writing instructions.
 func flushICache([]byte) {}
 
-func (c *Context) trapSP() uintptr { return 0 }
+func (c *Context) trapRegs() (sp, lr uintptr) { return 0, 0 }
+func (c *Context) parkedLR() uintptr          { return 0 }

@@ -96,10 +96,13 @@ func (a *asm) hostCall(index int64, resume string) {
 	a.label(resume)
 }
 
-// trapCall emits an explicit trap: BLR through the trap stub.
-func (a *asm) trapCall() {
+// trapCall emits an explicit trap: a branch to the trap stub with the
+// trap PC, label site right after the branch, in x16.
+func (a *asm) trapCall(site string) {
 	a.add(arm64.AMOVD, mem(rVM, vmTrapStub), reg(r17))
-	a.add(arm64.ABL, none, mem(r17, 0))
+	a.adr(r16, site)
+	a.add(arm64.AB, none, mem(r17, 0))
+	a.label(site)
 }
 
 // poll emits the preemption/interrupt poll of docs/abi.md.

@@ -150,8 +150,7 @@ func TestExplicitTrap(t *testing.T) {
 	c := newContext(t, Config{})
 	a := newAsm(t)
 	a.label("entry")
-	a.trapCall()
-	a.label("site")
+	a.trapCall("site")
 	a.ret()
 	_, addrs := a.load()
 	for range 3 {
@@ -160,6 +159,53 @@ func TestExplicitTrap(t *testing.T) {
 		require.ErrorAs(t, err, &trap)
 		require.Equal(t, abi.TrapExplicit, trap.Kind)
 		require.Equal(t, addrs["site"], trap.PC)
+	}
+}
+
+// TestTrapRegisters: an explicit trap and a fault both leave the trapping
+// SP and x30 for the backtrace (Trap.SP, Trap.LR), in an outermost and in
+// a nested activation.
+func TestTrapRegisters(t *testing.T) {
+	c := newContext(t, Config{ArgSlots: 1})
+	a := newAsm(t)
+	body := func(fault bool) {
+		a.add3(arm64.ASUB, imm(32), arm64.REGSP, reg(arm64.REGSP))
+		a.add(arm64.AMOVD, imm(0x1230), reg(arm64.REG_R30))
+		if fault {
+			a.add(arm64.AMOVD, imm(0), reg(arm64.REG_R0))
+			a.add(arm64.AMOVD, mem(arm64.REG_R0, 0), reg(arm64.REG_R1))
+		} else {
+			a.trapCall("site")
+		}
+		a.word(0xd4200000) // brk #0: not reached
+	}
+	a.label("trap")
+	body(false)
+	a.label("fault")
+	body(true)
+	a.label("nest")
+	a.hostCall(0, "resumed")
+	a.ret()
+	_, addrs := a.load()
+	top := c.Header().StackTop
+	for _, name := range []string{"trap", "fault"} {
+		err := c.Call(addrs[name], nil)
+		var trap *Trap
+		require.ErrorAs(t, err, &trap, name)
+		require.Equal(t, top-16-32, trap.SP, name)
+		require.Equal(t, uintptr(0x1230), trap.LR, name)
+		// Nested below a parked host call.
+		var inner *Trap
+		err = c.Call(addrs["nest"], HostFunc(func(c *Context, index uint32) error {
+			exitSP := c.Header().ExitSP
+			err := c.Call(addrs[name], nil)
+			require.ErrorAs(t, err, &inner, name)
+			require.Equal(t, exitSP&^15-nestBlock-16-32, inner.SP, name)
+			require.Equal(t, uintptr(0x1230), inner.LR, name)
+			return nil
+		}))
+		require.NoError(t, err, name)
+		require.NotNil(t, inner, name)
 	}
 }
 

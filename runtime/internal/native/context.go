@@ -83,6 +83,10 @@ type Trap struct {
 	// with PC, where a backtrace starts. The frames above it stay intact
 	// on the native stack until the Context runs code again.
 	SP uintptr
+	// LR is the link register when the innermost frame stopped, on
+	// machines that have one (arm64; 0 elsewhere or if unknown): the
+	// return address of a function that has not saved it.
+	LR uintptr
 }
 
 func (t *Trap) Error() string {
@@ -380,7 +384,8 @@ func (c *Context) serve(code abi.ExitCode, host Host) error {
 		case abi.ExitReturn:
 			return nil
 		case abi.ExitTrap:
-			return &Trap{Kind: h.TrapKind, PC: h.TrapPC, Addr: h.FaultAddr, SP: c.trapSP()}
+			sp, lr := c.trapRegs()
+			return &Trap{Kind: h.TrapKind, PC: h.TrapPC, Addr: h.FaultAddr, SP: sp, LR: lr}
 		case abi.ExitHostCall: // with no host
 			index := h.ExitArg
 			c.unwind(abi.TrapHostError, h.ResumePC)
@@ -390,8 +395,9 @@ func (c *Context) serve(code abi.ExitCode, host Host) error {
 				pc, _ := c.stack.word(h.ExitSP + preemptSavedPC)
 				// The code's SP is above what the preempt stub pushed.
 				sp := h.ExitSP + preemptSavedPC + asyncPushed
+				lr := c.parkedLR()
 				c.unwind(abi.TrapInterrupted, uintptr(pc))
-				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc), SP: sp}
+				return &Trap{Kind: abi.TrapInterrupted, PC: uintptr(pc), SP: sp, LR: lr}
 			}
 			c.preempts++
 			if c.onPreempt != nil {

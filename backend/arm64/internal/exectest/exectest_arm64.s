@@ -38,9 +38,9 @@ TEXT leave<>(SB), NOSPLIT|NOFRAME, $0
 	MOVD	R0, 32(RSP)
 	RET
 
-// Entered by blr with the trap PC in LR.
+// Entered by a jump with the trap PC in x16.
 TEXT ·trapStub(SB), NOSPLIT|NOFRAME, $0
-	MOVD	R30, 216(R26)
+	MOVD	R16, 216(R26)
 	MOVD	$1, R0
 	B	leave<>(SB)
 
