@@ -40,7 +40,7 @@ test:
 # ARM64_SKIP is passed to every binary as -test.skip: TestPageStatesMincore fails under
 # qemu-user only (its mincore answers ENOMEM for the reserved range).
 QEMU_ARM64 ?= $(shell command -v qemu-aarch64-static || command -v qemu-aarch64)
-ARM64_PKGS ?= ./runtime/internal/native ./runtime/abi ./runtime/trap ./backend ./backend/arm64
+ARM64_PKGS ?= ./runtime ./runtime/internal/native ./runtime/abi ./runtime/trap ./backend ./backend/arm64
 ARM64_SKIP ?= ^TestPageStatesMincore$$
 # The spec suite on arm64: every command, the simd_* files (NEON) included. The corpus directory is located on the host
 # (the go command is not run from the emulated test binary).
