@@ -99,6 +99,7 @@ func (a *Allocator) greedy() error {
 		}
 	}
 	a.steps += int64(len(f.Instrs))
+	a.countDefs()
 	a.maps.reset()
 	for r := range a.fixed {
 		for _, rg := range a.fixed[r] {
@@ -276,9 +277,24 @@ func (a *Allocator) dequeue() *interval {
 // stack if it needs no register.
 func (a *Allocator) place(cur *interval) error {
 	if len(cur.uses) == 0 && cur.prev != nil {
-		// It needs no register, and a piece split off keeps to the
-		// stack: a register for it would cost moves where it meets
-		// its neighbours.
+		// It needs no register: a piece split off takes the stack or
+		// the register of a neighbouring piece, whichever costs fewer
+		// moves, stores and reloads where it meets its neighbours.
+		r, saved := a.edgeChoice(cur)
+		if r != NoPReg && saved == 0 {
+			a.assign(cur, r)
+			return nil
+		}
+		if r != NoPReg && a.evictions < a.evictLimit {
+			// The register is taken: worth the copies it saves, cur
+			// may evict lighter bundles in its way.
+			cur.weight = saved / float64(cur.size/4+1)
+			if _, ok := a.evictCost(r, cur); ok {
+				a.evict(r, cur)
+				a.assign(cur, r)
+				return nil
+			}
+		}
 		cur.stack = true
 		return nil
 	}
@@ -593,4 +609,161 @@ func (a *Allocator) splitBundle(cur *interval, conflict *[64]int32) error {
 	cur.minimal = true
 	a.enqueue(cur)
 	return nil
+}
+
+// Costs of the copies where a piece meets its neighbours, per execution.
+const (
+	moveCost   = 1 // register to register
+	memoryCost = 2 // a store or a reload
+)
+
+// edgeChoice returns the register, among those of cur's neighbouring
+// pieces and free all along cur, that costs less than the stack at the
+// places where cur meets its neighbours (across control flow edges and
+// where it was split inside a block), weighted by loop depth; or NoPReg
+// if the stack costs least. A piece without register uses that stays on
+// the stack makes every path into it from a register piece reload; at a
+// loop head, that is every iteration.
+func (a *Allocator) edgeChoice(cur *interval) (PReg, float64) {
+	var cands [8]PReg
+	var cost [8]float64
+	n := 0
+	stackCost := 0.0
+	seen := false
+	a.neighbours(cur, func(q *interval, w float64, in bool) {
+		seen = true
+		if q.reg == NoPReg && !q.stack {
+			return // counted as the stack below: it may go there
+		}
+		if q.stack {
+			return // stack to stack costs nothing; cands pay below
+		}
+		if !in {
+			stackCost += w * memoryCost // a reload into q
+		} else if a.defOnce(cur.v) {
+			// stored once after its definition (storeOnce)
+		} else {
+			stackCost += w * memoryCost
+		}
+		for i := 0; i < n; i++ {
+			if cands[i] == q.reg {
+				return
+			}
+		}
+		if n < len(cands) && a.allocatable[cur.class].Has(q.reg) {
+			cands[n] = q.reg
+			n++
+		}
+	})
+	if !seen || n == 0 {
+		return NoPReg, 0
+	}
+	a.neighbours(cur, func(q *interval, w float64, _ bool) {
+		for i := 0; i < n; i++ {
+			switch {
+			case q.stack, q.reg == NoPReg:
+				cost[i] += w * memoryCost
+			case q.reg == cands[i]:
+			default:
+				cost[i] += w * moveCost
+			}
+		}
+	})
+	best, bestCost := NoPReg, stackCost
+	taken, takenCost := NoPReg, stackCost
+	for i := 0; i < n; i++ {
+		if cost[i] >= bestCost {
+			continue
+		}
+		if a.firstConflict(cands[i], cur) < 0 {
+			best, bestCost = cands[i], cost[i]
+		} else if cost[i] < takenCost {
+			taken, takenCost = cands[i], cost[i]
+		}
+	}
+	if best != NoPReg {
+		return best, 0
+	}
+	return taken, stackCost - takenCost
+}
+
+// defOnce reports whether v's class has a single definition, whose store
+// after it then serves every piece on the stack (storeOnce).
+func (a *Allocator) defOnce(v VReg) bool { return a.defAt[v] >= 0 }
+
+// countDefs fills defAt as storeOnce does: the instruction defining each
+// class, -1 none, -2 several.
+func (a *Allocator) countDefs() {
+	f := a.f
+	a.defAt = grow(a.defAt, len(f.VRegClass))
+	for v := range a.defAt {
+		a.defAt[v] = -1
+	}
+	for i, in := range f.Instrs {
+		for _, op := range f.Operands[in.First:in.End] {
+			if op.Kind == Use {
+				continue
+			}
+			r := a.find(op.V)
+			if a.defAt[r] == -1 {
+				a.defAt[r] = int32(i)
+			} else {
+				a.defAt[r] = -2
+			}
+		}
+	}
+	a.steps += int64(len(f.Operands) + len(a.defAt))
+}
+
+// neighbours calls visit with every other piece of cur's value meeting cur:
+// across a control flow edge into or out of one of cur's ranges, or where
+// a range starts or ends inside a block. w is the loop weight of the place
+// the copy would go; in tells whether the copy goes from q to cur.
+func (a *Allocator) neighbours(cur *interval, visit func(q *interval, w float64, in bool)) {
+	f := a.f
+	v := cur.v
+	dw := func(b int) float64 {
+		return depthWeight[min(f.Blocks[b].LoopDepth, int32(len(depthWeight)-1))]
+	}
+	for _, rg := range cur.ranges {
+		b0 := a.blockOf(rg.from)
+		if rg.from != a.blockStart[b0] {
+			if q := a.pieceAt(v, rg.from-1); q != nil && q != cur {
+				visit(q, dw(b0), true)
+			}
+		}
+		b := b0
+		for ; b < len(f.Blocks) && a.blockStart[b] < rg.to; b++ {
+			a.steps++
+			if a.blockStart[b] >= rg.from {
+				for _, p := range a.preds[b] {
+					a.steps++
+					if q := a.pieceAt(v, a.blockEnd[p]-1); q != nil && q != cur {
+						at := b
+						if len(f.Blocks[p].Succs) == 1 {
+							at = int(p)
+						}
+						visit(q, dw(at), true)
+					}
+				}
+			}
+			if a.blockEnd[b] <= rg.to {
+				for _, s := range f.Blocks[b].Succs {
+					a.steps++
+					if q := a.pieceAt(v, a.blockStart[s]); q != nil && q != cur {
+						at := int(s)
+						if len(f.Blocks[b].Succs) == 1 {
+							at = b
+						}
+						visit(q, dw(at), false)
+					}
+				}
+			}
+		}
+		if e := b - 1; rg.to < a.blockEnd[e] {
+			if q := a.pieceAt(v, rg.to); q != nil && q != cur {
+				visit(q, dw(e), false)
+			}
+		}
+	}
 }
