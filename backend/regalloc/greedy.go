@@ -617,6 +617,13 @@ const (
 	memoryCost = 2 // a store or a reload
 )
 
+// edgeChoiceSpan bounds the blocks a piece may span for edgeChoice to
+// weigh its neighbours: the walk visits each of them, twice, and in giant
+// functions (interpreter loops of thousands of blocks) the pieces without
+// register uses that span most of the function would make it quadratic.
+// Such a piece takes the stack, as every piece did before edgeChoice.
+const edgeChoiceSpan = 128
+
 // edgeChoice returns the register, among those of cur's neighbouring
 // pieces and free all along cur, that costs less than the stack at the
 // places where cur meets its neighbours (across control flow edges and
@@ -625,6 +632,9 @@ const (
 // the stack makes every path into it from a register piece reload; at a
 // loop head, that is every iteration.
 func (a *Allocator) edgeChoice(cur *interval) (PReg, float64) {
+	if a.blockOf(cur.end())-a.blockOf(cur.start()) > edgeChoiceSpan {
+		return NoPReg, 0
+	}
 	var cands [8]PReg
 	var cost [8]float64
 	n := 0
