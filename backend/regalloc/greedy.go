@@ -701,8 +701,9 @@ func (a *Allocator) edgeChoice(cur *interval) (PReg, float64) {
 // after it then serves every piece on the stack (storeOnce).
 func (a *Allocator) defOnce(v VReg) bool { return a.defAt[v] >= 0 }
 
-// countDefs fills defAt as storeOnce does: the instruction defining each
-// class, -1 none, -2 several.
+// countDefs fills defAt, for edgeChoice and storeOnce: the instruction
+// defining each class (every member's definitions count), -1 none, -2
+// several.
 func (a *Allocator) countDefs() {
 	f := a.f
 	a.defAt = grow(a.defAt, len(f.VRegClass))

@@ -15,9 +15,8 @@ func (a *Allocator) storeOnce(moves []pmove) []pmove {
 	}
 	f := a.f
 	nv := len(f.VRegClass)
-	// defAt[v]: the instruction defining v (a joined class: every
-	// member's definitions count), -1 none, -2 several.
-	a.defAt = grow(a.defAt, nv)
+	// a.defAt is countDefs's, from the start of greedy: the joins were
+	// made before it, so it still describes every class.
 	a.spillW = grow(a.spillW, nv)
 	found := false
 	for _, m := range moves {
@@ -29,24 +28,8 @@ func (a *Allocator) storeOnce(moves []pmove) []pmove {
 	if !found {
 		return moves
 	}
-	for v := range nv {
-		a.defAt[v] = -1
-		a.spillW[v] = 0
-	}
-	for i, in := range f.Instrs {
-		for _, op := range f.Operands[in.First:in.End] {
-			if op.Kind == Use {
-				continue
-			}
-			r := a.find(op.V)
-			if a.defAt[r] == -1 {
-				a.defAt[r] = int32(i)
-			} else {
-				a.defAt[r] = -2
-			}
-		}
-	}
-	a.steps += int64(len(f.Operands) + nv)
+	clear(a.spillW[:nv])
+	a.steps += int64(nv)
 	weight := func(at int32) float64 {
 		return depthWeight[min(a.instrDepth[at], int32(len(depthWeight)-1))]
 	}
