@@ -20,14 +20,7 @@ func CPULevels(target string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, l := range t.CPULevels() {
-		names = append(names, l.Name)
-	}
-	if artifact.DetectHost().Arch == t.Arch() {
-		names = append(names, CPUNative)
-	}
-	return names, nil
+	return levelNames(t, true), nil
 }
 
 // ParseCPU returns the CPU features of a level of target (see CPULevels),
@@ -103,7 +96,9 @@ func CPUHelp(target string) string {
 	return sb.String()
 }
 
-func levelList(t backend.Target, native bool) string {
+// levelNames lists t's levels, and with native CPUNative when t is this
+// machine's architecture.
+func levelNames(t backend.Target, native bool) []string {
 	var names []string
 	for _, l := range t.CPULevels() {
 		names = append(names, l.Name)
@@ -111,7 +106,11 @@ func levelList(t backend.Target, native bool) string {
 	if native && artifact.DetectHost().Arch == t.Arch() {
 		names = append(names, CPUNative)
 	}
-	return strings.Join(names, ", ")
+	return names
+}
+
+func levelList(t backend.Target, native bool) string {
+	return strings.Join(levelNames(t, native), ", ")
 }
 
 func lookupTarget(name string) (backend.Target, error) {
