@@ -1,11 +1,6 @@
 package testsuite
 
-import (
-	"context"
-	"testing"
-
-	"github.com/stretchr/testify/require"
-)
+import "testing"
 
 // A loop over eight v128 locals (integer and float lanes, shuffles), folded
 // into one i64 from every lane: SIMD code keeps all 128 bits of the vector registers (XMM,
@@ -41,16 +36,5 @@ const simdChecksumModule = `(module
 // TestPreemptedSIMDSameResult: SIMD code preempted wherever the stops of
 // the world find it ends with the result of an undisturbed run.
 func TestPreemptedSIMDSameResult(t *testing.T) {
-	inst, done := instantiateWat(t, simdChecksumModule, nil)
-	defer done()
-	const n = 3_000_000
-	want, err := inst.Call(context.Background(), "mix", n)
-	require.NoError(t, err)
-	stop := stopTheWorldOften()
-	for range 5 {
-		got, err := inst.Call(context.Background(), "mix", n)
-		require.NoError(t, err)
-		require.Equal(t, want, got)
-	}
-	t.Logf("%d GC cycles during the runs", stop())
+	sameResultUnderPreemption(t, simdChecksumModule)
 }

@@ -103,7 +103,14 @@ func stopTheWorldOften() (stop func() int) {
 // run. (runtime/internal/native checks every register across thousands of
 // preemptions at random instructions.)
 func TestPreemptedGuestSameResult(t *testing.T) {
-	inst, done := instantiateWat(t, checksumModule, nil)
+	sameResultUnderPreemption(t, checksumModule)
+}
+
+// sameResultUnderPreemption runs the "mix" export of module undisturbed,
+// then five times while the world is stopped often, and requires the same
+// result every time.
+func sameResultUnderPreemption(t *testing.T, module string) {
+	inst, done := instantiateWat(t, module, nil)
 	defer done()
 	const n = 3_000_000
 	want, err := inst.Call(context.Background(), "mix", n)
