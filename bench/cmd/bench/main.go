@@ -5,12 +5,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -207,24 +207,12 @@ func writeResults(rep *report.Report, dir, name, chartExt string) error {
 	base := filepath.Join(dir, name)
 	for _, f := range []struct {
 		ext   string
-		write func(*bufio.Writer) error
+		write func(io.Writer) error
 	}{
-		{".md", func(w *bufio.Writer) error { return rep.WriteMarkdown(w) }},
-		{".json", func(w *bufio.Writer) error { return rep.WriteJSON(w) }},
+		{".md", rep.WriteMarkdown},
+		{".json", rep.WriteJSON},
 	} {
-		fh, err := os.Create(base + f.ext)
-		if err != nil {
-			return err
-		}
-		bw := bufio.NewWriter(fh)
-		err = f.write(bw)
-		if ferr := bw.Flush(); err == nil {
-			err = ferr
-		}
-		if cerr := fh.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := report.WriteFile(base+f.ext, f.write); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "wrote", base+f.ext)

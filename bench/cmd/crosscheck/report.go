@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,19 +93,7 @@ func (r *Results) Write(dir, name string) error {
 		}},
 	} {
 		p := filepath.Join(dir, name+f.ext)
-		fh, err := os.Create(p)
-		if err != nil {
-			return err
-		}
-		bw := bufio.NewWriter(fh)
-		err = f.write(bw)
-		if ferr := bw.Flush(); err == nil {
-			err = ferr
-		}
-		if cerr := fh.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := report.WriteFile(p, f.write); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "wrote", p)
