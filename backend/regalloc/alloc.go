@@ -61,7 +61,13 @@ type Allocator struct {
 	rangeMem  arena[rng]
 	slot      []int32 // per virtual register, -1 if it never spills
 	pieceCur  []int32 // per virtual register, the piece pieceIndex found last
-	scratch   int32
+	edgeCur   []int32 // per virtual register, the piece at the end of the last block
+	// span and pieceStart hold the start of every piece of a value that
+	// was split, value by value, for resolve.
+	span       []pieceSpan
+	pieceStart []int32
+	pieceStack []bool // per piece start: whether the piece is in the stack slot
+	scratch    int32
 	// Coalescing, see coalesce.go.
 	alias      []VReg // per virtual register: the value it joined, or itself
 	dropped    []bool // per instruction: a copy made redundant

@@ -61,8 +61,8 @@ func (a *Allocator) locAt(v VReg, pos int32) (Loc, error) {
 // before pos, or -1.
 func (a *Allocator) pieceIndex(v VReg, pos int32) int {
 	r := a.find(v)
-	ps := a.pieces[r]
-	if len(ps) == 1 {
+	sp := a.span[r]
+	if sp.n == 1 {
 		// Most values are never split: no need to look at the piece
 		// (its caller checks that it covers pos where that is not
 		// known).
@@ -70,21 +70,70 @@ func (a *Allocator) pieceIndex(v VReg, pos int32) int {
 	}
 	// The operands are resolved in position order: the piece found last
 	// for a value is usually the one wanted, or one of the next few.
-	c := int(a.pieceCur[r])
-	if c < len(ps) && ps[c].start() <= pos {
-		for k := 0; c+1 < len(ps) && ps[c+1].start() <= pos; k++ {
+	c := a.lastStartBefore(a.pieceStart[sp.off:sp.off+sp.n], int(a.pieceCur[r]), pos)
+	if c >= 0 {
+		a.pieceCur[r] = int32(c)
+	}
+	return c
+}
+
+// pieceSpan locates a value's piece starts in Allocator.pieceStart.
+type pieceSpan struct{ off, n int32 }
+
+// startPieces records, per value, the starts of its pieces in one flat
+// array: the lookups of resolve read them there, not through the pieces.
+func (a *Allocator) startPieces() {
+	a.span = grow(a.span, len(a.pieces))
+	starts, stack := a.pieceStart[:0], a.pieceStack[:0]
+	for v, ps := range a.pieces {
+		a.span[v] = pieceSpan{int32(len(starts)), int32(len(ps))}
+		if len(ps) > 1 {
+			for _, it := range ps {
+				starts = append(starts, it.start())
+				stack = append(stack, it.stack)
+			}
+		}
+	}
+	a.steps += int64(len(a.pieces) + len(starts))
+	a.pieceStart, a.pieceStack = starts, stack
+}
+
+// lastStartBefore returns the index of the last of the ascending starts
+// at or before pos, or -1. The search begins at the guess c (the answer
+// of a previous lookup): lookups in ascending position order take a few
+// steps forward.
+func (a *Allocator) lastStartBefore(starts []int32, c int, pos int32) int {
+	if c < len(starts) && starts[c] <= pos {
+		for k := 0; c+1 < len(starts) && starts[c+1] <= pos; k++ {
 			a.steps++
 			if k == 4 {
-				c += a.pieceBefore(ps[c+1:], pos) + 1
-				break
+				lo, hi := c+2, len(starts)
+				for lo < hi {
+					a.steps++
+					m := int(uint(lo+hi) >> 1)
+					if starts[m] <= pos {
+						lo = m + 1
+					} else {
+						hi = m
+					}
+				}
+				return lo - 1
 			}
 			c++
 		}
-	} else if c = a.pieceBefore(ps, pos); c < 0 {
-		return -1
+		return c
 	}
-	a.pieceCur[r] = int32(c)
-	return c
+	lo, hi := 0, len(starts)
+	for lo < hi {
+		a.steps++
+		m := int(uint(lo+hi) >> 1)
+		if starts[m] <= pos {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
 }
 
 // liveLocAt is locAt for a position where v is known to be live (an
@@ -108,6 +157,9 @@ func (a *Allocator) resolve() (*Result, error) {
 	}
 	a.pieceCur = grow(a.pieceCur, len(f.VRegClass))
 	clear(a.pieceCur)
+	a.edgeCur = grow(a.edgeCur, len(f.VRegClass))
+	clear(a.edgeCur)
+	a.startPieces()
 	a.scratch = -1
 	for v := range a.pieces {
 		ps := a.pieces[v] // sorted by start (addPiece)
@@ -221,27 +273,49 @@ func (a *Allocator) resolve() (*Result, error) {
 		}
 		add(c.at, stage, from, to, c.v)
 	}
-	// Moves on control flow edges.
+	// Moves on control flow edges. The blocks are visited in order, so
+	// the lookups at their ends ascend (a cursor per value, edgeCur);
+	// the start of the next block in the layout is the position after.
 	for b, blk := range f.Blocks {
 		for _, s := range blk.Succs {
 			at, stage := f.Blocks[s].First, int8(stageEdgeIn)
 			if len(blk.Succs) == 1 {
 				at, stage = blk.End-1, stageEdgeOut
 			}
+			out, in := a.blockEnd[b]-1, a.blockStart[s]
 			a.steps += int64(len(a.liveIn[s]))
 			for _, v := range a.liveIn[s] {
-				if len(a.pieces[a.find(v)]) == 1 {
+				r := a.find(v)
+				sp := a.span[r]
+				if sp.n == 1 {
 					continue // one location everywhere
 				}
-				from, err := a.liveLocAt(v, a.blockEnd[b]-1)
-				if err != nil {
-					return nil, err
+				starts := a.pieceStart[sp.off : sp.off+sp.n]
+				fi := a.lastStartBefore(starts, int(a.edgeCur[r]), out)
+				if fi < 0 {
+					return nil, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, out)
 				}
-				to, err := a.liveLocAt(v, a.blockStart[s])
-				if err != nil {
-					return nil, err
+				a.edgeCur[r] = int32(fi)
+				ti := fi
+				if in == out+1 {
+					if fi+1 < len(starts) && starts[fi+1] == in {
+						ti = fi + 1
+					}
+				} else if ti = a.lastStartBefore(starts, int(a.pieceCur[r]), in); ti < 0 {
+					return nil, fmt.Errorf("regalloc: internal error: v%d not live at %d", v, in)
+				} else {
+					a.pieceCur[r] = int32(ti)
 				}
-				add(at, stage, from, to, v)
+				if ti == fi {
+					// The same piece: no move. Its stack slot is
+					// numbered where it is first met, as for a move.
+					if a.pieceStack[sp.off+int32(fi)] {
+						a.slotOf(r)
+					}
+					continue
+				}
+				ps := a.pieces[r]
+				add(at, stage, a.locOf(ps[fi]), a.locOf(ps[ti]), v)
 			}
 		}
 	}
