@@ -25,8 +25,15 @@ type Allocator struct {
 	// shallower[b] is the last block before b with a smaller loop depth,
 	// or -1.
 	shallower []int32
-	posInstr  []int32     // pos/4 -> instruction, or -1 for a block start
-	liveIn    [][]VReg    // per block: the values live on entry, ascending
+	posInstr  []int32 // pos/4 -> instruction, or -1 for a block start
+	// The values live on entry to each block: per block, ascending, those
+	// live into few blocks (liveIn); the others (denseV, ascending) as bits
+	// of denseBits[d/64][b], d their index in denseV. See liveIns.
+	liveIn    [][]VReg
+	denseV    []VReg
+	denseBits [][]uint64
+	liveBuf   []VReg // liveIns scratch
+	seen      []int32
 	children  []*interval // per virtual register: its first piece
 	// first backs children: first[v] is reused for v by every function,
 	// along with the capacity of its range and use lists.

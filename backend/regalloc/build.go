@@ -211,13 +211,14 @@ func (a *Allocator) liveness() error {
 	for b := range a.liveIn {
 		a.liveIn[b] = a.liveIn[b][:0]
 	}
+	a.denseV = a.denseV[:0]
 	// Per block: the last value found live in it (+1), the last value
 	// defined in it (+1).
 	a.liveMark = grow(a.liveMark, nb)
 	a.killMark = grow(a.killMark, nb)
 	clear(a.liveMark)
 	clear(a.killMark)
-	work := a.work[:0]
+	work, seen := a.work[:0], a.seen[:0]
 	for v := range nv {
 		ps := byV[first[v]:first[v+1]]
 		if len(ps) == 0 {
@@ -231,6 +232,7 @@ func (a *Allocator) liveness() error {
 				a.killMark[p.b] = mark
 			}
 		}
+		seen = seen[:0]
 		for len(work) > 0 {
 			b := work[len(work)-1]
 			work = work[:len(work)-1]
@@ -239,7 +241,7 @@ func (a *Allocator) liveness() error {
 				continue
 			}
 			a.liveMark[b] = mark
-			a.liveIn[b] = append(a.liveIn[b], VReg(v))
+			seen = append(seen, b)
 			for _, p := range a.preds[b] {
 				a.steps++
 				if a.liveMark[p] != mark && a.killMark[p] != mark {
@@ -247,12 +249,69 @@ func (a *Allocator) liveness() error {
 				}
 			}
 		}
+		if len(seen) < denseMin || len(seen)*denseShare < nb {
+			for _, b := range seen {
+				a.liveIn[b] = append(a.liveIn[b], VReg(v))
+			}
+			continue
+		}
+		// Live into many blocks: a bit in its column of the dense sets.
+		d := len(a.denseV)
+		a.denseV = append(a.denseV, VReg(v))
+		if d%64 == 0 {
+			if d/64 == len(a.denseBits) {
+				a.denseBits = append(a.denseBits, nil)
+			}
+			a.denseBits[d/64] = grow(a.denseBits[d/64], nb)
+			clear(a.denseBits[d/64])
+			a.steps += int64(nb)
+		}
+		col, bit := a.denseBits[d/64], uint64(1)<<(d%64)
+		for _, b := range seen {
+			col[b] |= bit
+		}
 	}
-	a.work = work
-	if len(a.liveIn[0]) > 0 {
-		return fmt.Errorf("regalloc: v%d is used before it is defined", a.liveIn[0][0])
+	a.work, a.seen = work, seen
+	if in := a.liveIns(0); len(in) > 0 {
+		return fmt.Errorf("regalloc: v%d is used before it is defined", in[0])
 	}
 	return nil
+}
+
+// A value live into at least denseMin blocks and one in denseShare of
+// them is kept in the dense live-in sets: a bit per block, 64 values to a
+// word, where a list entry per block would take 32 bits. Interpreter
+// loops keep a few thousand values live across thousands of blocks.
+const (
+	denseMin   = 64
+	denseShare = 32
+)
+
+// liveIns returns the values live into block b, ascending: its list
+// merged with its bits in the dense sets. The slice is valid until the
+// next call.
+func (a *Allocator) liveIns(b int32) []VReg {
+	sparse := a.liveIn[b]
+	if len(a.denseV) == 0 {
+		return sparse
+	}
+	out := a.liveBuf[:0]
+	i := 0
+	nw := (len(a.denseV) + 63) / 64
+	a.steps += int64(nw)
+	for k, col := range a.denseBits[:nw] {
+		for w := col[b]; w != 0; w &= w - 1 {
+			d := a.denseV[k*64+bits.TrailingZeros64(w)]
+			for i < len(sparse) && sparse[i] < d {
+				out = append(out, sparse[i])
+				i++
+			}
+			out = append(out, d)
+		}
+	}
+	out = append(out, sparse[i:]...)
+	a.liveBuf = out
+	return out
 }
 
 // livePair says that block b reads value v before defining it (gen) or
@@ -296,8 +355,9 @@ func (a *Allocator) buildIntervals() {
 		// Live out: live into a successor. A value live into two gets
 		// the same range twice, which merges.
 		for _, s := range blk.Succs {
-			a.steps += int64(len(a.liveIn[s]))
-			for _, v := range a.liveIn[s] {
+			in := a.liveIns(s)
+			a.steps += int64(len(in))
+			for _, v := range in {
 				a.parent(v).addRangeRev(bs, be)
 			}
 		}

@@ -283,8 +283,9 @@ func (a *Allocator) resolve() (*Result, error) {
 				at, stage = blk.End-1, stageEdgeOut
 			}
 			out, in := a.blockEnd[b]-1, a.blockStart[s]
-			a.steps += int64(len(a.liveIn[s]))
-			for _, v := range a.liveIn[s] {
+			live := a.liveIns(s)
+			a.steps += int64(len(live))
+			for _, v := range live {
 				r := a.find(v)
 				sp := a.span[r]
 				if sp.n == 1 {
