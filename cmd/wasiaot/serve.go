@@ -51,6 +51,10 @@ Examples:
 	queue := fs.Int("queue", 0, "requests that may wait for a turn per route (default 256, -1 for none)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the serving process to this file until it exits (for go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a profile of what the serving process allocated to this file when it exits")
+	fs.MarkHidden("cpuprofile")
+	fs.MarkHidden("memprofile")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -171,7 +175,19 @@ Examples:
 			log.Info("reloaded", "took", time.Since(start))
 		}
 	}()
-	return srv.Run(ctx, ln, adminLn)
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		ln.Close()
+		if adminLn != nil {
+			adminLn.Close()
+		}
+		return err
+	}
+	err = srv.Run(ctx, ln, adminLn)
+	if perr := stopProfiles(); err == nil {
+		err = perr
+	}
+	return err
 }
 
 // overrideLimits sets in l the limits given on the command line.
