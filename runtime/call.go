@@ -442,6 +442,7 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 		}
 	case abi.TrapStackExhausted:
 		t.Kind = TrapStackExhausted
+		inst.overflowed.Store(true)
 	case abi.TrapInterrupted:
 		t.Kind, t.Err = TrapInterrupted, context.Cause(ctx)
 		if t.Err == nil {

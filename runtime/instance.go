@@ -53,7 +53,10 @@ type Instance struct {
 
 	// Call state: see call.go.
 	active atomic.Int32 // activations in progress
-	intr   struct {
+	// overflowed is set once a call ran out of native stack: its pooled
+	// stack is then trimmed when the instance closes.
+	overflowed atomic.Bool
+	intr       struct {
 		sync.Mutex // serializes registering and firing
 		gen        uint64
 		w          atomic.Pointer[watch] // current registration, nil if none
@@ -568,7 +571,7 @@ func (inst *Instance) release() error {
 			t.release()
 		}
 	}
-	err = errors.Join(err, inst.mod.recycle(inst.ctx))
+	err = errors.Join(err, inst.mod.recycle(inst.ctx, inst.overflowed.Load()))
 	for _, d := range inst.deps {
 		err = errors.Join(err, d.unref())
 	}

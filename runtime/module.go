@@ -340,15 +340,16 @@ func (m *Module) context() (*native.Context, error) {
 	return c, nil
 }
 
-// recycle takes back an instance's vmctx, cleared, or closes it.
-func (m *Module) recycle(c *native.Context) error {
+// recycle takes back an instance's vmctx, cleared, or closes it;
+// overflowed says whether a call of the instance ran out of native stack.
+func (m *Module) recycle(c *native.Context, overflowed bool) error {
 	var err error
 	if c.Header().ExitSP != 0 {
 		err = c.Close()
 	} else {
 		clear(c.Module())
 		if st := c.Stack(); st != nil {
-			err = st.Trim()
+			err = st.Recycle(overflowed)
 		}
 		h := c.Header()
 		h.MemoryBase, h.MemoryLen = 0, 0

@@ -100,6 +100,7 @@ func TestExplicitTraps(t *testing.T) {
 	inst := instantiate(t, load(t, rt, trapModule), nil)
 	require.Equal(t, []uint64{0xfffffffd}, call(t, inst, "div", 0xfffffffa, 2))
 	_, err := inst.Call(context.Background(), "div", 1, 0)
+	require.False(t, inst.overflowed.Load())
 	tr := requireTrap(t, err, TrapIntegerDivideByZero, 0)
 	require.Equal(t, "div", tr.FuncName)
 	require.True(t, tr.HasOffset)
@@ -113,6 +114,7 @@ func TestExplicitTraps(t *testing.T) {
 	_, err = inst.Call(context.Background(), "recurse")
 	requireTrap(t, err, TrapStackExhausted, 2)
 	require.ErrorContains(t, err, "call stack exhausted")
+	require.True(t, inst.overflowed.Load(), "its stack is trimmed when the instance closes")
 	// Traps leave the instance usable.
 	require.Equal(t, []uint64{5}, call(t, inst, "div", 10, 2))
 }

@@ -290,3 +290,37 @@ func TestStackTrim(t *testing.T) {
 	require.True(t, resident(top), "the hot top stays")
 	require.Equal(t, byte(2), top[len(top)-1])
 }
+
+func TestStackRecycle(t *testing.T) {
+	s, err := NewStack(1 << 20)
+	require.NoError(t, err)
+	defer s.Free()
+	usable := s.mem[abi.StackGuardSize:]
+	deepPage := usable[len(usable)-hotStack-pageSize:][:pageSize]
+	resident := func() bool {
+		vec := make([]byte, 1)
+		require.NoError(t, pageStates(deepPage, vec))
+		return vec[0]&pageResident != 0
+	}
+	deepRun := func() {
+		for i := len(usable) - 1; i >= 0; i -= pageSize {
+			usable[i] = 2
+		}
+	}
+	deepRun()
+	require.NoError(t, s.Recycle(true))
+	require.False(t, resident(), "an overflow is trimmed at once")
+
+	// A deep run that returned: given back within trimPeriod recycles.
+	deepRun()
+	trimmed := -1
+	for i := range trimPeriod {
+		require.NoError(t, s.Recycle(false))
+		if !resident() {
+			trimmed = i
+			break
+		}
+	}
+	require.GreaterOrEqual(t, trimmed, 0, "a deep stack is trimmed within trimPeriod recycles")
+	require.Less(t, s.recycled%trimPeriod, uint32(1), "only on the periodic look")
+}

@@ -12,7 +12,8 @@ import (
 // end, then the usable part. Generated code never runs on a goroutine stack
 // because goroutine stacks move.
 type Stack struct {
-	mem []byte // guard + usable
+	mem      []byte // guard + usable
+	recycled uint32 // times Recycle was called
 }
 
 // NewStack maps a native stack with size usable bytes (rounded up to pages;
@@ -78,6 +79,26 @@ func (s *Stack) Trim() error {
 		return err
 	}
 	return madvise(deep)
+}
+
+// trimPeriod is how often Recycle looks at a stack whose runs did not
+// overflow it: every trimPeriod-th time.
+const trimPeriod = 16
+
+// Recycle is Trim for a stack kept for the next instance, after its
+// instance's runs; overflowed says whether one of them ran out of stack.
+// Finding out whether a run went deeper than the hot part costs a system
+// call (the page table of one page), more than the rest of an instance's
+// release, so a stack is looked at at once only after an overflow, which
+// leaves it all resident, and otherwise every trimPeriod-th time: a deep
+// recursion that returned keeps its pages resident for at most that many
+// runs of its pool's instances, which are likely to go as deep again.
+func (s *Stack) Recycle(overflowed bool) error {
+	s.recycled++
+	if !overflowed && s.recycled%trimPeriod != 0 {
+		return nil
+	}
+	return s.Trim()
 }
 
 // Free unmaps the stack.
