@@ -49,11 +49,10 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 		r.met.failed("request_too_large")
 		return fail(w, http.StatusRequestEntityTooLarge, "request body too large")
 	}
-	deadline := arrived.Add(lim.Timeout.D())
-	ctx, cancelTimeout := context.WithDeadlineCause(req.Context(), deadline, errDeadline)
-	defer cancelTimeout()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	q := &request{w: w}
+	ctx := q.start(req, arrived.Add(lim.Timeout.D()))
+	defer q.cancel(nil)
+	defer q.finish()
 
 	// Admission: a free slot now, or a place in the queue until one frees.
 	select {
@@ -89,56 +88,23 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	defer a.release()
 
 	resp := cgi.NewDelayedResponse(w, lim.MaxResponseBytes, time.Duration(r.srv.flushDelay.Load()))
-	out := &guestStdout{resp: resp, ctx: ctx, cancel: cancel}
-	in := &guestStdin{r: req.Body, ctx: ctx, cancel: cancel, left: lim.MaxRequestBytes}
-	if req.Body == nil || req.Body == http.NoBody {
-		in.r = nil
+	// Field by field: the timer's goroutine may be looking at reading and
+	// writing already.
+	out, in, errw := &q.out, &q.in, &q.errw
+	out.resp, out.ctx, out.q = resp, ctx, q
+	in.ctx, in.q, in.left = ctx, q, lim.MaxRequestBytes
+	if req.Body != nil && req.Body != http.NoBody {
+		in.r = req.Body
 	}
-	errw := &guestStderr{log: r.srv.log, route: r.prefix, id: id}
+	errw.log, errw.route, errw.id = r.srv.log, r.prefix, id
 
-	// Blocked reads and writes of the connection fail once the request is
-	// stopped (deadline, a limit, ...): a guest waiting for a body a client
-	// never sends, or writing to a client that never reads, is stopped
-	// like one that loops. A deadline moves only if the guest is blocked
-	// in that direction, so that the server can still drain an unread body
-	// and send the error status.
-	var connMu sync.Mutex
-	handlerDone := false
-	stopConn := context.AfterFunc(ctx, func() {
-		connMu.Lock()
-		defer connMu.Unlock()
-		if !handlerDone {
-			rc := http.NewResponseController(w)
-			if in.reading.Load() {
-				rc.SetReadDeadline(time.Now())
-			}
-			if out.writing.Load() {
-				// Not now but a little later: the write in progress may
-				// be the first, with the status line, to a client that
-				// reads. Failed at once, it would send nothing, and the
-				// status being committed, the client would see the
-				// connection closed before any answer instead of a cut
-				// response. A client that does not read is stopped
-				// writeGrace later all the same.
-				rc.SetWriteDeadline(time.Now().Add(writeGrace))
-			}
-		}
-	})
-	defer func() {
-		stopConn()
-		connMu.Lock()
-		handlerDone = true
-		connMu.Unlock()
-	}()
-
-	host, inst, err := r.startInstance(ctx, a, req, in, out, errw)
+	host, ctx, inst, err := r.startInstance(ctx, a, req, in, out, errw)
 	if host == nil {
 		r.srv.log.Error("request setup failed", "route", r.prefix, "id", id, "err", err)
 		r.met.failed("setup")
 		return fail(w, http.StatusInternalServerError, "internal error")
 	}
 	defer host.Close()
-	ctx = wasi.WithHost(ctx, host)
 	if err != nil {
 		return r.failed(w, resp, id, err, ctx)
 	}
@@ -164,7 +130,7 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	if err == nil {
 		err = resp.Close()
 		if err != nil && !resp.Sent() {
-			cancel(errBadResponse)
+			q.cancel(errBadResponse)
 		}
 	}
 	r.met.responseBytes.Add(float64(resp.BodyBytes()))
@@ -178,6 +144,81 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 // is stopped may still take.
 const writeGrace = 100 * time.Millisecond
 
+// request is what a request's handling shares with the goroutines that may
+// stop it: its deadline's timer, the watch of its connection, the program's
+// standard streams. One allocation, and one context per request (with the
+// host's value on top): a context per concern (deadline, cancellation, the
+// connection's deadlines) would cost a context, a registration with its
+// parent and a goroutine handoff each.
+type request struct {
+	cancel context.CancelCauseFunc // the request's context, with the cause
+	w      http.ResponseWriter
+	in     guestStdin
+	out    guestStdout
+	errw   guestStderr
+
+	timer      *time.Timer // the deadline
+	stopParent func() bool // the watch of the connection's context
+
+	mu       sync.Mutex
+	stopped  bool // stop ran
+	finished bool // the handler is done with the connection
+}
+
+// start makes the request's context: cancelled by stop, when deadline
+// passes, or when req's context is (the client went away, the server shuts
+// down). The context does not register with req's: one watch does both.
+func (q *request) start(req *http.Request, deadline time.Time) context.Context {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(req.Context()))
+	q.cancel = cancel
+	q.timer = time.AfterFunc(time.Until(deadline), q.expire)
+	parent := req.Context()
+	q.stopParent = context.AfterFunc(parent, func() { q.stop(context.Cause(parent)) })
+	return ctx
+}
+
+func (q *request) expire() { q.stop(errDeadline) }
+
+// stop cancels the request with cause (the first cause given stays). Blocked
+// reads and writes of the connection fail once the request is stopped: a
+// guest waiting for a body a client never sends, or writing to a client
+// that never reads, is stopped like one that loops. A deadline moves only
+// if the guest is blocked in that direction, so that the server can still
+// drain an unread body and send the error status.
+func (q *request) stop(cause error) {
+	q.cancel(cause)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopped || q.finished {
+		return
+	}
+	q.stopped = true
+	rc := http.NewResponseController(q.w)
+	if q.in.reading.Load() {
+		rc.SetReadDeadline(time.Now())
+	}
+	if q.out.writing.Load() {
+		// Not now but a little later: the write in progress may be the
+		// first, with the status line, to a client that reads. Failed at
+		// once, it would send nothing, and the status being committed,
+		// the client would see the connection closed before any answer
+		// instead of a cut response. A client that does not read is
+		// stopped writeGrace later all the same.
+		rc.SetWriteDeadline(time.Now().Add(writeGrace))
+	}
+}
+
+// finish ends the watches: from then on, stopping the request leaves the
+// connection alone (the handler may be answering on it, or it may serve the
+// next request).
+func (q *request) finish() {
+	q.timer.Stop()
+	q.stopParent()
+	q.mu.Lock()
+	q.finished = true
+	q.mu.Unlock()
+}
+
 // startInstance makes the request's sandbox: its WASI context and an
 // instance of the route's module, ready for _start. It records the wall
 // time, and on one start in cpuSample the CPU time the goroutine spent (the
@@ -186,8 +227,9 @@ const writeGrace = 100 * time.Millisecond
 // The goroutine is locked to its thread meanwhile so that the thread's
 // clock is the goroutine's; the clock's own cost is taken off. A nil host
 // means the WASI context could not be made; with a host, err is the
-// instantiation's.
-func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in *guestStdin, out *guestStdout, errw *guestStderr) (*wasi.Host, *runtime.Instance, error) {
+// instantiation's, and hctx is ctx with the host, for the calls into the
+// instance.
+func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in *guestStdin, out *guestStdout, errw *guestStderr) (host *wasi.Host, hctx context.Context, inst *runtime.Instance, err error) {
 	var cpu0 int64
 	sampled := r.starts.Add(1)%cpuSample == 0
 	if sampled {
@@ -199,13 +241,14 @@ func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in
 	env := make([]string, 0, 24+len(r.env)+len(req.Header))
 	env = cgi.Env(env, req, r.script, cgi.Server{Name: r.srv.cfgServerName(), Software: Software})
 	env = append(env, r.env...)
-	host, err := wasi.New(wasi.Config{Args: r.args, Env: env, Stdin: in, Stdout: out, Stderr: errw, Preopens: r.preopens})
+	host, err = wasi.New(wasi.Config{Args: r.args, Env: env, Stdin: in, Stdout: out, Stderr: errw, Preopens: r.preopens})
 	if err != nil {
-		return nil, nil, err
+		return nil, ctx, nil, err
 	}
-	inst, err := a.mod.Instantiate(wasi.WithHost(ctx, host), a.imports)
+	hctx = wasi.WithHost(ctx, host)
+	inst, err = a.mod.Instantiate(hctx, a.imports)
 	if err != nil {
-		return host, nil, err
+		return host, hctx, nil, err
 	}
 	r.met.instanceStart.Observe(time.Since(start).Seconds())
 	if sampled {
@@ -213,7 +256,7 @@ func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in
 			r.met.instanceStartCPU.Observe(float64(max(cpu1-cpu0-clockOverhead(), 0)) / 1e9)
 		}
 	}
-	return host, inst, nil
+	return host, hctx, inst, nil
 }
 
 // cpuSample: one instance start in cpuSample has its CPU time measured.
@@ -312,7 +355,7 @@ func (s *Server) cfgServerName() string {
 type guestStdout struct {
 	resp    *cgi.Response
 	ctx     context.Context
-	cancel  context.CancelCauseFunc
+	q       *request
 	writing atomic.Bool // as guestStdin.reading
 }
 
@@ -330,12 +373,12 @@ func (o *guestStdout) Write(p []byte) (int, error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, cgi.ErrBodyTooLarge):
-			o.cancel(errResponseTooLarge)
+			o.q.stop(errResponseTooLarge)
 		case errors.Is(err, cgi.ErrNoHeader), errors.Is(err, cgi.ErrHeaderTooLarge), errors.As(err, new(*cgi.HeaderError)):
-			o.cancel(errBadResponse)
+			o.q.stop(errBadResponse)
 		case errors.Is(err, cgi.ErrAborted):
 		default:
-			o.cancel(errClientGone)
+			o.q.stop(errClientGone)
 		}
 	}
 	return n, err
@@ -344,11 +387,11 @@ func (o *guestStdout) Write(p []byte) (int, error) {
 // guestStdin is the request body as the program's standard input, bounded by
 // the route's limit.
 type guestStdin struct {
-	r      io.Reader
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	left   int64 // bytes the program may read
-	read   int64
+	r    io.Reader
+	ctx  context.Context
+	q    *request
+	left int64 // bytes the program may read
+	read int64
 	// reading is set while a Read may block on the connection. It is set
 	// before the context is checked, and the stopping side checks it after
 	// the context is done: one of the two sees the other.
@@ -367,11 +410,11 @@ func (in *guestStdin) Read(p []byte) (int, error) {
 	n, err := in.r.Read(p)
 	in.read += int64(n)
 	if in.left > 0 && in.read > in.left {
-		in.cancel(errRequestTooLarge)
+		in.q.stop(errRequestTooLarge)
 		return 0, errRequestTooLarge
 	}
 	if err != nil && err != io.EOF && in.ctx.Err() == nil {
-		in.cancel(errClientGone)
+		in.q.stop(errClientGone)
 	}
 	return n, err
 }
