@@ -39,6 +39,55 @@ func TestCancelSpinning(t *testing.T) {
 	require.Equal(t, []uint64{5}, call(t, inst, "div", 10, 2))
 }
 
+// ownAfterFunc is a context that runs its AfterFunc functions itself when
+// cancelled.
+type ownAfterFunc struct {
+	context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	fs     []func()
+	stops  int
+}
+
+func (c *ownAfterFunc) AfterFunc(f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fs = append(c.fs, f)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.stops++
+		return true
+	}
+}
+
+func (c *ownAfterFunc) stop() {
+	c.cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.fs {
+		go f()
+	}
+}
+
+func TestCancelThroughAfterFuncer(t *testing.T) {
+	rt := newRuntime(t)
+	inst := instantiate(t, load(t, rt, trapModule), nil)
+	base, cancel := context.WithCancel(context.Background())
+	ctx := &ownAfterFunc{Context: base, cancel: cancel}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		ctx.stop()
+	}()
+	_, err := inst.Call(ctx, "spin")
+	requireTrap(t, err, TrapInterrupted, 3)
+	ctx.mu.Lock()
+	require.Len(t, ctx.fs, 1, "the call was watched through the context's AfterFunc")
+	ctx.mu.Unlock()
+	require.NoError(t, inst.Close())
+	require.Equal(t, 1, ctx.stops, "and the watch stopped when the instance closed")
+}
+
 func TestSpinningDoesNotBlockGC(t *testing.T) {
 	rt := newRuntime(t)
 	inst := instantiate(t, load(t, rt, trapModule), nil)

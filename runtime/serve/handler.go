@@ -98,7 +98,7 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	}
 	errw.log, errw.route, errw.id = r.srv.log, r.prefix, id
 
-	host, ctx, inst, err := r.startInstance(ctx, a, req, in, out, errw)
+	host, ctx, inst, err := r.startInstance(ctx, a, req, q)
 	if host == nil {
 		r.srv.log.Error("request setup failed", "route", r.prefix, "id", id, "err", err)
 		r.met.failed("setup")
@@ -130,7 +130,7 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request, id string, arriv
 	if err == nil {
 		err = resp.Close()
 		if err != nil && !resp.Sent() {
-			q.cancel(errBadResponse)
+			q.stop(errBadResponse)
 		}
 	}
 	r.met.responseBytes.Add(float64(resp.BodyBytes()))
@@ -157,12 +157,54 @@ type request struct {
 	out    guestStdout
 	errw   guestStderr
 
+	call callCtx // the context of the calls into the instance
+
 	timer      *time.Timer // the deadline
 	stopParent func() bool // the watch of the connection's context
 
 	mu       sync.Mutex
-	stopped  bool // stop ran
-	finished bool // the handler is done with the connection
+	stopped  bool     // stop ran
+	finished bool     // the handler is done with the connection
+	afters   []func() // callCtx.AfterFunc's, nil once run or stopped
+	afterBuf [2]func()
+}
+
+// callCtx is the context of the calls into a request's instance: the
+// request's, with the WASI host. The runtime watches it through its
+// AfterFunc (see runtime.AfterFuncer), which registers with the request
+// itself: context.AfterFunc would register with the request's context,
+// allocating and locking on each side, once per instance.
+type callCtx struct {
+	context.Context
+	q *request
+}
+
+// AfterFunc runs f in its own goroutine once the request is stopped. The
+// context is done only by stop until the request is over, when its
+// instance is closed (which stops f) before the context is cancelled.
+func (c *callCtx) AfterFunc(f func()) func() bool {
+	q := c.q
+	q.mu.Lock()
+	if q.stopped {
+		q.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	if q.afters == nil {
+		q.afters = q.afterBuf[:0]
+	}
+	i := len(q.afters)
+	q.afters = append(q.afters, f)
+	q.mu.Unlock()
+	return func() bool {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		if i < len(q.afters) && q.afters[i] != nil {
+			q.afters[i] = nil
+			return true
+		}
+		return false
+	}
 }
 
 // start makes the request's context: cancelled by stop, when deadline
@@ -189,10 +231,19 @@ func (q *request) stop(cause error) {
 	q.cancel(cause)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.stopped || q.finished {
+	if q.stopped {
 		return
 	}
 	q.stopped = true
+	for _, f := range q.afters {
+		if f != nil {
+			go f()
+		}
+	}
+	q.afters = nil
+	if q.finished {
+		return
+	}
 	rc := http.NewResponseController(q.w)
 	if q.in.reading.Load() {
 		rc.SetReadDeadline(time.Now())
@@ -229,7 +280,7 @@ func (q *request) finish() {
 // means the WASI context could not be made; with a host, err is the
 // instantiation's, and hctx is ctx with the host, for the calls into the
 // instance.
-func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in *guestStdin, out *guestStdout, errw *guestStderr) (host *wasi.Host, hctx context.Context, inst *runtime.Instance, err error) {
+func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, q *request) (host *wasi.Host, hctx context.Context, inst *runtime.Instance, err error) {
 	var cpu0 int64
 	sampled := r.starts.Add(1)%cpuSample == 0
 	if sampled {
@@ -241,11 +292,12 @@ func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, in
 	env := make([]string, 0, 24+len(r.env)+len(req.Header))
 	env = cgi.Env(env, req, r.script, cgi.Server{Name: r.srv.cfgServerName(), Software: Software})
 	env = append(env, r.env...)
-	host, err = wasi.New(wasi.Config{Args: r.args, Env: env, Stdin: in, Stdout: out, Stderr: errw, Preopens: r.preopens})
+	host, err = wasi.New(wasi.Config{Args: r.args, Env: env, Stdin: &q.in, Stdout: &q.out, Stderr: &q.errw, Preopens: r.preopens})
 	if err != nil {
 		return nil, ctx, nil, err
 	}
-	hctx = wasi.WithHost(ctx, host)
+	q.call = callCtx{wasi.WithHost(ctx, host), q}
+	hctx = &q.call
 	inst, err = a.mod.Instantiate(hctx, a.imports)
 	if err != nil {
 		return host, hctx, nil, err

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wasiaot/wasiaot/runtime"
 )
 
 func TestRequestContext(t *testing.T) {
@@ -62,6 +64,27 @@ func TestRequestContext(t *testing.T) {
 		require.NoError(t, ctx.Err(), "a finished request's deadline is disarmed")
 		q.stop(errDeadline)
 		require.Equal(t, errDeadline, context.Cause(ctx))
-		require.False(t, q.stopped, "a finished request leaves the connection alone")
+	})
+
+	t.Run("afterFunc", func(t *testing.T) {
+		q, ctx, _ := newReq()
+		defer q.finish()
+		q.call = callCtx{ctx, q}
+		var c runtime.AfterFuncer = &q.call
+		ran := make(chan int, 3)
+		stop1 := c.AfterFunc(func() { ran <- 1 })
+		c.AfterFunc(func() { ran <- 2 })
+		require.True(t, stop1())
+		require.False(t, stop1(), "stopped already")
+		q.stop(errDeadline)
+		require.Equal(t, 2, <-ran)
+		stop3 := c.AfterFunc(func() { ran <- 3 })
+		require.Equal(t, 3, <-ran, "registered once stopped: runs at once")
+		require.False(t, stop3())
+		select {
+		case n := <-ran:
+			t.Fatalf("%d ran again or after being stopped", n)
+		case <-time.After(20 * time.Millisecond):
+		}
 	})
 }
