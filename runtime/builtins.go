@@ -251,6 +251,9 @@ func (inst *Instance) function(i uint32) *Function {
 	}
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
+	if f := inst.exported1; f != nil && f.index == i {
+		return f
+	}
 	if f := inst.exported[i]; f != nil {
 		return f
 	}
@@ -258,6 +261,10 @@ func (inst *Instance) function(i uint32) *Function {
 	f := &Function{typ: t, typeID: inst.mod.typeIDs[inst.mod.funcType[i]], inst: inst, index: i, ref: uintptr(inst.funcRefAddr(i))}
 	f.shape()
 	f.entry, f.target = inst.entryOf(i)
+	if inst.exported1 == nil {
+		inst.exported1 = f
+		return f
+	}
 	if inst.exported == nil {
 		inst.exported = map[uint32]*Function{}
 	}

@@ -46,10 +46,14 @@ type Instance struct {
 	deps        []*Instance // exporters this instance imports from
 	foreign     []*Table    // imported tables that received its functions
 
-	mu       sync.Mutex
-	exported map[uint32]*Function
-	refs     atomic.Int32 // 1 while open, plus one per importing instance
-	closed   atomic.Bool
+	mu sync.Mutex
+	// The functions handed out, made once each: the first in exported1
+	// (an instance per request calls only _start: no map), the others in
+	// exported.
+	exported1 *Function
+	exported  map[uint32]*Function
+	refs      atomic.Int32 // 1 while open, plus one per importing instance
+	closed    atomic.Bool
 
 	// Call state: see call.go.
 	active atomic.Int32 // activations in progress

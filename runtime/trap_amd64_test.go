@@ -182,3 +182,17 @@ func TestMemoryLimit(t *testing.T) {
 	_, err := m.Instantiate(context.Background(), nil)
 	require.EqualError(t, err, "memory of 2 pages exceeds the limit of 1 pages")
 }
+
+func TestExportedFunctionIdentity(t *testing.T) {
+	rt := newRuntime(t)
+	inst := instantiate(t, load(t, rt, trapModule), nil)
+	div, spin := inst.ExportedFunction("div"), inst.ExportedFunction("spin")
+	require.NotNil(t, div)
+	require.NotNil(t, spin)
+	require.NotSame(t, div, spin)
+	for range 2 {
+		require.Same(t, div, inst.ExportedFunction("div"), "the first function handed out")
+		require.Same(t, spin, inst.ExportedFunction("spin"), "the next ones")
+	}
+	require.Equal(t, []uint64{5}, call(t, inst, "div", 10, 2))
+}
