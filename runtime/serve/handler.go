@@ -312,7 +312,7 @@ func (r *route) startInstance(ctx context.Context, a *app, req *http.Request, q 
 }
 
 // cpuSample: one instance start in cpuSample has its CPU time measured.
-const cpuSample = 8
+const cpuSample = 32
 
 // failed answers a request whose program did not complete: with a 5xx (4xx
 // for an oversized request) if nothing was sent yet, by cutting the
