@@ -211,31 +211,48 @@ func (r *Response) finish() {
 // header takes bytes of the header part; once the blank line is seen it sends
 // the status and returns the bytes after the blank line.
 func (r *Response) header(p []byte) ([]byte, error) {
-	start := len(r.hdr)
-	r.hdr = append(r.hdr, p...)
-	// Scan only lines that the new bytes can complete.
-	scan := bytes.LastIndexByte(r.hdr[:start], '\n') + 1
-	for {
-		i := bytes.IndexByte(r.hdr[scan:], '\n')
-		if i < 0 {
-			break
-		}
-		line := r.hdr[scan : scan+i]
-		scan += i + 1
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
-			rest := r.hdr[scan:]
-			if err := r.parse(r.hdr[:scan]); err != nil {
+	if len(r.hdr) == 0 {
+		// The usual case, a header written in one piece, is parsed where
+		// it is, without a copy.
+		if end := blankLine(p, 0); end >= 0 {
+			if err := r.parse(p[:end]); err != nil {
 				return nil, err
 			}
 			r.endHeader()
-			return rest, nil
+			return p[end:], nil
 		}
+	}
+	start := len(r.hdr)
+	r.hdr = append(r.hdr, p...)
+	// Scan only lines that the new bytes can complete.
+	if end := blankLine(r.hdr, bytes.LastIndexByte(r.hdr[:start], '\n')+1); end >= 0 {
+		rest := r.hdr[end:]
+		if err := r.parse(r.hdr[:end]); err != nil {
+			return nil, err
+		}
+		r.endHeader()
+		return rest, nil
 	}
 	if len(r.hdr) > MaxHeaderBytes {
 		return nil, ErrHeaderTooLarge
 	}
 	return nil, nil
+}
+
+// blankLine returns the offset just after the first empty line of b that
+// starts at or after scan (a line start), or -1.
+func blankLine(b []byte, scan int) int {
+	for {
+		i := bytes.IndexByte(b[scan:], '\n')
+		if i < 0 {
+			return -1
+		}
+		line := b[scan : scan+i]
+		scan += i + 1
+		if len(line) == 0 || len(line) == 1 && line[0] == '\r' {
+			return scan
+		}
+	}
 }
 
 // parse reads the complete header block (ending with its blank line).
