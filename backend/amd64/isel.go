@@ -449,7 +449,44 @@ func (s *isel) countUses(rpo []*ssa.Block) {
 		if b.Term == ssa.OpBrIf && fusible(b.Controls[0], b) {
 			s.fused[b.Controls[0]] = true
 		}
+		s.fuseTests(b)
 		s.foldLoads(b)
+	}
+}
+
+// fuseTests marks the ands of b whose only use is a test against zero
+// (a branch, select or trap on the value, eqz, or eq/ne with 0): they
+// become test x, y at that use, and their result needs no register.
+func (s *isel) fuseTests(b *ssa.Block) {
+	f := s.f
+	mark := func(a ssa.ID) {
+		v := f.Value(a)
+		if (v.Op != ssa.OpI32And && v.Op != ssa.OpI64And) || s.uses[a] != 1 || v.Block != b.ID ||
+			s.fused[a] || s.fused[v.Args[0]] || s.fused[v.Args[1]] {
+			return
+		}
+		s.fused[a] = true
+	}
+	for _, id := range b.Instrs {
+		v := f.Value(id)
+		switch v.Op {
+		case ssa.OpI32Eqz, ssa.OpI64Eqz, ssa.OpTrapz, ssa.OpTrapnz:
+			mark(v.Args[0])
+		case ssa.OpSelect:
+			if !isFloatType(v.Type) {
+				mark(v.Args[2])
+			}
+		case ssa.OpI32Eq, ssa.OpI32Ne, ssa.OpI64Eq, ssa.OpI64Ne:
+			for k, a := range v.Args {
+				if c, ok := s.constOf(a); ok && c == 0 {
+					mark(v.Args[1-k])
+					break
+				}
+			}
+		}
+	}
+	if b.Term == ssa.OpBrIf {
+		mark(b.Controls[0])
 	}
 }
 

@@ -431,11 +431,26 @@ func swapped(c Cond) Cond {
 func (s *isel) flags(id ssa.ID) cond {
 	v := s.f.Value(id)
 	if !isCompare(v.Op) || !s.fused[id] && s.vreg[id] != 0 {
-		r := s.use(id)
-		s.emit(Instr{Op: OpTest, Size: 4, Src: [3]Operand{R(r), R(r)}})
+		s.testZero(id, 4)
 		return cond{c: CondNE}
 	}
 	return s.compare(v)
+}
+
+// testZero sets ZF when value id is zero: test x, y for an and that
+// fuseTests marked, else test r, r.
+func (s *isel) testZero(id ssa.ID, size uint8) {
+	if v := s.f.Value(id); s.fused[id] && (v.Op == ssa.OpI32And || v.Op == ssa.OpI64And) {
+		size = intSize(v.Type)
+		x, y := v.Args[0], v.Args[1]
+		if _, ok := s.immOf(x, size); ok {
+			x, y = y, x
+		}
+		s.emit(Instr{Op: OpTest, Size: size, Src: [3]Operand{R(s.use(x)), s.src(y, size)}})
+		return
+	}
+	r := s.use(id)
+	s.emit(Instr{Op: OpTest, Size: size, Src: [3]Operand{R(r), R(r)}})
 }
 
 // compare emits the compare of v and returns its condition.
@@ -446,8 +461,7 @@ func (s *isel) compare(v *ssa.Value) cond {
 		if v.Op == ssa.OpI32Eqz {
 			size = 4
 		}
-		r := s.use(v.Args[0])
-		s.emit(Instr{Op: OpTest, Size: size, Src: [3]Operand{R(r), R(r)}})
+		s.testZero(v.Args[0], size)
 		return cond{c: CondE}
 	}
 	if c, ok := intConds[v.Op]; ok {
@@ -457,8 +471,7 @@ func (s *isel) compare(v *ssa.Value) cond {
 			c = swapped(c)
 		}
 		if k, ok := s.constOf(y); ok && (size == 8 && k == 0 || size == 4 && int32(k) == 0) && (c == CondE || c == CondNE) {
-			r := s.use(x)
-			s.emit(Instr{Op: OpTest, Size: size, Src: [3]Operand{R(r), R(r)}})
+			s.testZero(x, size)
 			return cond{c: c}
 		}
 		src, pos := s.srcMem(y, size)
