@@ -3,9 +3,11 @@ package amd64
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/wasiaot/wasiaot/backend"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/trap"
 )
 
@@ -116,8 +118,17 @@ type isel struct {
 	side   *instrSlab // trap block storage, owned by the Selector
 	resPtr Reg        // the results area of a function with results beyond registers
 
-	// Per machine block caches, dropped when a new block starts.
+	// membase holds the base of memory 0, loaded once in the entry block:
+	// the base never moves while the function runs (memory.grow only
+	// changes protection within the reservation, docs/abi.md), so one
+	// value serves every access and the allocator decides where it lives.
+	// The load is inserted at the end, at baseAt of block baseBlk (where
+	// the entry's parameters end), if anything used membase.
 	membase Reg
+	baseBlk int32
+	baseAt  int
+
+	// Per machine block caches, dropped when a new block starts.
 	consts  map[ssa.ID]Reg // constants materialised in the current block
 	fconsts map[[3]uint64]int32
 
@@ -146,6 +157,7 @@ func (s *isel) reset(mi *ModuleInfo, f *ssa.Func) {
 		rpoBuf: s.rpoBuf, copies: s.copies, order: s.order, splitAt: s.splitAt,
 		blockChunks: s.blockChunks,
 	}
+	s.membase = NoReg
 	if mi != nil {
 		s.allowed = allowedFeatures(mi.CPU)
 	} else {
@@ -210,7 +222,6 @@ func (s *isel) coldBlock() int32 {
 func (s *isel) switchTo(b int32) {
 	s.leave(b)
 	s.cur = b
-	s.membase = NoReg
 	clear(s.consts)
 }
 
@@ -224,13 +235,18 @@ func (s *isel) leave(b int32) {
 }
 
 func (s *isel) emit(in Instr) {
+	s.addTo(s.blocks[s.cur], normalized(in))
+}
+
+// normalized fills in the fields whose zero value means something else.
+func normalized(in Instr) Instr {
 	if in.Func == 0 && in.Op != OpCall {
 		in.Func = -1
 	}
 	if in.Dst2 == 0 && in.Op != OpDiv && in.Op != OpIdiv {
 		in.Dst2 = NoReg
 	}
-	s.addTo(s.blocks[s.cur], in)
+	return in
 }
 
 // addTo appends in to blk, growing it within the slab rather than on the
@@ -332,6 +348,7 @@ func (s *isel) run() {
 		head.Instrs = s.slab.Grow(head.Instrs, len(b.Instrs)+len(b.Params)+8)
 		if i == 0 {
 			s.params(b)
+			s.baseBlk, s.baseAt = s.cur, len(s.blocks[s.cur].Instrs)
 		}
 		for _, id := range b.Instrs {
 			if !s.fused[id] && !s.folded[id] {
@@ -339,6 +356,16 @@ func (s *isel) run() {
 			}
 		}
 		s.term(b)
+	}
+	if s.membase != NoReg {
+		// The load goes where the entry's parameters end, which
+		// dominates every use.
+		blk := s.blocks[s.baseBlk]
+		if len(blk.Instrs) == cap(blk.Instrs) {
+			blk.Instrs = s.slab.Grow(blk.Instrs, 1)
+		}
+		load := normalized(Instr{Op: OpMov, Size: 8, Dst: R(s.membase), Src: [3]Operand{vmctx(abi.VMCtxMemoryBase)}})
+		blk.Instrs = slices.Insert(blk.Instrs, s.baseAt, load)
 	}
 	s.layout()
 }

@@ -57,9 +57,7 @@ func (s *isel) address(v *ssa.Value) Mem {
 	if v.MemIndex() != 0 {
 		s.notSupported(v.Pos, "multiple memories")
 	}
-	if s.membase == NoReg {
-		s.membase = s.load8(vmctx(abi.VMCtxMemoryBase))
-	}
+	s.memoryBase()
 	off := v.Offset()
 	if c, ok := s.constOf(v.Args[0]); ok {
 		if ea := uint64(uint32(c)) + off; ea < 1<<31 {
@@ -246,7 +244,6 @@ func (s *isel) builtin(v *ssa.Value, b abi.Builtin, imms []int64, args []ssa.ID)
 		s.emit(Instr{Op: OpStore, Size: 8, Dst: slot(p, len(imms)+i), Src: [3]Operand{src}})
 	}
 	s.emit(Instr{Op: OpExit, Trap: abi.BuiltinBase + uint32(b), Pos: v.Pos})
-	s.membase = NoReg
 	if v.Type != ssa.TypeVoid {
 		p := s.load8(vmctx(abi.VMCtxArgs))
 		s.loadTyped(s.vr(v.ID), v.Type, slot(p, 0))
@@ -290,7 +287,6 @@ func (s *isel) call(v *ssa.Value) {
 	args, rets, after := s.callSeq(sig, s.argRegs(v.Args), s.results(v, sig))
 	s.emit(Instr{Op: OpCall, Func: int32(v.Aux), Args: s.out.RegList(args), Rets: s.out.RegList(rets), Pos: v.Pos})
 	after()
-	s.membase = NoReg
 }
 
 // callImport passes the arguments and results of an imported function
@@ -312,7 +308,6 @@ func (s *isel) exitCall(v *ssa.Value, arg uint32, ref []Reg, args []ssa.ID, sig 
 		n++
 	}
 	s.emit(Instr{Op: OpExit, Trap: arg, Pos: v.Pos})
-	s.membase = NoReg
 	rets := s.results(v, sig)
 	if len(rets) > 0 {
 		p := s.load8(vmctx(abi.VMCtxArgs))
@@ -386,7 +381,7 @@ func (s *isel) memorySizeBytes() Reg {
 // memoryBase returns a register holding the base of memory 0.
 func (s *isel) memoryBase() Reg {
 	if s.membase == NoReg {
-		s.membase = s.load8(vmctx(abi.VMCtxMemoryBase))
+		s.membase = s.tmp(false)
 	}
 	return s.membase
 }
