@@ -206,7 +206,12 @@ func (s *isel) add(v *ssa.Value) {
 	}
 	if s.fused[x] {
 		sh := s.f.Value(x)
-		m := Mem{Base: s.use(y), Index: s.use(sh.Args[0]), Scale: s.scaleShift(sh)}
+		m := Mem{Base: NoReg, Index: s.use(sh.Args[0]), Scale: s.scaleShift(sh)}
+		if o, ok := s.immOf(y, size); ok {
+			m.Disp = int32(o.Imm) // a table at a constant address: no base
+		} else {
+			m.Base = s.use(y)
+		}
 		s.emit(Instr{Op: OpLea, Size: size, Dst: R(s.vr(v.ID)), Src: [3]Operand{M(m)}})
 		return
 	}
