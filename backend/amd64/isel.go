@@ -477,6 +477,7 @@ func (s *isel) countUses(rpo []*ssa.Block) {
 			s.fused[b.Controls[0]] = true
 		}
 		s.fuseTests(b)
+		s.fuseAddresses(b)
 		s.foldLoads(b)
 	}
 }

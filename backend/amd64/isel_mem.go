@@ -64,6 +64,18 @@ func (s *isel) address(v *ssa.Value) Mem {
 			return Base(s.membase, int32(ea))
 		}
 	}
+	if s.fused[v.Args[0]] {
+		// add(a, c) that cannot wrap (fuseAddresses): c joins the
+		// offset, and a shift of a can be the index scale.
+		a, c, _ := s.addParts(v.Args[0])
+		m := Mem{Base: s.membase, Index: NoReg, Scale: 1, Disp: int32(off + uint64(uint32(c)))}
+		if sh := s.f.Value(a); s.fused[a] {
+			m.Index, m.Scale = s.use(sh.Args[0]), s.scaleShift(sh)
+		} else {
+			m.Index = s.use(a)
+		}
+		return m
+	}
 	idx := s.use(v.Args[0])
 	if off < 1<<31 {
 		return Mem{Base: s.membase, Index: idx, Scale: 1, Disp: int32(off)}
@@ -543,4 +555,105 @@ func (s *isel) memoryFill(v *ssa.Value) {
 		s.emit(Instr{Op: OpRepStosb, Src: [3]Operand{R(da), R(val), R(n)}})
 	})
 	s.switchTo(join)
+}
+
+// fuseAddresses marks the index computations of b's accesses that become
+// part of the address: add(a, c) whose 32-bit sum cannot wrap, because a
+// is at most 2^32-1-c, so base + zext(a + c) is base + zext(a) + c; and
+// within it a shift of a by 1 to 3 that cannot overflow, the index scale.
+// Tables at constant addresses indexed by a masked or narrow value (CRC
+// tables, opcode maps, character classes) are the usual case.
+func (s *isel) fuseAddresses(b *ssa.Block) {
+	f := s.f
+	single := func(id ssa.ID) bool {
+		return s.uses[id] == 1 && f.Value(id).Block == b.ID && !s.fused[id] && !s.folded[id]
+	}
+	for _, id := range b.Instrs {
+		v := f.Value(id)
+		if _, ok := accesses[v.Op]; !ok || v.MemIndex() != 0 {
+			continue
+		}
+		x := v.Args[0]
+		if f.Value(x).Type != ssa.TypeI32 || !single(x) {
+			continue
+		}
+		if _, ok := s.constOf(x); ok {
+			continue
+		}
+		add := f.Value(x)
+		if add.Op != ssa.OpI32Add {
+			continue
+		}
+		a, c, ok := s.addParts(x)
+		if !ok || s.fused[a] && s.scaleShift(f.Value(a)) == 0 {
+			continue
+		}
+		if v.Offset()+uint64(uint32(c)) >= 1<<31 || s.maxOf(a, 4)+uint64(uint32(c)) >= 1<<32 {
+			continue
+		}
+		s.fused[x] = true
+		// The add may have fused the shift for a lea; here the shift
+		// is the scale only when it cannot overflow 32 bits.
+		sh := f.Value(a)
+		s.fused[a] = s.uses[a] == 1 && sh.Block == b.ID && s.scaleShift(sh) != 0 &&
+			s.maxOf(sh.Args[0], 4)<<(s.scaleShift(sh)>>1) < 1<<32
+	}
+}
+
+// addParts splits an add of a constant into the other operand and the
+// constant; ok is false if neither operand is constant.
+func (s *isel) addParts(id ssa.ID) (a ssa.ID, c int64, ok bool) {
+	v := s.f.Value(id)
+	if c, ok := s.constOf(v.Args[1]); ok {
+		return v.Args[0], c, true
+	}
+	if c, ok := s.constOf(v.Args[0]); ok {
+		return v.Args[1], c, true
+	}
+	return 0, 0, false
+}
+
+// maxOf bounds the unsigned value of an i32 from the operations that
+// produce it, looking depth definitions deep.
+func (s *isel) maxOf(id ssa.ID, depth int) uint64 {
+	const all = 1<<32 - 1
+	v := s.f.Value(id)
+	if c, ok := s.constOf(id); ok {
+		return uint64(uint32(c))
+	}
+	if depth == 0 {
+		return all
+	}
+	arg := func(k int) uint64 { return s.maxOf(v.Args[k], depth-1) }
+	switch v.Op {
+	case ssa.OpI32Load8U:
+		return 0xff
+	case ssa.OpI32Load16U:
+		return 0xffff
+	case ssa.OpI32And:
+		return min(arg(0), arg(1))
+	case ssa.OpI32ShrU:
+		if c, ok := s.constOf(v.Args[1]); ok {
+			return arg(0) >> (c & 31)
+		}
+	case ssa.OpI32RemU:
+		if c, ok := s.constOf(v.Args[1]); ok && uint32(c) != 0 {
+			return uint64(uint32(c)) - 1
+		}
+	case ssa.OpI32Shl:
+		if c, ok := s.constOf(v.Args[1]); ok {
+			if m := arg(0) << (c & 31); m <= all {
+				return m
+			}
+		}
+	case ssa.OpI32Add:
+		if m := arg(0) + arg(1); m <= all {
+			return m
+		}
+	default:
+		if isCompare(v.Op) {
+			return 1
+		}
+	}
+	return all
 }
