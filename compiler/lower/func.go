@@ -67,6 +67,10 @@ type funcLowerer struct {
 	alias    []ssa.ID // +1
 	nalias   int
 	markTick uint32
+
+	// steps counts the work of the SSA construction for locals (blocks
+	// searched, edges filled), for tests of its growth.
+	steps int
 }
 
 func (l *funcLowerer) errorf(off int, format string, args ...any) error {
@@ -158,7 +162,7 @@ func (l *funcLowerer) reset(f *ssa.Func) {
 		l.b.Reset(f)
 	}
 	l.cur = nil
-	l.defs.reset()
+	l.defs.reset(len(l.localTypes))
 	l.blk = l.blk[:0]
 	l.inc = l.inc[:0]
 	l.order = l.order[:0]
@@ -173,6 +177,7 @@ func (l *funcLowerer) reset(f *ssa.Func) {
 	l.dirty = l.dirty[:0]
 	clear(l.sigOf)
 	l.nalias = 0
+	l.steps = 0
 }
 
 // newBlock creates a block with parameters of the given types. It is

@@ -47,7 +47,7 @@ type incompleteParam struct {
 func (l *funcLowerer) readVar(v uint32, b ssa.BlockID) ssa.ID {
 	if b != l.cur.ID {
 		if l.blk[b].defined&(1<<(v&63)) != 0 {
-			if id, ok := l.defs.get(defKey(b, v)); ok {
+			if id, ok := l.defs.get(b, v); ok {
 				return id
 			}
 		}
@@ -92,10 +92,11 @@ func (l *funcLowerer) lookup(v uint32, b ssa.BlockID) (ssa.ID, bool) {
 	if l.blk[b].defined&(1<<(v&63)) == 0 {
 		return 0, false
 	}
-	return l.defs.get(defKey(b, v))
+	return l.defs.get(b, v)
 }
 
 func (l *funcLowerer) readVarRec(v uint32, b ssa.BlockID) ssa.ID {
+	l.steps++
 	blk := l.f.Block(b)
 	t := l.localTypes[v]
 	var val ssa.ID
@@ -162,7 +163,7 @@ func (l *funcLowerer) writeVar(v uint32, b ssa.BlockID, val ssa.ID) {
 // putDef records a definition in a block other than the current one.
 func (l *funcLowerer) putDef(b ssa.BlockID, v uint32, val ssa.ID) {
 	l.blk[b].defined |= 1 << (v & 63)
-	l.defs.put(defKey(b, v), val)
+	l.defs.put(b, v, val)
 }
 
 // fillParam sets, on every edge into blk, the argument for parameter idx
@@ -175,6 +176,7 @@ func (l *funcLowerer) fillParam(blk *ssa.Block, idx int, v uint32) {
 			continue // br_table edges to one block are adjacent
 		}
 		prev = p
+		l.steps++
 		val := l.readVar(v, p)
 		succs := l.f.Block(p).Succs
 		for j := range succs {
@@ -258,12 +260,28 @@ func (l *funcLowerer) zeroValue(t ssa.Type) ssa.ID {
 	return v.ID
 }
 
-// defTable maps (block, local) to a value: open addressing with linear
-// probing, cleared in O(1) by bumping the generation. Every function
-// starts with a small table in the prefix of the storage the largest one
-// grew: hashing a small function's keys over a giant function's table
-// would scatter them over many megabytes, a cache miss on every access.
+// defTable maps (block, local) to a value. It starts as a hash table:
+// open addressing with linear probing, cleared in O(1) by bumping the
+// generation, every function starting with a small table in the prefix of
+// the storage the largest one grew (hashing a small function's keys over a
+// giant function's table would scatter them over many megabytes). When it
+// fills up densely, it turns into a row of every local per block: an
+// interpreter loop carries most of its locals through every block, and
+// hashing those (blocks × locals) keys scattered them over a table of
+// tens of megabytes, a cache miss on every access, where the rows take a
+// few.
 type defTable struct {
+	// dense: rows of nlocals values (+1, 0 for none), rowOf[b] is block
+	// b's row +1 (0 for none).
+	dense   bool
+	nlocals int
+	// While hashed: has has bit b set for each block b with an entry,
+	// nblocks counts them.
+	has     []uint64
+	nblocks int
+	rowOf   []int32
+	rows    []ssa.ID
+
 	store   []defSlot // reused between functions
 	slots   []defSlot // the table: a power-of-two prefix of store
 	shift   uint      // 64 - log2(len(slots))
@@ -278,17 +296,81 @@ type defSlot struct {
 	gen uint32
 }
 
-// defTableStart is log2 of a table's size at the start of a function.
+// defTableStart is log2 of a hash table's size at the start of a function.
 const defTableStart = 10
+
+// denseFill is the share of (block, local) pairs defined from which the
+// rows take less memory than the hash table would after growing: a row
+// costs 4 bytes per local, the grown table 64 bytes per entry (16-byte
+// slots, a quarter full).
+const denseFill = 16
 
 func defKey(b ssa.BlockID, v uint32) uint64 { return uint64(uint32(b))<<32 | uint64(v) }
 
-func (t *defTable) reset() {
+// reset empties the table for a function with nlocals locals.
+func (t *defTable) reset(nlocals int) {
+	t.dense = false
+	t.nlocals = nlocals
+	clear(t.has)
+	t.has = t.has[:0]
+	t.nblocks = 0
+	t.rowOf = t.rowOf[:0]
+	t.rows = t.rows[:0]
 	t.use(defTableStart)
 	t.n = 0
 }
 
-// use makes the table the first 1<<log2 slots of store, all empty.
+func (t *defTable) get(b ssa.BlockID, v uint32) (ssa.ID, bool) {
+	if t.dense {
+		if int(b) >= len(t.rowOf) || t.rowOf[b] == 0 {
+			return 0, false
+		}
+		x := t.rows[int(t.rowOf[b]-1)*t.nlocals+int(v)]
+		return x - 1, x != 0
+	}
+	k := defKey(b, v)
+	mask := uint64(len(t.slots) - 1)
+	for i := t.hash(k); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.gen != t.gen {
+			return 0, false
+		}
+		if s.key == k {
+			return s.val, true
+		}
+	}
+}
+
+func (t *defTable) put(b ssa.BlockID, v uint32, val ssa.ID) {
+	if !t.dense && 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	if t.dense {
+		t.putRow(b, v, val)
+		return
+	}
+	if w := int(b) >> 6; w >= len(t.has) {
+		t.has = append(t.has, make([]uint64, w+1-len(t.has))...)
+	}
+	if bit := uint64(1) << (b & 63); t.has[b>>6]&bit == 0 {
+		t.has[b>>6] |= bit
+		t.nblocks++
+	}
+	t.putKey(defKey(b, v), val)
+}
+
+func (t *defTable) putRow(b ssa.BlockID, v uint32, val ssa.ID) {
+	if int(b) >= len(t.rowOf) {
+		t.rowOf = append(t.rowOf, make([]int32, int(b)+1-len(t.rowOf))...)
+	}
+	if t.rowOf[b] == 0 {
+		t.rowOf[b] = int32(len(t.rows)/t.nlocals) + 1
+		t.rows = append(t.rows, make([]ssa.ID, t.nlocals)...)
+	}
+	t.rows[int(t.rowOf[b]-1)*t.nlocals+int(v)] = val + 1
+}
+
+// use makes the hash table the first 1<<log2 slots of store, all empty.
 func (t *defTable) use(log2 uint) {
 	size := 1 << log2
 	if len(t.store) < size {
@@ -307,23 +389,8 @@ func (t *defTable) use(log2 uint) {
 // hash is Fibonacci hashing: the top bits of the product.
 func (t *defTable) hash(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
 
-func (t *defTable) get(k uint64) (ssa.ID, bool) {
-	mask := uint64(len(t.slots) - 1)
-	for i := t.hash(k); ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.gen != t.gen {
-			return 0, false
-		}
-		if s.key == k {
-			return s.val, true
-		}
-	}
-}
-
-func (t *defTable) put(k uint64, v ssa.ID) {
-	if 2*(t.n+1) > len(t.slots) {
-		t.grow()
-	}
+// putKey puts a key in the hash table, which has room for it.
+func (t *defTable) putKey(k uint64, v ssa.ID) {
 	mask := uint64(len(t.slots) - 1)
 	for i := t.hash(k); ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -339,7 +406,8 @@ func (t *defTable) put(k uint64, v ssa.ID) {
 	}
 }
 
-// grow doubles the table, in place when store has room.
+// grow doubles the hash table, in place when store has room, or turns
+// it into rows if they would take less memory.
 func (t *defTable) grow() {
 	live := t.scratch[:0]
 	for _, s := range t.slots {
@@ -347,10 +415,18 @@ func (t *defTable) grow() {
 			live = append(live, s)
 		}
 	}
+	if denseFill*len(live) >= t.nblocks*t.nlocals {
+		t.dense = true
+		for _, s := range live {
+			t.putRow(ssa.BlockID(s.key>>32), uint32(s.key), s.val)
+		}
+		t.scratch = live[:0]
+		return
+	}
 	t.scratch = live[:0]
 	t.use(uint(65 - t.shift))
 	t.n = 0
 	for _, s := range live {
-		t.put(s.key, s.val)
+		t.putKey(s.key, s.val)
 	}
 }
