@@ -118,7 +118,9 @@ regular file (or one that a symbolic link you own leads to), never a device, FIF
 		return err
 	}
 	start := time.Now()
+	restoreLimit := limitCompileMemory()
 	so, err := compiler.Compile(src, opts)
+	restoreLimit()
 	finish()
 	if perr := stopProfiles(); perr != nil && err == nil {
 		err = perr

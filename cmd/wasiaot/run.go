@@ -374,6 +374,7 @@ func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Featu
 	cfg.TrustedKeys, cfg.MaxArtifactSize = nil, math.MaxInt64 // made here, from a checked input
 	rt := runtime.New(cfg)
 	var m *runtime.Module
+	restoreLimit := limitCompileMemory()
 	if cc != nil {
 		m, _, err = cc.Load(rt, src, opts)
 	} else {
@@ -382,6 +383,7 @@ func loadProgram(stderr io.Writer, cfg runtime.Config, path string, f wasm.Featu
 			m, err = rt.Load(so)
 		}
 	}
+	restoreLimit()
 	finish()
 	if err != nil {
 		rt.Close()
