@@ -37,6 +37,8 @@ type assembler struct {
 	fn     obj.FuncInfo
 	labels []*obj.Prog
 	pcrel  map[*obj.LSym]*obj.Prog
+	jumps  []localJump
+	layout jumpLayout
 }
 
 func init() {
@@ -182,6 +184,15 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 	asm.sym = obj.LSym{Name: f.Name, Func: &asm.fn, R: asm.sym.R[:0]}
 	sym := &asm.sym
 	defer func() { asm.fn.Text = nil }() // drop the references to the Progs
+	jumps := asm.jumps[:0]
+	if layoutJumpsHere {
+		jumps = takeJumps(e.first, jumps)
+	}
+	defer func() {
+		clear(jumps)
+		asm.jumps = jumps[:0]
+		clear(asm.layout.progs)
+	}()
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -189,6 +200,9 @@ func emit(f *Func, asm *assembler) (code *Code, err error) {
 			}
 		}()
 		x86.Linkamd64.Assemble(e.ctxt, sym, e.newProg)
+		if len(asm.errs) == 0 {
+			asm.layout.layoutJumps(e.first, sym, jumps)
+		}
 	}()
 	if len(asm.errs) > 0 {
 		return nil, fmt.Errorf("amd64: %s: assembler: %s", f.Name, asm.errs[0])
