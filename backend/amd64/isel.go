@@ -479,6 +479,7 @@ func (s *isel) countUses(rpo []*ssa.Block) {
 		s.fuseTests(b)
 		s.fuseAddresses(b)
 		s.foldLoads(b)
+		s.foldNarrow(b)
 	}
 }
 
@@ -570,6 +571,85 @@ func (s *isel) foldLoads(b *ssa.Block) {
 			}
 		}
 	}
+}
+
+// foldNarrow marks zero-extending byte and halfword loads whose single
+// user compares them with a constant of their width, or is an and that
+// fuseTests marked with such a mask: the user reads memory directly
+// (cmp byte [m], 0x45; test byte [m], 0xf). The user may be selected as
+// late as b's terminator, so everything after the load must be pure.
+func (s *isel) foldNarrow(b *ssa.Block) {
+	f := s.f
+	for i, id := range b.Instrs {
+		v := f.Value(id)
+		_, cmp := intConds[v.Op]
+		if !cmp && !(v.Op == ssa.OpI32And && s.fused[id]) || v.Op >= ssa.OpI64Eq && v.Op <= ssa.OpI64GeU {
+			continue
+		}
+		l, ok := s.narrowOperand(v, i)
+		if !ok {
+			continue
+		}
+		pure := true
+		for _, w := range b.Instrs[i+1:] {
+			if !f.Value(w).Op.IsPure() {
+				pure = false
+				break
+			}
+		}
+		if pure {
+			s.folded[l] = true
+		}
+	}
+}
+
+// narrowOperand returns the operand of v (at index i of its block) that
+// is a byte or halfword load of the block, used once, with only pure
+// values between it and v, when v's other operand is a constant that
+// fits the load's width.
+func (s *isel) narrowOperand(v *ssa.Value, i int) (ssa.ID, bool) {
+	f := s.f
+	for k, l := range v.Args {
+		c, ok := s.constOf(v.Args[1-k])
+		w := narrowWidth(f.Value(l).Op)
+		if !ok || w == 0 || uint64(c) >= 1<<(8*w) || s.uses[l] != 1 || f.Value(l).Block != v.Block || s.folded[l] {
+			continue
+		}
+		b := f.Block(v.Block)
+		for j := i - 1; j >= 0; j-- {
+			if b.Instrs[j] == l {
+				return l, true
+			}
+			if !f.Value(b.Instrs[j]).Op.IsPure() {
+				break
+			}
+		}
+	}
+	return 0, false
+}
+
+// narrowWidth is the width in bytes of a zero-extending narrow load, or 0.
+func narrowWidth(op ssa.Op) uint8 {
+	switch op {
+	case ssa.OpI32Load8U:
+		return 1
+	case ssa.OpI32Load16U:
+		return 2
+	}
+	return 0
+}
+
+// narrowMem returns the memory operand, width and position of the folded
+// narrow load among v's operands, and the constant, if there is one.
+func (s *isel) narrowMem(v *ssa.Value) (m Operand, size uint8, pos int32, c int64, swap, ok bool) {
+	for k, l := range v.Args {
+		if w := narrowWidth(s.f.Value(l).Op); w != 0 && s.folded[l] {
+			c, _ := s.constOf(v.Args[1-k])
+			lv := s.f.Value(l)
+			return M(s.address(lv)), w, lv.Pos, c, k == 1, true
+		}
+	}
+	return Operand{}, 0, 0, 0, false, false
 }
 
 func foldingUser(op ssa.Op) bool {

@@ -408,6 +408,21 @@ var intConds = map[ssa.Op]Cond{
 	ssa.OpI64GeS: CondGE, ssa.OpI64GeU: CondAE,
 }
 
+// unsignedCond is the unsigned order for a signed one.
+func unsignedCond(c Cond) Cond {
+	switch c {
+	case CondL:
+		return CondB
+	case CondLE:
+		return CondBE
+	case CondG:
+		return CondA
+	case CondGE:
+		return CondAE
+	}
+	return c
+}
+
 // swapped is the condition for the operands exchanged.
 func swapped(c Cond) Cond {
 	switch c {
@@ -446,6 +461,10 @@ func (s *isel) flags(id ssa.ID) cond {
 // fuseTests marked, else test r, r.
 func (s *isel) testZero(id ssa.ID, size uint8) {
 	if v := s.f.Value(id); s.fused[id] && (v.Op == ssa.OpI32And || v.Op == ssa.OpI64And) {
+		if m, w, pos, k, _, ok := s.narrowMem(v); ok {
+			s.emit(Instr{Op: OpTest, Size: w, Src: [3]Operand{m, Imm(k)}, Pos: pos})
+			return
+		}
 		size = intSize(v.Type)
 		x, y := v.Args[0], v.Args[1]
 		if _, ok := s.immOf(x, size); ok {
@@ -470,6 +489,16 @@ func (s *isel) compare(v *ssa.Value) cond {
 		return cond{c: CondE}
 	}
 	if c, ok := intConds[v.Op]; ok {
+		if m, w, pos, k, swap, ok := s.narrowMem(v); ok {
+			// Both sides are non-negative 32-bit values, so signed
+			// orders are unsigned ones, and the compare can be as
+			// narrow as the load.
+			if swap {
+				c = swapped(c)
+			}
+			s.emit(Instr{Op: OpCmp, Size: w, Src: [3]Operand{m, Imm(k)}, Pos: pos})
+			return cond{c: unsignedCond(c)}
+		}
 		size := intSize(s.f.Value(v.Args[0]).Type)
 		x, y, swap := s.operands(v.Args[0], v.Args[1], size, true)
 		if swap {
