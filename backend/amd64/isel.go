@@ -573,17 +573,18 @@ func (s *isel) foldLoads(b *ssa.Block) {
 	}
 }
 
-// foldNarrow marks zero-extending byte and halfword loads whose single
-// user compares them with a constant of their width, or is an and that
+// foldNarrow marks loads whose single user compares them with a constant
+// that fits the load's width (and an immediate), or is an and that
 // fuseTests marked with such a mask: the user reads memory directly
-// (cmp byte [m], 0x45; test byte [m], 0xf). The user may be selected as
-// late as b's terminator, so everything after the load must be pure.
+// (cmp byte [m], 0x45; test byte [m], 0xf; cmp dword [m], 7 before a
+// branch, which foldLoads leaves alone). The user may be selected as late
+// as b's terminator, so everything after the load must be pure.
 func (s *isel) foldNarrow(b *ssa.Block) {
 	f := s.f
 	for i, id := range b.Instrs {
 		v := f.Value(id)
 		_, cmp := intConds[v.Op]
-		if !cmp && !(v.Op == ssa.OpI32And && s.fused[id]) || v.Op >= ssa.OpI64Eq && v.Op <= ssa.OpI64GeU {
+		if !cmp && !((v.Op == ssa.OpI32And || v.Op == ssa.OpI64And) && s.fused[id]) {
 			continue
 		}
 		l, ok := s.narrowOperand(v, i)
@@ -612,7 +613,8 @@ func (s *isel) narrowOperand(v *ssa.Value, i int) (ssa.ID, bool) {
 	for k, l := range v.Args {
 		c, ok := s.constOf(v.Args[1-k])
 		w := narrowWidth(f.Value(l).Op)
-		if !ok || w == 0 || uint64(c) >= 1<<(8*w) || s.uses[l] != 1 || f.Value(l).Block != v.Block || s.folded[l] {
+		if !ok || w == 0 || w < 4 && uint64(c) >= 1<<(8*w) || c != int64(int32(c)) ||
+			s.uses[l] != 1 || f.Value(l).Block != v.Block || s.folded[l] {
 			continue
 		}
 		b := f.Block(v.Block)
@@ -628,23 +630,31 @@ func (s *isel) narrowOperand(v *ssa.Value, i int) (ssa.ID, bool) {
 	return 0, false
 }
 
-// narrowWidth is the width in bytes of a zero-extending narrow load, or 0.
+// narrowWidth is the width in bytes of a load that foldNarrow may fold,
+// or 0: the zero-extending byte and halfword loads, and the loads of a
+// whole i32 or i64.
 func narrowWidth(op ssa.Op) uint8 {
 	switch op {
 	case ssa.OpI32Load8U:
 		return 1
 	case ssa.OpI32Load16U:
 		return 2
+	case ssa.OpI32Load:
+		return 4
+	case ssa.OpI64Load:
+		return 8
 	}
 	return 0
 }
 
-// narrowMem returns the memory operand, width and position of the folded
-// narrow load among v's operands, and the constant, if there is one.
+// narrowMem returns the memory operand, width and position of a folded
+// load among v's operands, when the other operand is a constant (which
+// foldNarrow, or foldLoads for a compare, checked fits an immediate), and
+// whether the load is the second operand.
 func (s *isel) narrowMem(v *ssa.Value) (m Operand, size uint8, pos int32, c int64, swap, ok bool) {
 	for k, l := range v.Args {
-		if w := narrowWidth(s.f.Value(l).Op); w != 0 && s.folded[l] {
-			c, _ := s.constOf(v.Args[1-k])
+		c, isConst := s.constOf(v.Args[1-k])
+		if w := narrowWidth(s.f.Value(l).Op); w != 0 && s.folded[l] && isConst && c == int64(int32(c)) {
 			lv := s.f.Value(l)
 			return M(s.address(lv)), w, lv.Pos, c, k == 1, true
 		}

@@ -490,14 +490,17 @@ func (s *isel) compare(v *ssa.Value) cond {
 	}
 	if c, ok := intConds[v.Op]; ok {
 		if m, w, pos, k, swap, ok := s.narrowMem(v); ok {
-			// Both sides are non-negative 32-bit values, so signed
-			// orders are unsigned ones, and the compare can be as
-			// narrow as the load.
 			if swap {
 				c = swapped(c)
 			}
+			if w < 4 {
+				// Both sides are non-negative 32-bit values, so
+				// signed orders are unsigned ones, and the compare
+				// can be as narrow as the load.
+				c = unsignedCond(c)
+			}
 			s.emit(Instr{Op: OpCmp, Size: w, Src: [3]Operand{m, Imm(k)}, Pos: pos})
-			return cond{c: unsignedCond(c)}
+			return cond{c: c}
 		}
 		size := intSize(s.f.Value(v.Args[0]).Type)
 		x, y, swap := s.operands(v.Args[0], v.Args[1], size, true)
