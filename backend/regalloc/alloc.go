@@ -80,6 +80,8 @@ type Allocator struct {
 	dropped    []bool // per instruction: a copy made redundant
 	anyDropped bool
 	joinRanges []rng
+	joinNext   []VReg     // per value: the next member of its class, a ring
+	joinDrops  []joinDrop // the uses of dropped copies in joined classes
 	joinPos    []int32
 
 	// The greedy allocator's, see greedy.go.

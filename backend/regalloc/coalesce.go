@@ -34,6 +34,12 @@ func (a *Allocator) coalesce(always bool) {
 	if !f.CoalesceCopies && !always {
 		return
 	}
+	a.joinNext = grow(a.joinNext, len(f.VRegClass))
+	for v := range a.joinNext {
+		a.joinNext[v] = VReg(v)
+	}
+	a.joinDrops = a.joinDrops[:0]
+	defer a.gatherUses()
 	for i := range f.Instrs {
 		in := &f.Instrs[i]
 		if always {
@@ -54,7 +60,7 @@ func (a *Allocator) coalesce(always bool) {
 		if rd == ru {
 			// Joined already: a copy within one value.
 			if it := a.children[rd]; it != nil {
-				it.uses = dropPosition(it.uses, p+2)
+				a.joinDrops = append(a.joinDrops, joinDrop{rd, p + 2})
 				a.dropped[i], a.anyDropped = true, true
 			}
 			continue
@@ -69,7 +75,8 @@ func (a *Allocator) coalesce(always bool) {
 		if intersect(dst.ranges, src.ranges, 0, &a.steps) >= 0 {
 			continue
 		}
-		a.join(dst, src, p+2)
+		a.join(dst, src)
+		a.joinDrops = append(a.joinDrops, joinDrop{rd, p + 2})
 		// A joined class has several definitions.
 		a.remat[rd], a.remat[ru] = -2, -2
 		a.alias[ru] = rd
@@ -109,7 +116,7 @@ func (a *Allocator) joinReuse(in *Instr) {
 		if intersect(dst.ranges, src.ranges, 0, &a.steps) >= 0 {
 			continue
 		}
-		a.join(dst, src, -1)
+		a.join(dst, src)
 		a.remat[rd], a.remat[ru] = -2, -2
 		a.alias[ru] = rd
 		a.children[ru] = nil
@@ -126,9 +133,10 @@ func (a *Allocator) find(v VReg) VReg {
 	return v
 }
 
-// join merges src's lifetime into dst's. defPos is where the dropped copy
-// wrote dst: that register use goes.
-func (a *Allocator) join(dst, src *interval, defPos int32) {
+// join merges src's lifetime into dst's. Their register uses are merged
+// once every join is made (gatherUses): merging them at every join would
+// copy a class's uses again for each value joining it.
+func (a *Allocator) join(dst, src *interval) {
 	rs := a.joinRanges[:0]
 	x, y := dst.ranges, src.ranges
 	for len(x) > 0 || len(y) > 0 {
@@ -146,8 +154,9 @@ func (a *Allocator) join(dst, src *interval, defPos int32) {
 	}
 	a.joinRanges = rs
 	dst.ranges = append(dst.ranges[:0], rs...)
-	dst.uses = a.mergePositions(dst.uses, src.uses, defPos)
-	dst.soft = a.mergePositions(dst.soft, src.soft, -1)
+	// The members of a class form a ring through joinNext: splicing the
+	// two rings makes one.
+	a.joinNext[dst.v], a.joinNext[src.v] = a.joinNext[src.v], a.joinNext[dst.v]
 	if dst.hint == NoPReg {
 		dst.hint = src.hint
 	}
@@ -156,31 +165,77 @@ func (a *Allocator) join(dst, src *interval, defPos int32) {
 	}
 }
 
-// dropPosition removes pos from the ascending ps, if there.
-func dropPosition(ps []int32, pos int32) []int32 {
-	if i, ok := slices.BinarySearch(ps, pos); ok {
-		return slices.Delete(ps, i, i+1)
-	}
-	return ps
+// joinDrop is a register use at pos of a class joined into v that a
+// dropped copy made: the copy's definition.
+type joinDrop struct {
+	v   VReg
+	pos int32
 }
 
-// mergePositions returns the ascending union of x and y without drop,
-// stored in x's array.
-func (a *Allocator) mergePositions(x, y []int32, drop int32) []int32 {
-	out := x[:0]
-	ps := a.joinPos[:0]
-	for len(x) > 0 || len(y) > 0 {
-		var p int32
-		if len(y) == 0 || len(x) > 0 && x[0] <= y[0] {
-			p, x = x[0], x[1:]
-		} else {
-			p, y = y[0], y[1:]
-		}
-		if p == drop || len(ps) > 0 && ps[len(ps)-1] == p {
-			continue
-		}
-		ps = append(ps, p)
+// gatherUses gives every joined class the union of its members' uses
+// and soft uses, without those of the dropped copies.
+func (a *Allocator) gatherUses() {
+	drops := a.joinDrops
+	for k := range drops {
+		drops[k].v = a.find(drops[k].v) // the class's value now
 	}
-	a.joinPos = ps
-	return append(out, ps...)
+	slices.SortFunc(drops, func(x, y joinDrop) int {
+		if x.v != y.v {
+			return int(x.v - y.v)
+		}
+		return int(x.pos - y.pos)
+	})
+	a.steps += int64(len(drops))
+	for v, n := range a.joinNext {
+		k := 0
+		for k < len(drops) && drops[k].v <= VReg(v) {
+			k++
+		}
+		vd := drops[:k] // those of v (any of a smaller value are skipped)
+		drops = drops[k:]
+		it := a.children[v]
+		if n == VReg(v) || it == nil || a.alias[v] != VReg(v) {
+			continue // not a class
+		}
+		ps := a.joinPos[:0]
+		soft := false
+		for m := VReg(v); ; {
+			ps = append(ps, a.first[m].uses...)
+			soft = soft || len(a.first[m].soft) > 0
+			if m = a.joinNext[m]; m == VReg(v) {
+				break
+			}
+		}
+		a.steps += int64(len(ps))
+		slices.Sort(ps)
+		ps = slices.Compact(ps)
+		if len(vd) > 0 {
+			out := ps[:0]
+			for _, p := range ps {
+				for len(vd) > 0 && (vd[0].v < VReg(v) || vd[0].pos < p) {
+					vd = vd[1:]
+				}
+				if len(vd) > 0 && vd[0].pos == p {
+					continue
+				}
+				out = append(out, p)
+			}
+			ps = out
+		}
+		it.uses = append(it.uses[:0], ps...)
+		if soft {
+			ps = ps[:0]
+			for m := VReg(v); ; {
+				ps = append(ps, a.first[m].soft...)
+				if m = a.joinNext[m]; m == VReg(v) {
+					break
+				}
+			}
+			a.steps += int64(len(ps))
+			slices.Sort(ps)
+			ps = slices.Compact(ps)
+			it.soft = append(it.soft[:0], ps...)
+		}
+		a.joinPos = ps
+	}
 }
