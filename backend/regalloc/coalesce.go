@@ -153,6 +153,19 @@ func (a *Allocator) join(dst, src *interval) {
 		rs = append(rs, r)
 	}
 	a.joinRanges = rs
+	if cap(dst.ranges) < len(rs) {
+		// A new array, or src's (src is gone once joined), which stays
+		// the value's for the next functions: the arrays of members
+		// joined into others would otherwise grow again in every
+		// function.
+		if old := dst.ranges; cap(src.ranges) >= len(rs) {
+			dst.ranges, src.ranges = src.ranges, old[:0]
+			a.firstRanges[src.v] = src.ranges
+		} else {
+			dst.ranges = make([]rng, 0, len(rs)+len(rs)/4)
+		}
+		a.firstRanges[dst.v] = dst.ranges
+	}
 	dst.ranges = append(dst.ranges[:0], rs...)
 	// The members of a class form a ring through joinNext: splicing the
 	// two rings makes one.
