@@ -74,7 +74,9 @@ type Allocator struct {
 	span       []pieceSpan
 	pieceStart []int32
 	pieceStack []bool // per piece start: whether the piece is in the stack slot
-	scratch    int32
+	// pieceAtStart[b]: a piece of some value starts at block b's start.
+	pieceAtStart []bool
+	scratch      int32
 	// Coalescing, see coalesce.go.
 	alias      []VReg // per virtual register: the value it joined, or itself
 	dropped    []bool // per instruction: a copy made redundant

@@ -98,6 +98,30 @@ func (a *Allocator) startPieces() {
 	a.pieceStart, a.pieceStack = starts, stack
 }
 
+// markPieceStarts sets pieceAtStart[b] where a piece of a value starts
+// at block b's start, and returns how many values have a stack piece but
+// no slot number yet.
+func (a *Allocator) markPieceStarts() int {
+	a.pieceAtStart = grow(a.pieceAtStart, len(a.f.Blocks))
+	clear(a.pieceAtStart)
+	unnumbered := 0
+	for r, sp := range a.span {
+		if sp.n < 2 {
+			continue
+		}
+		if a.slot[r] < 0 && slices.Contains(a.pieceStack[sp.off:sp.off+sp.n], true) {
+			unnumbered++
+		}
+		for _, st := range a.pieceStart[sp.off+1 : sp.off+sp.n] {
+			if st&3 == 0 && a.posInstr[st/4] < 0 {
+				a.pieceAtStart[a.blockOf(st)] = true
+			}
+		}
+	}
+	a.steps += int64(len(a.span) + len(a.pieceStart) + len(a.f.Blocks))
+	return unnumbered
+}
+
 // lastStartBefore returns the index of the last of the ascending starts
 // at or before pos, or -1. The search begins at the guess c (the answer
 // of a previous lookup): lookups in ascending position order take a few
@@ -276,6 +300,13 @@ func (a *Allocator) resolve() (*Result, error) {
 	// Moves on control flow edges. The blocks are visited in order, so
 	// the lookups at their ends ascend (a cursor per value, edgeCur);
 	// the start of the next block in the layout is the position after.
+	//
+	// Where a block falls through to the next one, a value changes
+	// location only if a piece of it starts there (pieceAtStart). Such
+	// edges are skipped once looking up the pieces has nothing else to
+	// do: it numbers the stack slots in the order they are met (unnumbered
+	// counts the values whose slot it has yet to number).
+	unnumbered := a.markPieceStarts()
 	for b, blk := range f.Blocks {
 		for _, s := range blk.Succs {
 			at, stage := f.Blocks[s].First, int8(stageEdgeIn)
@@ -283,6 +314,9 @@ func (a *Allocator) resolve() (*Result, error) {
 				at, stage = blk.End-1, stageEdgeOut
 			}
 			out, in := a.blockEnd[b]-1, a.blockStart[s]
+			if unnumbered == 0 && in == out+1 && !a.pieceAtStart[s] {
+				continue
+			}
 			live := a.liveIns(s)
 			a.steps += int64(len(live))
 			for _, v := range live {
@@ -307,16 +341,20 @@ func (a *Allocator) resolve() (*Result, error) {
 				} else {
 					a.pieceCur[r] = int32(ti)
 				}
+				numbered := a.slot[r] >= 0
 				if ti == fi {
 					// The same piece: no move. Its stack slot is
 					// numbered where it is first met, as for a move.
 					if a.pieceStack[sp.off+int32(fi)] {
 						a.slotOf(r)
 					}
-					continue
+				} else {
+					ps := a.pieces[r]
+					add(at, stage, a.locOf(ps[fi]), a.locOf(ps[ti]), v)
 				}
-				ps := a.pieces[r]
-				add(at, stage, a.locOf(ps[fi]), a.locOf(ps[ti]), v)
+				if !numbered && a.slot[r] >= 0 {
+					unnumbered--
+				}
 			}
 		}
 	}
