@@ -32,7 +32,9 @@ type Allocator struct {
 	liveIn    [][]VReg
 	denseV    []VReg
 	denseBits [][]uint64
-	liveBuf   []VReg // liveIns scratch
+	liveBuf   []VReg  // liveIns scratch
+	denseOf   []int32 // buildIntervals scratch: per value, its index in denseV or -1
+	pending   []rng   // buildIntervals scratch, per dense value
 	seen      []int32
 	children  []*interval // per virtual register: its first piece
 	// first backs children: first[v] is reused for v by every function,
@@ -84,6 +86,7 @@ type Allocator struct {
 	joinRanges []rng
 	joinNext   []VReg     // per value: the next member of its class, a ring
 	joinDrops  []joinDrop // the uses of dropped copies in joined classes
+	dropKeys   []uint64   // gatherUses scratch
 	joinPos    []int32
 
 	// The greedy allocator's, see greedy.go.

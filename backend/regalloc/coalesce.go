@@ -188,20 +188,17 @@ type joinDrop struct {
 // gatherUses gives every joined class the union of its members' uses
 // and soft uses, without those of the dropped copies.
 func (a *Allocator) gatherUses() {
-	drops := a.joinDrops
-	for k := range drops {
-		drops[k].v = a.find(drops[k].v) // the class's value now
+	// The drops as keys ordered by value, then position.
+	drops := a.dropKeys[:0]
+	for _, d := range a.joinDrops {
+		drops = append(drops, uint64(a.find(d.v))<<32|uint64(uint32(d.pos)))
 	}
-	slices.SortFunc(drops, func(x, y joinDrop) int {
-		if x.v != y.v {
-			return int(x.v - y.v)
-		}
-		return int(x.pos - y.pos)
-	})
+	slices.Sort(drops)
+	a.dropKeys = drops
 	a.steps += int64(len(drops))
 	for v, n := range a.joinNext {
 		k := 0
-		for k < len(drops) && drops[k].v <= VReg(v) {
+		for k < len(drops) && VReg(drops[k]>>32) <= VReg(v) {
 			k++
 		}
 		vd := drops[:k] // those of v (any of a smaller value are skipped)
@@ -225,10 +222,11 @@ func (a *Allocator) gatherUses() {
 		if len(vd) > 0 {
 			out := ps[:0]
 			for _, p := range ps {
-				for len(vd) > 0 && (vd[0].v < VReg(v) || vd[0].pos < p) {
+				key := uint64(v)<<32 | uint64(uint32(p))
+				for len(vd) > 0 && vd[0] < key {
 					vd = vd[1:]
 				}
-				if len(vd) > 0 && vd[0].pos == p {
+				if len(vd) > 0 && vd[0] == key {
 					continue
 				}
 				out = append(out, p)
