@@ -349,22 +349,75 @@ func (a *Allocator) buildIntervals() {
 		a.fixed[r] = a.fixed[r][:0]
 	}
 	a.copies = a.copies[:0]
+	// The values of the dense live-in sets gather the ranges of the
+	// blocks they are live out of in pending (their lowest range, which
+	// grows down while they stay live), until an instruction mentions
+	// them or the next range does not touch it: one update of a small
+	// array per block, where the interval's list is far in memory. The
+	// ranges are the same as added one by one.
+	nd := len(a.denseV)
+	nw := (nd + 63) / 64
+	a.denseOf = grow(a.denseOf, len(f.VRegClass))
+	for v := range a.denseOf {
+		a.denseOf[v] = -1
+	}
+	for d, v := range a.denseV {
+		a.denseOf[v] = int32(d)
+	}
+	pending := grow(a.pending, nd)
+	for d := range pending {
+		pending[d] = rng{-1, -1}
+	}
+	flush := func(d int32) {
+		if p := &pending[d]; p.from >= 0 {
+			a.parent(a.denseV[d]).addRangeRev(p.from, p.to)
+			*p = rng{-1, -1}
+		}
+	}
 	for b := len(f.Blocks) - 1; b >= 0; b-- {
 		blk := &f.Blocks[b]
 		bs, be := a.blockStart[b], a.blockEnd[b]
 		// Live out: live into a successor. A value live into two gets
 		// the same range twice, which merges.
+		a.steps += int64(nw)
+		for k := range nw {
+			var w uint64
+			for _, s := range blk.Succs {
+				w |= a.denseBits[k][s]
+			}
+			for ; w != 0; w &= w - 1 {
+				a.steps++
+				d := int32(k*64 + bits.TrailingZeros64(w))
+				p := &pending[d]
+				if p.from >= 0 && be >= p.from {
+					p.from, p.to = min(p.from, bs), max(p.to, be)
+					continue
+				}
+				flush(d)
+				*p = rng{bs, be}
+			}
+		}
 		for _, s := range blk.Succs {
-			in := a.liveIns(s)
-			a.steps += int64(len(in))
-			for _, v := range in {
+			a.steps += int64(len(a.liveIn[s]))
+			for _, v := range a.liveIn[s] {
 				a.parent(v).addRangeRev(bs, be)
+			}
+		}
+		if nd > 0 {
+			for _, op := range f.Operands[f.Instrs[blk.First].First:f.Instrs[blk.End-1].End] {
+				if d := a.denseOf[op.V]; d >= 0 {
+					flush(d)
+				}
 			}
 		}
 		for i := blk.End - 1; i >= blk.First; i-- {
 			a.buildInstr(i, bs)
 		}
 	}
+	for d := range pending {
+		flush(int32(d))
+	}
+	a.pending = pending
 	for v, it := range a.children {
 		if it != nil {
 			it.finish()
