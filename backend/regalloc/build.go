@@ -282,7 +282,8 @@ func (a *Allocator) liveness() error {
 // them is kept in the dense live-in sets: a bit per block, 64 values to a
 // word, where a list entry per block would take 32 bits. Interpreter
 // loops keep a few thousand values live across thousands of blocks.
-const (
+// (Variables for tests.)
+var (
 	denseMin   = 64
 	denseShare = 32
 )
