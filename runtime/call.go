@@ -443,6 +443,11 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 	m := inst.mod
 	off := uint32(nt.PC - m.text)
 	inText := nt.PC >= m.text && uint64(nt.PC-m.text) < m.art.Layout.TextSize
+	if nt.Kind != abi.TrapHostError {
+		// Stopped wherever it was, maybe deep in its stack (a host
+		// function's error, such as proc_exit's, is an ordinary way out).
+		inst.trapped.Store(true)
+	}
 	t := &Trap{Func: noFunc}
 	switch nt.Kind {
 	case abi.TrapExplicit:
@@ -461,7 +466,6 @@ func (inst *Instance) mapError(ctx context.Context, err error) error {
 		}
 	case abi.TrapStackExhausted:
 		t.Kind = TrapStackExhausted
-		inst.overflowed.Store(true)
 	case abi.TrapInterrupted:
 		t.Kind, t.Err = TrapInterrupted, context.Cause(ctx)
 		if t.Err == nil {

@@ -76,6 +76,7 @@ func TestHostFunctions(t *testing.T) {
 	require.ErrorIs(t, err, errBoom)
 	require.Equal(t, "callfail", tr.FuncName)
 	require.Contains(t, err.Error(), "host function error: fail: boom")
+	require.False(t, inst.trapped.Load(), "a host function's error (proc_exit's) is an ordinary way out: the stack is not looked at")
 	// The instance is usable after a trap.
 	require.Equal(t, []uint64{3}, call(t, inst, "add32", 1, 2))
 }

@@ -57,10 +57,11 @@ type Instance struct {
 
 	// Call state: see call.go.
 	active atomic.Int32 // activations in progress
-	// overflowed is set once a call ran out of native stack: its pooled
-	// stack is then trimmed when the instance closes.
-	overflowed atomic.Bool
-	intr       struct {
+	// trapped is set once a call trapped (not counting host functions'
+	// errors): its pooled native stack, which it may have left deep, is
+	// then trimmed when the instance closes.
+	trapped atomic.Bool
+	intr    struct {
 		sync.Mutex // serializes registering and firing
 		gen        uint64
 		w          atomic.Pointer[watch] // current registration, nil if none
@@ -575,7 +576,7 @@ func (inst *Instance) release() error {
 			t.release()
 		}
 	}
-	err = errors.Join(err, inst.mod.recycle(inst.ctx, inst.overflowed.Load()))
+	err = errors.Join(err, inst.mod.recycle(inst.ctx, inst.trapped.Load()))
 	for _, d := range inst.deps {
 		err = errors.Join(err, d.unref())
 	}

@@ -341,15 +341,15 @@ func (m *Module) context() (*native.Context, error) {
 }
 
 // recycle takes back an instance's vmctx, cleared, or closes it;
-// overflowed says whether a call of the instance ran out of native stack.
-func (m *Module) recycle(c *native.Context, overflowed bool) error {
+// trapped says whether a call of the instance trapped.
+func (m *Module) recycle(c *native.Context, trapped bool) error {
 	var err error
 	if c.Header().ExitSP != 0 {
 		err = c.Close()
 	} else {
 		clear(c.Module())
 		if st := c.Stack(); st != nil {
-			err = st.Recycle(overflowed)
+			err = st.Recycle(trapped)
 		}
 		h := c.Header()
 		h.MemoryBase, h.MemoryLen = 0, 0

@@ -309,7 +309,7 @@ func TestStackRecycle(t *testing.T) {
 	}
 	deepRun()
 	require.NoError(t, s.Recycle(true))
-	require.False(t, resident(), "an overflow is trimmed at once")
+	require.False(t, resident(), "a stack a trap left is trimmed at once")
 
 	// A deep run that returned: given back within trimPeriod recycles.
 	deepRun()

@@ -82,20 +82,21 @@ func (s *Stack) Trim() error {
 }
 
 // trimPeriod is how often Recycle looks at a stack whose runs did not
-// overflow it: every trimPeriod-th time.
+// trap: every trimPeriod-th time.
 const trimPeriod = 16
 
 // Recycle is Trim for a stack kept for the next instance, after its
-// instance's runs; overflowed says whether one of them ran out of stack.
+// instance's runs; trapped says whether one of them ended in a trap.
 // Finding out whether a run went deeper than the hot part costs a system
 // call (the page table of one page), more than the rest of an instance's
-// release, so a stack is looked at at once only after an overflow, which
-// leaves it all resident, and otherwise every trimPeriod-th time: a deep
-// recursion that returned keeps its pages resident for at most that many
-// runs of its pool's instances, which are likely to go as deep again.
-func (s *Stack) Recycle(overflowed bool) error {
+// release, so a stack is looked at at once only after a trap (a stack
+// overflow leaves it all resident, a deadline may stop a deep recursion),
+// and otherwise every trimPeriod-th time: a deep recursion that returned
+// keeps its pages resident for at most that many runs of its pool's
+// instances, which are likely to go as deep again.
+func (s *Stack) Recycle(trapped bool) error {
 	s.recycled++
-	if !overflowed && s.recycled%trimPeriod != 0 {
+	if !trapped && s.recycled%trimPeriod != 0 {
 		return nil
 	}
 	return s.Trim()
