@@ -422,6 +422,9 @@ func (o *guestStdout) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := o.resp.Write(p)
+	// No longer blocked on the connection: a stop from here leaves its
+	// write deadline alone (the error status may still have to go out).
+	o.writing.Store(false)
 	if err != nil {
 		switch {
 		case errors.Is(err, cgi.ErrBodyTooLarge):
@@ -460,6 +463,9 @@ func (in *guestStdin) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := in.r.Read(p)
+	// No longer blocked on the connection: a stop from here leaves its
+	// read deadline alone, so that the server can still drain the body.
+	in.reading.Store(false)
 	in.read += int64(n)
 	if in.left > 0 && in.read > in.left {
 		in.q.stop(errRequestTooLarge)
