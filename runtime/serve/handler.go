@@ -221,12 +221,10 @@ func (q *request) start(req *http.Request, deadline time.Time) context.Context {
 
 func (q *request) expire() { q.stop(errDeadline) }
 
-// stop cancels the request with cause (the first cause given stays). Blocked
-// reads and writes of the connection fail once the request is stopped: a
-// guest waiting for a body a client never sends, or writing to a client
-// that never reads, is stopped like one that loops. A deadline moves only
-// if the guest is blocked in that direction, so that the server can still
-// drain an unread body and send the error status.
+// stop cancels the request with cause (the first cause given stays), runs
+// the functions registered with callCtx.AfterFunc, and has the connection's
+// blocked reads and writes fail (stopConn), each on a goroutine of its own
+// as context.AfterFunc would.
 func (q *request) stop(cause error) {
 	q.cancel(cause)
 	q.mu.Lock()
@@ -241,6 +239,19 @@ func (q *request) stop(cause error) {
 		}
 	}
 	q.afters = nil
+	if !q.finished {
+		go q.stopConn()
+	}
+}
+
+// stopConn makes blocked reads and writes of the connection fail once the
+// request is stopped: a guest waiting for a body a client never sends, or
+// writing to a client that never reads, is stopped like one that loops. A
+// deadline moves only if the guest is blocked in that direction, so that
+// the server can still drain an unread body and send the error status.
+func (q *request) stopConn() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.finished {
 		return
 	}
