@@ -58,19 +58,26 @@ type Allocator struct {
 	fixedAt [64]int
 	copies  []copyReq
 
-	pieces    [][]*interval // per virtual register, every piece
-	unhandled []queued      // a heap, see unhandled.go
-	seq       uint32        // queueing order, for ties in unhandled
-	active    []*interval
-	inactive  []inactiveEntry // a heap, see inactive.go
-	found     []int32         // wakeBefore scratch
-	stack     []int32
-	moved     []*interval // scratch for scan
-	pieceMem  arena[interval]
-	rangeMem  arena[rng]
-	slot      []int32 // per virtual register, -1 if it never spills
-	pieceCur  []int32 // per virtual register, the piece pieceIndex found last
-	edgeCur   []int32 // per virtual register, the piece at the end of the last block
+	pieces [][]*interval // per virtual register, every piece
+	// While the greedy allocator runs, pieces are unsorted and each
+	// value's pieces are found in a treap (pieceRoot[v] in pieceTree):
+	// it splits bundles anywhere, and keeping a long lifetime's many
+	// pieces sorted in a slice would move them at every split.
+	pieceTree  treap
+	pieceRoot  []int32
+	piecesTree bool
+	unhandled  []queued // a heap, see unhandled.go
+	seq        uint32   // queueing order, for ties in unhandled
+	active     []*interval
+	inactive   []inactiveEntry // a heap, see inactive.go
+	found      []int32         // wakeBefore scratch
+	stack      []int32
+	moved      []*interval // scratch for scan
+	pieceMem   arena[interval]
+	rangeMem   arena[rng]
+	slot       []int32 // per virtual register, -1 if it never spills
+	pieceCur   []int32 // per virtual register, the piece pieceIndex found last
+	edgeCur    []int32 // per virtual register, the piece at the end of the last block
 	// span and pieceStart hold the start of every piece of a value that
 	// was split, value by value, for resolve.
 	span       []pieceSpan
@@ -291,6 +298,14 @@ func (a *Allocator) hints(cur *interval) [4]PReg {
 
 // pieceAt finds the piece of v covering pos.
 func (a *Allocator) pieceAt(v VReg, pos int32) *interval {
+	if a.piecesTree {
+		if n := a.pieceTree.atOrBefore(a.pieceRoot[v], pos, &a.steps); n >= 0 {
+			if p := a.pieceTree.nodes[n].owner; p.covers(pos) {
+				return p
+			}
+		}
+		return nil
+	}
 	ps := a.pieces[v]
 	i := a.pieceBefore(ps, pos)
 	if i >= 0 && ps[i].covers(pos) {
@@ -319,6 +334,11 @@ func (a *Allocator) pieceBefore(ps []*interval, pos int32) int {
 // which are kept sorted by start. Splits mostly happen near the scan
 // position, so the new piece usually goes at or near the end.
 func (a *Allocator) addPiece(it *interval) {
+	if a.piecesTree {
+		a.pieces[it.v] = append(a.pieces[it.v], it)
+		a.pieceRoot[it.v] = a.pieceTree.add(a.pieceRoot[it.v], it.start(), it.end(), it, &a.steps)
+		return
+	}
 	ps := append(a.pieces[it.v], it)
 	s := it.start()
 	i := len(ps) - 1

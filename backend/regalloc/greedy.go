@@ -108,10 +108,17 @@ func (a *Allocator) greedy() error {
 	}
 	a.queue = a.queue[:0]
 	a.seq = 0
+	a.pieceTree.reset()
+	a.pieceRoot = grow(a.pieceRoot, len(f.VRegClass))
+	for v := range a.pieceRoot {
+		a.pieceRoot[v] = -1
+	}
+	a.piecesTree = true
+	defer a.sortPieces()
 	for i, it := range a.children {
 		if it != nil && len(it.ranges) > 0 {
 			a.firstRanges[i] = it.ranges // joining may have moved them
-			a.pieces[it.v] = append(a.pieces[it.v], it)
+			a.addPiece(it)
 			a.enqueue(it)
 		}
 	}
@@ -124,6 +131,18 @@ func (a *Allocator) greedy() error {
 		}
 	}
 	return nil
+}
+
+// sortPieces leaves every value's pieces sorted by start, as resolve
+// wants them, from the treaps that found them while greedy ran.
+func (a *Allocator) sortPieces() {
+	a.piecesTree = false
+	for v, ps := range a.pieces {
+		if len(ps) > 1 {
+			a.pieces[v] = a.pieceTree.inOrder(a.pieceRoot[v], ps[:0], &a.steps)
+		}
+	}
+	a.steps += int64(len(a.pieces))
 }
 
 // weigh computes it's spill weight.

@@ -8,9 +8,15 @@ package regalloc
 // interference query costs the logarithm of the register's occupancy plus
 // the ranges it finds, never a walk from the start of a list.
 type regMaps struct {
+	treap
+	root [64]int32
+}
+
+// treap is the node store of a set of treaps of disjoint ranges ordered
+// by start; each treap is named by its root.
+type treap struct {
 	nodes []rnode
 	free  []int32 // deleted nodes, reused first
-	root  [64]int32
 	seed  uint32
 }
 
@@ -22,15 +28,19 @@ type rnode struct {
 }
 
 func (m *regMaps) reset() {
-	m.nodes = m.nodes[:0]
-	m.free = m.free[:0]
+	m.treap.reset()
 	for r := range m.root {
 		m.root[r] = -1
 	}
+}
+
+func (m *treap) reset() {
+	m.nodes = m.nodes[:0]
+	m.free = m.free[:0]
 	m.seed = 0x9e3779b9
 }
 
-func (m *regMaps) rand() uint32 {
+func (m *treap) rand() uint32 {
 	// xorshift32: a fixed sequence keeps allocation deterministic.
 	x := m.seed
 	x ^= x << 13
@@ -43,6 +53,12 @@ func (m *regMaps) rand() uint32 {
 // insert adds [from, to) owned by owner (nil: fixed) to register r. The
 // caller guarantees it overlaps nothing there.
 func (m *regMaps) insert(r PReg, from, to int32, owner *interval, steps *int64) {
+	m.root[r] = m.add(m.root[r], from, to, owner, steps)
+}
+
+// add inserts [from, to) owned by owner into the treap t, which holds
+// nothing starting at from, and returns the new root.
+func (m *treap) add(t, from, to int32, owner *interval, steps *int64) int32 {
 	var n int32
 	if k := len(m.free); k > 0 {
 		n = m.free[k-1]
@@ -52,10 +68,10 @@ func (m *regMaps) insert(r PReg, from, to int32, owner *interval, steps *int64) 
 		n = int32(len(m.nodes) - 1)
 	}
 	m.nodes[n] = rnode{from: from, to: to, left: -1, right: -1, prio: m.rand(), owner: owner}
-	m.root[r] = m.insertAt(m.root[r], n, steps)
+	return m.insertAt(t, n, steps)
 }
 
-func (m *regMaps) insertAt(t, n int32, steps *int64) int32 {
+func (m *treap) insertAt(t, n int32, steps *int64) int32 {
 	*steps++
 	if t < 0 {
 		return n
@@ -76,7 +92,7 @@ func (m *regMaps) insertAt(t, n int32, steps *int64) int32 {
 }
 
 // split cuts the treap t into the nodes starting before key and the rest.
-func (m *regMaps) split(t, key int32, steps *int64) (int32, int32) {
+func (m *treap) split(t, key int32, steps *int64) (int32, int32) {
 	*steps++
 	if t < 0 {
 		return -1, -1
@@ -91,7 +107,7 @@ func (m *regMaps) split(t, key int32, steps *int64) (int32, int32) {
 	return l, t
 }
 
-func (m *regMaps) merge(l, r int32, steps *int64) int32 {
+func (m *treap) merge(l, r int32, steps *int64) int32 {
 	*steps++
 	if l < 0 {
 		return r
@@ -112,7 +128,7 @@ func (m *regMaps) remove(r PReg, from int32, steps *int64) {
 	m.root[r] = m.removeAt(m.root[r], from, steps)
 }
 
-func (m *regMaps) removeAt(t, from int32, steps *int64) int32 {
+func (m *treap) removeAt(t, from int32, steps *int64) int32 {
 	*steps++
 	if t < 0 {
 		return -1
@@ -158,4 +174,30 @@ func (m *regMaps) next(r PReg, n int32, steps *int64) int32 {
 		}
 	}
 	return best
+}
+
+// atOrBefore returns the last node of treap t starting at or before pos,
+// or -1.
+func (m *treap) atOrBefore(t, pos int32, steps *int64) int32 {
+	best := int32(-1)
+	for t >= 0 {
+		*steps++
+		if m.nodes[t].from <= pos {
+			best, t = t, m.nodes[t].right
+		} else {
+			t = m.nodes[t].left
+		}
+	}
+	return best
+}
+
+// inOrder appends the owners of treap t's nodes to out in order of start.
+func (m *treap) inOrder(t int32, out []*interval, steps *int64) []*interval {
+	for t >= 0 {
+		*steps++
+		out = m.inOrder(m.nodes[t].left, out, steps)
+		out = append(out, m.nodes[t].owner)
+		t = m.nodes[t].right
+	}
+	return out
 }
