@@ -102,6 +102,7 @@ type Allocator struct {
 	instrDepth []int32
 	markEpoch  uint32
 	evicted    []*interval
+	met        []meeting // edgeChoice scratch
 	defAt      []int32   // storeOnce scratch: per value, its definition
 	spillW     []float64 // storeOnce scratch: per value, its stores' weight
 	remat      []int32   // per value: its Instr.Remat definition, or < 0

@@ -659,13 +659,24 @@ func (a *Allocator) edgeChoice(cur *interval) (PReg, float64) {
 	n := 0
 	stackCost := 0.0
 	seen := false
+	// The neighbours are found once and weighed twice: finding them
+	// looks up a piece on every edge of cur's blocks.
+	met := a.met[:0]
 	a.neighbours(cur, func(q *interval, w float64, in bool) {
+		met = append(met, meeting{q, w, in})
+	})
+	defer func() {
+		clear(met)
+		a.met = met[:0]
+	}()
+	for _, m := range met {
+		q, w, in := m.q, m.w, m.in
 		seen = true
 		if q.reg == NoPReg && !q.stack {
-			return // counted as the stack below: it may go there
+			continue // counted as the stack below: it may go there
 		}
 		if q.stack {
-			return // stack to stack costs nothing; cands pay below
+			continue // stack to stack costs nothing; cands pay below
 		}
 		if !in {
 			stackCost += w * memoryCost // a reload into q
@@ -674,20 +685,24 @@ func (a *Allocator) edgeChoice(cur *interval) (PReg, float64) {
 		} else {
 			stackCost += w * memoryCost
 		}
+		known := false
 		for i := 0; i < n; i++ {
 			if cands[i] == q.reg {
-				return
+				known = true
+				break
 			}
 		}
-		if n < len(cands) && a.allocatable[cur.class].Has(q.reg) {
+		if !known && n < len(cands) && a.allocatable[cur.class].Has(q.reg) {
 			cands[n] = q.reg
 			n++
 		}
-	})
+	}
 	if !seen || n == 0 {
 		return NoPReg, 0
 	}
-	a.neighbours(cur, func(q *interval, w float64, _ bool) {
+	a.steps += int64(len(met))
+	for _, m := range met {
+		q, w := m.q, m.w
 		for i := 0; i < n; i++ {
 			switch {
 			case q.stack, q.reg == NoPReg:
@@ -697,7 +712,7 @@ func (a *Allocator) edgeChoice(cur *interval) (PReg, float64) {
 				cost[i] += w * moveCost
 			}
 		}
-	})
+	}
 	best, bestCost := NoPReg, stackCost
 	taken, takenCost := NoPReg, stackCost
 	for i := 0; i < n; i++ {
@@ -743,6 +758,13 @@ func (a *Allocator) countDefs() {
 		}
 	}
 	a.steps += int64(len(f.Operands) + len(a.defAt))
+}
+
+// meeting is a neighbouring piece as neighbours reports it.
+type meeting struct {
+	q  *interval
+	w  float64
+	in bool
 }
 
 // neighbours calls visit with every other piece of cur's value meeting cur:
