@@ -52,3 +52,17 @@ func BenchmarkAllocate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAllocateHuge allocates the giant function of TestLinearWork
+// (3000 diamonds in one loop, about 84000 instructions) with the greedy
+// allocator: the cost per instruction on interpreter-sized functions.
+func BenchmarkAllocateHuge(b *testing.B) {
+	f, info := hugeFunc(3000, true)
+	a := New(info)
+	for b.Loop() {
+		if _, err := a.Allocate(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(f.Instrs)), "instrs")
+}
