@@ -198,3 +198,21 @@ func TestCheckerCatchesRemat(t *testing.T) {
 	bad.Edits[k].Def, bad.Edits[k].V = res.Edits[k].Def, 1
 	require.Error(t, Check(&tf.f, tf.info, &bad))
 }
+
+// TestPastEvictionBudget allocates a function whose pressure uses up the
+// greedy allocator's eviction budget: a bundle that cannot be split must
+// still evict to get its register, not fail with "out of registers".
+func TestPastEvictionBudget(t *testing.T) {
+	for _, alg := range []Algorithm{Linear, Greedy} {
+		f, info := pressureFunc()
+		a := New(info)
+		a.Algorithm = alg
+		res, err := a.Allocate(f)
+		if err != nil {
+			t.Fatalf("%v: %v", alg, err)
+		}
+		if err := Check(f, info, res); err != nil {
+			t.Fatalf("%v: %v", alg, err)
+		}
+	}
+}

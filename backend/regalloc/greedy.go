@@ -73,7 +73,8 @@ func ParseAlgorithm(s string) (Algorithm, error) {
 // inserts the moves between pieces and on edges, as for linear scan.
 //
 // Eviction is bounded (evictLimit): past it, bundles are split rather than
-// evicting, which keeps the work proportional to the function's size.
+// evicting, which keeps the work proportional to the function's size. Only
+// a minimal bundle still evicts past it: it has no other way to a register.
 
 type greedyItem struct {
 	prio float64
@@ -372,7 +373,9 @@ func (a *Allocator) place(cur *interval) error {
 			return nil
 		}
 	}
-	if a.evictions < a.evictLimit {
+	// Past the eviction budget only minimal bundles evict: they cannot
+	// be split, and the bundles they push out can (so this still ends).
+	if a.evictions < a.evictLimit || cur.minimal {
 		best, bestCost := NoPReg, math.Inf(1)
 		for _, r := range order {
 			if cost, ok := a.evictCost(r, cur); ok && cost < bestCost {
