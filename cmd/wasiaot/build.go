@@ -41,6 +41,9 @@ The amd64 levels:
 On a terminal, a progress bar on standard error counts the functions compiled; nothing is drawn
 when standard error is not a terminal.
 
+While compiling, the Go runtime's memory is held to a soft limit of 1 GiB (more frequent garbage
+collections as it nears it, never a failure); GOMEMLIMIT=... in the environment sets another.
+
 The output is written to a temporary file in its directory, then renamed: it replaces only a
 regular file (or one that a symbolic link you own leads to), never a device, FIFO or directory.
 -o - writes to standard output.
