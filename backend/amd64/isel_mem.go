@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/wasiaot/wasiaot/compiler/ssa"
 	"github.com/wasiaot/wasiaot/runtime/abi"
@@ -596,7 +597,7 @@ func (s *isel) fuseAddresses(b *ssa.Block) {
 		// is the scale only when it cannot overflow 32 bits.
 		sh := f.Value(a)
 		s.fused[a] = s.uses[a] == 1 && sh.Block == b.ID && s.scaleShift(sh) != 0 &&
-			s.maxOf(sh.Args[0], 4)<<(s.scaleShift(sh)>>1) < 1<<32
+			s.maxOf(sh.Args[0], 4)<<bits.TrailingZeros8(s.scaleShift(sh)) < 1<<32
 	}
 }
 
