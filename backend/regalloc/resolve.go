@@ -131,23 +131,19 @@ func (a *Allocator) lastStartBefore(starts []int32, c int, pos int32) int {
 		for k := 0; c+1 < len(starts) && starts[c+1] <= pos; k++ {
 			a.steps++
 			if k == 4 {
-				lo, hi := c+2, len(starts)
-				for lo < hi {
-					a.steps++
-					m := int(uint(lo+hi) >> 1)
-					if starts[m] <= pos {
-						lo = m + 1
-					} else {
-						hi = m
-					}
-				}
-				return lo - 1
+				return a.searchStarts(starts, c+2, pos)
 			}
 			c++
 		}
 		return c
 	}
-	lo, hi := 0, len(starts)
+	return a.searchStarts(starts, 0, pos)
+}
+
+// searchStarts is lastStartBefore by binary search over starts[lo:],
+// whose predecessors are all at or before pos.
+func (a *Allocator) searchStarts(starts []int32, lo int, pos int32) int {
+	hi := len(starts)
 	for lo < hi {
 		a.steps++
 		m := int(uint(lo+hi) >> 1)
