@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wasiaot/wasiaot/compiler/ssa"
+	"github.com/wasiaot/wasiaot/compiler/validate"
+	"github.com/wasiaot/wasiaot/compiler/wasm"
 	"github.com/wasiaot/wasiaot/runtime/abi"
 	"github.com/wasiaot/wasiaot/runtime/artifact"
 )
@@ -83,4 +85,26 @@ func TestIselErrors(t *testing.T) {
 		_, err = NewSelector(testModule(t)).Select(f)
 		require.EqualError(t, err, tc.msg)
 	}
+}
+
+// corpusModule decodes and validates the wasm file and describes it to
+// the selector: the setup of the tests that compile whole programs.
+func corpusModule(t *testing.T, file string) (*wasm.Module, *ModuleInfo) {
+	t.Helper()
+	bin, err := os.ReadFile(file)
+	require.NoError(t, err)
+	m, err := wasm.Decode(bin, wasm.FeaturesV2)
+	require.NoError(t, err)
+	require.NoError(t, validate.Validate(m, wasm.FeaturesV2))
+	layout, err := abi.NewLayout(abi.ModuleShape{
+		HeaderSize: abi.AMD64VMCtxHeaderSize,
+		NumTypes:   uint32(len(m.Types)), NumFuncs: uint32(m.NumFuncs()), NumGlobals: uint32(m.NumGlobals()),
+		NumTables: uint32(m.NumTables()), HasMemory: m.NumMemories() > 0,
+	})
+	require.NoError(t, err)
+	mi := &ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
+	for i := 0; i < m.NumGlobals(); i++ {
+		mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
+	}
+	return m, mi
 }

@@ -11,9 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wasiaot/wasiaot/compiler/lower"
 	"github.com/wasiaot/wasiaot/compiler/opt"
-	"github.com/wasiaot/wasiaot/compiler/validate"
-	"github.com/wasiaot/wasiaot/compiler/wasm"
-	"github.com/wasiaot/wasiaot/runtime/abi"
 )
 
 // emitBothWays emits f with the jumps sized here and by golang-asm and
@@ -46,21 +43,7 @@ func TestJumpLayoutIdentical(t *testing.T) {
 		files = files[:2]
 	}
 	for _, file := range files {
-		bin, err := os.ReadFile(file)
-		require.NoError(t, err)
-		m, err := wasm.Decode(bin, wasm.FeaturesV2)
-		require.NoError(t, err)
-		require.NoError(t, validate.Validate(m, wasm.FeaturesV2))
-		layout, err := abi.NewLayout(abi.ModuleShape{
-			HeaderSize: abi.AMD64VMCtxHeaderSize,
-			NumTypes:   uint32(len(m.Types)), NumFuncs: uint32(m.NumFuncs()), NumGlobals: uint32(m.NumGlobals()),
-			NumTables: uint32(m.NumTables()), HasMemory: m.NumMemories() > 0,
-		})
-		require.NoError(t, err)
-		mi := &ModuleInfo{Layout: layout, NumImportedFuncs: uint32(m.NumImportedFuncs())}
-		for i := 0; i < m.NumGlobals(); i++ {
-			mi.GlobalImported = append(mi.GlobalImported, i < m.NumImportedGlobals())
-		}
+		m, mi := corpusModule(t, file)
 		low := lower.NewLowerer(m, lower.Options{Workers: 1})
 		sel := NewSelector(mi)
 		a := NewAllocator()
